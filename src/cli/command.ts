@@ -1,0 +1,39 @@
+/**
+ * What one `sudi <command>` is: a name, its help, and a run function that returns the exit
+ * code. Commands print results to `out` and problems to `err`, so tests can capture both.
+ */
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: Record<string, string | undefined>;
+  /** standard input, for the console chat */
+  stdin: NodeJS.ReadableStream;
+  /** true when stdout is a terminal (progress bars, colours) */
+  isTty: boolean;
+}
+
+export interface CliCommand {
+  name: string;
+  summary: string;
+  /** full --help text */
+  help: string;
+  run(args: string[], io: CliIo): Promise<number>;
+}
+
+/** A usage error: printed with the command's help hint and exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export function defaultIo(): CliIo {
+  return {
+    out: (t) => process.stdout.write(t.endsWith("\n") ? t : `${t}\n`),
+    err: (t) => process.stderr.write(t.endsWith("\n") ? t : `${t}\n`),
+    env: process.env,
+    stdin: process.stdin,
+    isTty: Boolean(process.stdout.isTTY),
+  };
+}

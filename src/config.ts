@@ -1,0 +1,173 @@
+/**
+ * Configuration: every variable of DESIGN.md's contract, validated once at start-up.
+ * A bad value stops start-up with a ConfigError naming the variable and what it expects;
+ * secret values never appear in that message.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { parseEnv } from "node:util";
+import { z } from "zod";
+
+const DEFAULT_CATEGORIES =
+  "cs.AI,cs.CL,cs.CV,cs.LG,cs.MM,cs.SD,eess.AS,eess.IV,cs.RO,cs.CR,cs.IR,stat.ML";
+
+/** Names of variables whose values are secrets: never logged, never echoed in errors. */
+export const SECRET_VARIABLES = [
+  "OPENAI_API_KEY",
+  "TELEGRAM_BOT_TOKEN",
+  "DISCORD_BOT_TOKEN",
+] as const;
+
+const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const url = (fallback: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .url({ protocol: /^https?$/, error: "expected an http(s) URL" })
+      .default(fallback)
+      .transform((u) => u.replace(/\/+$/, "")),
+  );
+const int = (fallback: number, min: number, max: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: "expected a whole number" })
+      .int({ error: "expected a whole number" })
+      .min(min, { error: `expected at least ${min}` })
+      .max(max, { error: `expected at most ${max}` })
+      .default(fallback),
+  );
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const ARXIV_CATEGORY = /^[a-z-]+(\.[A-Za-z-]+)?$/;
+
+export const ConfigSchema = z.object({
+  SUDI_DB_PATH: z.preprocess(emptyToUndefined, z.string().default("data/sudi.db")),
+  SUDI_TIMEZONE: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine(isTimeZone, { error: "expected an IANA time zone such as Asia/Shanghai" })
+      .default("Asia/Shanghai"),
+  ),
+  SUDI_DIGEST_TIME: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: "expected HH:MM, 00:00 to 23:59" })
+      .default("09:00"),
+  ),
+  SUDI_CATEGORIES: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(DEFAULT_CATEGORIES)
+      .transform((s) =>
+        s
+          .split(",")
+          .map((c) => c.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(
+            z.string().regex(ARXIV_CATEGORY, { error: "expected arXiv categories like cs.CL" }),
+          )
+          .min(1, { error: "expected at least one category" }),
+      ),
+  ),
+  ARXIV_API_URL: url("https://export.arxiv.org/api/query"),
+  ARXIV_RSS_URL: url("https://rss.arxiv.org/atom"),
+  ARXIV_MIN_INTERVAL_MS: int(3000, 0, 600_000),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: url("https://api.openai.com/v1"),
+  OPENAI_MODEL: z.preprocess(emptyToUndefined, z.string().default("gpt-4o-mini")),
+  SUDI_LLM_JSON_MODE: z.preprocess(
+    emptyToUndefined,
+    z.enum(["json_schema", "json_object"]).default("json_schema"),
+  ),
+  SUDI_LLM_CONCURRENCY: int(8, 1, 256),
+  SUDI_LLM_DAILY_TOKENS: int(2_000_000, 0, 1_000_000_000_000),
+  TELEGRAM_BOT_TOKEN: optionalString,
+  TELEGRAM_API_ROOT: url("https://api.telegram.org"),
+  DISCORD_BOT_TOKEN: optionalString,
+  DISCORD_APPLICATION_ID: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\d{15,22}$/, { error: "expected a Discord application id (digits)" })
+      .optional(),
+  ),
+  SUDI_DISCORD_GUILD_ID: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\d{15,22}$/, { error: "expected a Discord guild id (digits)" })
+      .optional(),
+  ),
+  DISCORD_API_ROOT: url("https://discord.com/api"),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  ),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Start-up stops on this: `variable` names what to fix, `expected` says how. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly expected: string,
+  ) {
+    super(`invalid ${variable}: ${expected}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Reads KEY=value pairs from a .env file; a missing file gives nothing. */
+export function readDotEnv(path = ".env"): Record<string, string> {
+  if (!existsSync(path)) return {};
+  return parseEnv(readFileSync(path, "utf8")) as Record<string, string>;
+}
+
+/**
+ * Validates the environment. Values in `env` win over the .env file, as operators expect
+ * from every other twelve-factor tool. Throws ConfigError on the first bad variable.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  dotenv: Record<string, string> = readDotEnv(),
+): Config {
+  const merged: Record<string, string | undefined> = { ...dotenv };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) merged[k] = v;
+  const result = ConfigSchema.safeParse(merged);
+  if (result.success) {
+    const config = result.data;
+    if (Boolean(config.DISCORD_BOT_TOKEN) !== Boolean(config.DISCORD_APPLICATION_ID)) {
+      throw new ConfigError(
+        config.DISCORD_BOT_TOKEN ? "DISCORD_APPLICATION_ID" : "DISCORD_BOT_TOKEN",
+        "DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID must be set together",
+      );
+    }
+    return config;
+  }
+  const issue = result.error.issues[0];
+  const variable = String(issue?.path[0] ?? "environment");
+  throw new ConfigError(variable, issue?.message ?? "invalid value");
+}
+
+/** The secret values of a config, for the logger's redaction. */
+export function secretsOf(config: Config): string[] {
+  return SECRET_VARIABLES.map((name) => config[name]).filter(
+    (v): v is string => typeof v === "string" && v.length >= 4,
+  );
+}

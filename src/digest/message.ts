@@ -1,0 +1,68 @@
+/**
+ * The neutral message model: what commands and digests produce, and what every platform
+ * renderer (plain text, Markdown, Telegram HTML, Discord embeds) consumes. Text in spans is
+ * raw (never pre-escaped); renderers escape for their target.
+ */
+
+export interface Span {
+  text: string;
+  bold?: boolean;
+  italic?: boolean;
+  code?: boolean;
+  /** an absolute http(s) URL that code built itself (never taken from untrusted text) */
+  href?: string;
+}
+
+/** One line of text. */
+export type Line = Span[];
+
+/**
+ * A block is the unit a splitter never cuts: a heading, a card, a paragraph. `kind` lets a
+ * renderer choose a layout (a Discord embed per card, say); `title` is the block's first line.
+ */
+export interface Block {
+  kind: "heading" | "card" | "text" | "footer";
+  title?: Line;
+  lines: Line[];
+  /** on card blocks: the paper it shows, so delivery can mark exactly what a message carried */
+  paperId?: string;
+}
+
+export interface Button {
+  label: string;
+  /** a URL button, or a command the bot runs when pressed (e.g. "/paper 2404.14469") */
+  url?: string;
+  command?: string;
+}
+
+export interface RichMessage {
+  blocks: Block[];
+  buttons?: Button[];
+}
+
+export const span = (text: string, style: Omit<Span, "text"> = {}): Span => ({ text, ...style });
+export const bold = (text: string): Span => ({ text, bold: true });
+export const italic = (text: string): Span => ({ text, italic: true });
+export const code = (text: string): Span => ({ text, code: true });
+export const link = (text: string, href: string): Span => ({ text, href });
+
+/** A message of plain paragraphs, one block each. */
+export function textMessage(...paragraphs: (string | Line)[]): RichMessage {
+  return {
+    blocks: paragraphs.map((p) => ({
+      kind: "text" as const,
+      lines: [typeof p === "string" ? [span(p)] : p],
+    })),
+  };
+}
+
+/** The message as plain text, for logs and tests. */
+export function plainText(message: RichMessage): string {
+  return message.blocks
+    .map((b) =>
+      [...(b.title ? [b.title] : []), ...b.lines]
+        .map((line) => line.map((s) => s.text).join(""))
+        .join("\n"),
+    )
+    .join("\n\n");
+}
