@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, secretsOf } from "../src/config.ts";
+
+describe("config", () => {
+  it("gives DESIGN.md's defaults for an empty environment", () => {
+    const c = loadConfig({}, {});
+    expect(c.SUDI_DB_PATH).toBe("data/sudi.db");
+    expect(c.SUDI_TIMEZONE).toBe("Asia/Shanghai");
+    expect(c.SUDI_DIGEST_TIME).toBe("09:00");
+    expect(c.SUDI_CATEGORIES).toContain("cs.CL");
+    expect(c.SUDI_CATEGORIES).toHaveLength(12);
+    expect(c.ARXIV_MIN_INTERVAL_MS).toBe(3000);
+    expect(c.OPENAI_API_KEY).toBeUndefined();
+    expect(c.SUDI_LLM_JSON_MODE).toBe("json_schema");
+    expect(c.SUDI_LLM_CONCURRENCY).toBe(8);
+    expect(c.SUDI_LLM_DAILY_TOKENS).toBe(2_000_000);
+    expect(c.TELEGRAM_API_ROOT).toBe("https://api.telegram.org");
+    expect(c.DISCORD_API_ROOT).toBe("https://discord.com/api");
+    expect(c.LOG_LEVEL).toBe("info");
+  });
+
+  it("lets the environment win over the .env file", () => {
+    const c = loadConfig(
+      { OPENAI_MODEL: "deepseek-chat" },
+      { OPENAI_MODEL: "qwen-plus", LOG_LEVEL: "debug" },
+    );
+    expect(c.OPENAI_MODEL).toBe("deepseek-chat");
+    expect(c.LOG_LEVEL).toBe("debug");
+  });
+
+  it.each([
+    ["SUDI_TIMEZONE", "Mars/Olympus", /IANA time zone/],
+    ["SUDI_DIGEST_TIME", "25:00", /HH:MM/],
+    ["SUDI_DIGEST_TIME", "9am", /HH:MM/],
+    ["SUDI_CATEGORIES", "cs.CL, not a category!", /arXiv categories/],
+    ["ARXIV_MIN_INTERVAL_MS", "fast", /whole number/],
+    ["ARXIV_MIN_INTERVAL_MS", "-1", /at least 0/],
+    ["OPENAI_BASE_URL", "ftp://example", /http\(s\) URL/],
+    ["SUDI_LLM_JSON_MODE", "yaml", /json_schema|json_object/],
+    ["SUDI_LLM_CONCURRENCY", "0", /at least 1/],
+    ["LOG_LEVEL", "loud", /debug|info/],
+  ])("refuses %s=%s with a message naming the variable", (name, value, expected) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value }, {});
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(name);
+    expect((error as ConfigError).message).toContain(name);
+    expect((error as ConfigError).message).toMatch(expected);
+  });
+
+  it("never echoes a secret in its error", () => {
+    const token = "123456:SECRET-TOKEN-VALUE";
+    try {
+      loadConfig({ DISCORD_BOT_TOKEN: token }, {});
+      expect.unreachable();
+    } catch (e) {
+      expect((e as ConfigError).variable).toBe("DISCORD_APPLICATION_ID");
+      expect(String(e)).not.toContain(token);
+    }
+  });
+
+  it("lists the secrets the logger must redact", () => {
+    const c = loadConfig({ OPENAI_API_KEY: "sk-abcdef", TELEGRAM_BOT_TOKEN: "42:xyz-token" }, {});
+    expect(secretsOf(c).sort()).toEqual(["42:xyz-token", "sk-abcdef"]);
+  });
+});
