@@ -1,12 +1,143 @@
-/** `sudi start`: not built yet. */
-import type { CliCommand } from "./command.ts";
+/**
+ * `sudi start` (and `npm start`): opens the store, starts every configured adapter and the
+ * scheduler, and runs until SIGINT/SIGTERM. With no platform token it opens the console chat
+ * on the terminal instead, which ends at end of input.
+ *
+ * Each adapter has its own start function below (startTelegram, startDiscord, startScheduler):
+ * the hook points where a platform is wired in. Each returns a Running (something to stop) or
+ * null when it is not configured.
+ */
+
+import { runConsoleChat } from "../../bots/console/chat.ts";
+import { ConsoleSender } from "../../bots/console/sender.ts";
+import { type App, openApp } from "../app.ts";
+import { type ChatServices, createChatServices } from "../commands/wiring.ts";
+import { loadConfig, secretsOf } from "../config.ts";
+import type { Sender } from "../deliver/sender.ts";
+import { createLogger } from "../log.ts";
+import type { CliCommand, CliIo } from "./command.ts";
+
+/** A started part of the bot: an adapter or the scheduler. */
+export interface Running {
+  name: string;
+  /** delivers digests to this adapter's platform, when it has one */
+  sender?: Sender;
+  /** finishes what is in flight and stops */
+  stop(): Promise<void>;
+}
+
+/** What every start function gets. */
+export interface Runtime {
+  app: App;
+  services: ChatServices;
+  io: CliIo;
+}
+
+/** Hook: the Telegram adapter (bots/telegram), when TELEGRAM_BOT_TOKEN is set. */
+export async function startTelegram(rt: Runtime): Promise<Running | null> {
+  if (!rt.app.config.TELEGRAM_BOT_TOKEN) return null;
+  rt.app.log.warn("TELEGRAM_BOT_TOKEN is set but the Telegram adapter is not wired in yet");
+  return null;
+}
+
+/** Hook: the Discord adapter (bots/discord), when DISCORD_BOT_TOKEN is set. */
+export async function startDiscord(rt: Runtime): Promise<Running | null> {
+  if (!rt.app.config.DISCORD_BOT_TOKEN) return null;
+  rt.app.log.warn("DISCORD_BOT_TOKEN is set but the Discord adapter is not wired in yet");
+  return null;
+}
+
+/**
+ * Hook: the scheduler (src/schedule), delivering through `senders` (one per started
+ * platform, the console's included). Null until it is wired in.
+ */
+export async function startScheduler(_rt: Runtime, _senders: Sender[]): Promise<Running | null> {
+  return null;
+}
+
+/**
+ * The console chat: commands from standard input, replies and scheduled digests on standard
+ * output. `done` settles at end of input.
+ */
+export function startConsole(rt: Runtime): Running & { done: Promise<void> } {
+  const sender = new ConsoleSender((text) => rt.io.out(text));
+  const done = runConsoleChat({
+    bot: rt.services.bot,
+    input: rt.io.stdin,
+    write: (text) => rt.io.out(text),
+    interactive: rt.io.isTty,
+  });
+  return { name: "console", sender, done, stop: async () => {} };
+}
+
+/** Settles on the first SIGINT or SIGTERM; `dispose` removes the listeners. */
+function signals(): { received: Promise<NodeJS.Signals>; dispose: () => void } {
+  let on: (signal: NodeJS.Signals) => void = () => {};
+  const received = new Promise<NodeJS.Signals>((resolve) => {
+    on = resolve;
+  });
+  process.on("SIGINT", on);
+  process.on("SIGTERM", on);
+  return {
+    received,
+    dispose: () => {
+      process.off("SIGINT", on);
+      process.off("SIGTERM", on);
+    },
+  };
+}
+
+async function run(_args: string[], io: CliIo): Promise<number> {
+  const config = loadConfig(io.env);
+  // On the console chat, log lines go to stderr and stay quiet unless asked for.
+  const log = createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config) });
+  const app = openApp(config, log);
+  const services = createChatServices(app);
+  const rt: Runtime = { app, services, io };
+  const adapters = [await startTelegram(rt), await startDiscord(rt)].filter(
+    (r): r is Running => r !== null,
+  );
+  const consoleChat = adapters.length === 0 ? startConsole(rt) : null;
+  const running = consoleChat ? [consoleChat] : adapters;
+  const senders = running.flatMap((r) => (r.sender ? [r.sender] : []));
+  const scheduler = await startScheduler(rt, senders);
+  (consoleChat ? log.debug : log.info)("sudi started", {
+    adapters: running.map((r) => r.name),
+    scheduler: Boolean(scheduler),
+  });
+
+  // The console chat ends at end of input; platform adapters run until a signal.
+  const signal = signals();
+  if (consoleChat) await Promise.race([consoleChat.done, signal.received]);
+  else await signal.received;
+  signal.dispose();
+
+  for (const part of [scheduler, ...running]) {
+    if (!part) continue;
+    try {
+      await part.stop();
+    } catch (error) {
+      log.error("stopping failed", { part: part.name, error });
+    }
+  }
+  app.close();
+  return 0;
+}
 
 export const command: CliCommand = {
   name: "start",
-  summary: "(not built yet)",
-  help: "sudi start: not built yet",
-  run: async (_args, io) => {
-    io.err("sudi start: not built yet");
-    return 1;
-  },
+  summary: "run the bot (Telegram, Discord, scheduler); console chat when no token is set",
+  help: [
+    "Usage: sudi start",
+    "",
+    "Runs the configured adapters and the daily scheduler until SIGINT/SIGTERM.",
+    "With no TELEGRAM_BOT_TOKEN and no DISCORD_BOT_TOKEN, opens a console chat instead:",
+    "type chat commands (/help, /subscribe 文生视频, /list ...) one per line, as an admin",
+    "of a group would; it ends at end of input, so it can be scripted:",
+    "",
+    "  printf '/subscribe 文生视频\\n/list\\n' | npm start",
+    "",
+    "Configuration comes from the environment and .env (see .env.example).",
+  ].join("\n"),
+  run,
 };

@@ -1,12 +1,89 @@
-/** `sudi topics`: not built yet. */
+/** `sudi topics`: the taxonomy grouped by digest chapter, as text for people or JSON for scripts. */
+import { loadTaxonomy, type Topic, topicsByChapter } from "../topics/taxonomy.ts";
 import type { CliCommand } from "./command.ts";
+import { UsageError } from "./command.ts";
+
+const HELP = `Usage: sudi topics [--format text|json]
+
+Lists the topic taxonomy (data/topics.json) grouped by digest chapter: each topic's
+Chinese name, id, aliases and an example subscription.
+
+Options:
+  --format text   readable list (default)
+  --format json   one JSON object: { version, chapters: [{ chapter, topics: [{ id, name,
+                  aliases, categories, keywords, description, example }] }] }
+  -h, --help      this help`;
+
+type Format = "text" | "json";
+
+function parseArgs(args: string[]): Format {
+  let format: Format = "text";
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? "";
+    const value = arg.startsWith("--format=") ? arg.slice("--format=".length) : undefined;
+    if (arg === "--format" || value !== undefined) {
+      const given = value ?? args[++i];
+      if (given !== "text" && given !== "json") {
+        throw new UsageError(`--format must be text or json, not ${JSON.stringify(given ?? "")}`);
+      }
+      format = given;
+    } else {
+      throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
+    }
+  }
+  return format;
+}
+
+/** What a user would type to subscribe: the Chinese name, since that is what the digest shows. */
+function example(topic: Topic): string {
+  return `/subscribe ${topic.name}`;
+}
+
+function asText(): string {
+  const taxonomy = loadTaxonomy();
+  const lines = [`论文速递主题（共 ${taxonomy.topics.length} 个，按章节分组）`];
+  for (const { chapter, topics } of topicsByChapter(taxonomy)) {
+    lines.push("", `【${chapter}】`);
+    for (const topic of topics) {
+      lines.push(`  ${topic.name}  (${topic.id})  ${topic.description}`);
+      if (topic.aliases.length > 0) lines.push(`    别名：${topic.aliases.join("、")}`);
+      if (topic.categories.length > 0) lines.push(`    arXiv 分类：${topic.categories.join("、")}`);
+      lines.push(`    例：${example(topic)}`);
+    }
+  }
+  lines.push(
+    "",
+    "也可以订阅 arXiv 分类（/subscribe cs.CV）或英文关键词（/subscribe diffusion model）。",
+  );
+  return lines.join("\n");
+}
+
+function asJson(): string {
+  const taxonomy = loadTaxonomy();
+  return JSON.stringify({
+    version: taxonomy.version,
+    chapters: topicsByChapter(taxonomy).map(({ chapter, topics }) => ({
+      chapter,
+      topics: topics.map((t) => ({
+        id: t.id,
+        name: t.name,
+        aliases: t.aliases,
+        categories: t.categories,
+        keywords: t.keywords,
+        description: t.description,
+        example: example(t),
+      })),
+    })),
+  });
+}
 
 export const command: CliCommand = {
   name: "topics",
-  summary: "(not built yet)",
-  help: "sudi topics: not built yet",
-  run: async (_args, io) => {
-    io.err("sudi topics: not built yet");
-    return 1;
+  summary: "list the topic taxonomy, grouped by digest chapter",
+  help: HELP,
+  run: async (args, io) => {
+    const format = parseArgs(args);
+    io.out(format === "json" ? asJson() : asText());
+    return 0;
   },
 };

@@ -34,6 +34,12 @@ export const TopicSchema = z.object({
   keywords: z.array(z.string().min(2)),
   description: z.string(),
   chapter: ChapterSchema,
+  /**
+   * How much this topic's keyword hits count when ranking a paper's topics (default 1): above
+   * 1 for the generation topics an editor files a paper under first (a DPO paper on
+   * text-to-audio belongs in 文生音频), below 1 for broad topics most papers touch (大模型).
+   */
+  weight: z.number().positive().optional(),
 });
 export type Topic = z.infer<typeof TopicSchema>;
 
@@ -58,4 +64,15 @@ export function loadTaxonomy(path?: string): Taxonomy {
 
 export function topicById(taxonomy: Taxonomy, id: string): Topic | undefined {
   return taxonomy.topics.find((t) => t.id === id);
+}
+
+/** The catch-all topic: what a paper gets when no rule matches it. */
+export const OTHER_TOPIC_ID = "other";
+
+/** The taxonomy's topics grouped by chapter, in digest order; chapters without topics are left out. */
+export function topicsByChapter(taxonomy: Taxonomy): { chapter: Chapter; topics: Topic[] }[] {
+  return CHAPTERS.map((chapter) => ({
+    chapter,
+    topics: taxonomy.topics.filter((t) => t.chapter === chapter),
+  })).filter((group) => group.topics.length > 0);
 }

@@ -13,6 +13,7 @@ CREATE TABLE papers (
   published        TEXT,
   updated          TEXT,
   code_url         TEXT,
+  fts_rowid        INTEGER,                  -- rowid of this paper's title/abstract row in search_fts
   announce_date    TEXT,                     -- first announcement (YYYY-MM-DD), kept on updates
   announce_type    TEXT,                     -- new | cross, of that first announcement
   created_at       TEXT NOT NULL,
@@ -42,6 +43,8 @@ CREATE TABLE ingest_runs (
 
 -- Full-text search over titles, abstracts and Chinese card text. The trigram tokenizer works
 -- for Chinese (no word segmentation needed); queries under three characters fall back to LIKE.
+-- The ingest writes one row per paper (title, abstract) and finds it again by papers.fts_rowid;
+-- it never touches `card`, which the summariser writes (in that row or a row of its own).
 CREATE VIRTUAL TABLE search_fts USING fts5 (
   paper_id UNINDEXED,
   title,

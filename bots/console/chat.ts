@@ -1,0 +1,62 @@
+/**
+ * The console chat: sudi on a terminal, no platform token needed. Each line of input is one
+ * message from an admin of a group (platform "console", one fixed chat); replies print as
+ * plain text. It reads until end of input, so it can be scripted:
+ *   printf '/subscribe 文生视频\n/list\n' | npm start
+ */
+import { createInterface } from "node:readline";
+import type { ChatBot } from "../../src/commands/handler.ts";
+import type { ChatAddress } from "../../src/commands/types.ts";
+import { toPlainText } from "../../src/digest/render/text.ts";
+
+/** The one chat the console stands for. */
+export const CONSOLE_CHAT: ChatAddress = {
+  platform: "console",
+  chatId: "console",
+  type: "group",
+  title: "控制台",
+};
+
+/** The console user, an admin of the console group. */
+export const CONSOLE_USER = "console-user";
+
+const PROMPT = "sudi> ";
+
+export interface ConsoleChatOptions {
+  bot: ChatBot;
+  input: NodeJS.ReadableStream;
+  /** prints one chunk of output (a reply), newline added when missing */
+  write: (text: string) => void;
+  /** a person at a terminal: greet and show a prompt; otherwise echo each command */
+  interactive: boolean;
+}
+
+/** Runs the console chat until end of input. Commands are answered one at a time, in order. */
+export async function runConsoleChat(options: ConsoleChatOptions): Promise<void> {
+  const { bot, input, write, interactive } = options;
+  const rl = createInterface({ input, terminal: false, crlfDelay: Number.POSITIVE_INFINITY });
+  const prompt = () => {
+    if (interactive) process.stdout.write(PROMPT);
+  };
+  if (interactive) write(toPlainText(bot.onBotAdded(CONSOLE_CHAT)));
+  prompt();
+  for await (const raw of rl) {
+    const text = raw.trim();
+    if (!text) {
+      prompt();
+      continue;
+    }
+    if (!interactive) write(`> ${text}`);
+    const replies = await bot.handle({
+      chat: CONSOLE_CHAT,
+      userId: CONSOLE_USER,
+      text,
+      isAdmin: async () => true,
+      onWorking: () => {
+        if (interactive) write("…");
+      },
+    });
+    for (const reply of replies) write(`${toPlainText(reply)}\n\n`);
+    prompt();
+  }
+}

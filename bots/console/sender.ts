@@ -1,0 +1,27 @@
+/**
+ * Delivery to the console: scheduled digests print on standard output, whole (a terminal has
+ * no message limit), so the console chat shows what a group would receive.
+ */
+import type { ChatAddress } from "../../src/commands/types.ts";
+import type { Sender } from "../../src/deliver/sender.ts";
+import type { RichMessage } from "../../src/digest/message.ts";
+import { toPlainText } from "../../src/digest/render/text.ts";
+
+export class ConsoleSender implements Sender {
+  readonly platform = "console" as const;
+  private sent = 0;
+
+  constructor(
+    private readonly write: (text: string) => void = (t) => process.stdout.write(`${t}\n`),
+  ) {}
+
+  split(message: RichMessage): RichMessage[] {
+    return [message];
+  }
+
+  async sendPart(_chat: ChatAddress, part: RichMessage): Promise<string> {
+    this.sent++;
+    this.write(`${toPlainText(part)}\n`);
+    return `console-${this.sent}`;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Answering one interaction: autocomplete from the taxonomy; commands through the
+ * platform-neutral handler, with replies rendered as embeds. Discord drops an interaction not
+ * acknowledged within 3 seconds, so slow commands (/paper, /digest, /search, or anything that
+ * calls onWorking or outlasts `deferAfterMs`) defer first and then edit their reply. Every
+ * failure ends here, logged without the interaction token; one interaction never takes the
+ * bot down.
+ */
+import { type REST, Routes } from "discord.js";
+import type { CommandHandler } from "../../src/commands/types.ts";
+import { type RichMessage, textMessage } from "../../src/digest/message.ts";
+import { type DiscordMessagePayload, toDiscordPayloads } from "../../src/digest/render/discord.ts";
+import type { Logger } from "../../src/log.ts";
+import {
+  autocompleteTopics,
+  MAX_CHOICES,
+  type TopicChoice,
+} from "../../src/topics/autocomplete.ts";
+import type { Taxonomy } from "../../src/topics/taxonomy.ts";
+import { DISCORD_TEXT } from "./commands.ts";
+import {
+  commandNameOf,
+  type DiscordInteraction,
+  focusedOptionOf,
+  InteractionKind,
+  parseInteraction,
+  toIncoming,
+} from "./interactions.ts";
+
+/** Commands that defer before running: they may fetch, summarise or search. */
+export const SLOW_COMMANDS = new Set(["paper", "digest", "search"]);
+
+/** Discord's interaction callback types. */
+const CALLBACK = { reply: 4, defer: 5, autocomplete: 8 } as const;
+
+export interface AnswerContext {
+  rest: REST;
+  handler: CommandHandler;
+  taxonomy: Taxonomy;
+  log: Logger;
+  /** defer a command still running after this long; well under Discord's 3 s */
+  deferAfterMs?: number;
+}
+
+/** The REST calls that answer one interaction; none needs the bot token. */
+class Responder {
+  constructor(
+    private readonly rest: REST,
+    private readonly interaction: DiscordInteraction,
+  ) {}
+
+  private callback(body: unknown): Promise<unknown> {
+    const { id, token } = this.interaction;
+    return this.rest.post(Routes.interactionCallback(id, token), { body, auth: false });
+  }
+
+  autocomplete(choices: TopicChoice[]) {
+    return this.callback({ type: CALLBACK.autocomplete, data: { choices } });
+  }
+  defer() {
+    return this.callback({ type: CALLBACK.defer });
+  }
+  reply(payload: DiscordMessagePayload) {
+    return this.callback({ type: CALLBACK.reply, data: payload });
+  }
+  editOriginal(payload: DiscordMessagePayload) {
+    const { application_id, token } = this.interaction;
+    return this.rest.patch(Routes.webhookMessage(application_id, token, "@original"), {
+      body: payload,
+      auth: false,
+    });
+  }
+  followUp(payload: DiscordMessagePayload) {
+    const { application_id, token } = this.interaction;
+    return this.rest.post(Routes.webhook(application_id, token), { body: payload, auth: false });
+  }
+}
+
+/** The choices for the option being typed: topics, and "all" for /unsubscribe. */
+export function autocompleteChoices(i: DiscordInteraction, taxonomy: Taxonomy): TopicChoice[] {
+  const focused = focusedOptionOf(i);
+  if (focused?.option !== "topic") return [];
+  const topics = autocompleteTopics(focused.value, taxonomy);
+  const unsubscribing = focused.command === "unsubscribe" || focused.command === "unsub";
+  const q = focused.value.trim().toLowerCase();
+  const wantsAll = q === "" || "all".startsWith(q) || "全部".startsWith(q);
+  if (!unsubscribing || !wantsAll) return topics;
+  return [{ name: DISCORD_TEXT.unsubscribeAll, value: "all" }, ...topics].slice(0, MAX_CHOICES);
+}
+
+async function answerCommand(i: DiscordInteraction, ctx: AnswerContext, r: Responder) {
+  let deferred: Promise<unknown> | undefined;
+  const defer = () => {
+    deferred ??= r.defer();
+    return deferred;
+  };
+  const incoming = toIncoming(i, () => void defer().catch(() => {}));
+  if (!incoming) return;
+  const command = commandNameOf(incoming.text);
+  if (SLOW_COMMANDS.has(command)) await defer();
+  const timer = setTimeout(() => void defer().catch(() => {}), ctx.deferAfterMs ?? 1500);
+  let messages: RichMessage[];
+  try {
+    messages = await ctx.handler.handle(incoming);
+  } catch (error) {
+    ctx.log.error("discord command failed", { command, error });
+    messages = [textMessage(DISCORD_TEXT.failed)];
+  } finally {
+    clearTimeout(timer);
+  }
+  const payloads = messages.flatMap(toDiscordPayloads);
+  // an interaction must be answered even if a command had nothing to say
+  const [first = toDiscordPayloads(textMessage("✅"))[0], ...rest] = payloads;
+  if (!first) return;
+  if (deferred) {
+    await deferred;
+    await r.editOriginal(first);
+  } else {
+    await r.reply(first);
+  }
+  for (const payload of rest) await r.followUp(payload);
+}
+
+/**
+ * Answers one raw INTERACTION_CREATE payload. Never throws: an interaction that cannot be
+ * answered (expired, malformed, Discord down) is logged and dropped.
+ */
+export async function answerInteraction(raw: unknown, ctx: AnswerContext): Promise<void> {
+  const i = parseInteraction(raw);
+  if (!i) {
+    ctx.log.warn("discord interaction not understood");
+    return;
+  }
+  const r = new Responder(ctx.rest, i);
+  try {
+    if (i.type === InteractionKind.Autocomplete) {
+      await r.autocomplete(autocompleteChoices(i, ctx.taxonomy));
+    } else if (
+      i.type === InteractionKind.ApplicationCommand ||
+      i.type === InteractionKind.MessageComponent
+    ) {
+      await answerCommand(i, ctx, r);
+    }
+  } catch (error) {
+    const e = error as { name?: string; status?: number; code?: unknown };
+    // only name, status and code: a REST error's message and URL may hold the interaction token
+    ctx.log.warn("discord interaction not answered", {
+      interaction: i.id,
+      type: i.type,
+      error: e?.name,
+      status: e?.status,
+      code: e?.code,
+    });
+  }
+}

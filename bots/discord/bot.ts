@@ -1,0 +1,132 @@
+/**
+ * The Discord adapter: a discord.js client on the gateway for interactions and membership
+ * events, the slash commands registered over REST, and the DiscordSender for deliveries, all
+ * sharing one REST client (and so one rate limiter). Chat behaviour lives in src/commands;
+ * this file only connects events to it.
+ */
+import {
+  type Channel,
+  Client,
+  Events,
+  GatewayDispatchEvents,
+  GatewayIntentBits,
+  type Guild,
+  Partials,
+  type REST,
+  type RESTOptions,
+} from "discord.js";
+import { COMMANDS, type CommandInfo } from "../../src/commands/handler.ts";
+import type { Lifecycle } from "../../src/commands/lifecycle.ts";
+import type { CommandHandler } from "../../src/commands/types.ts";
+import type { Logger } from "../../src/log.ts";
+import type { Taxonomy } from "../../src/topics/taxonomy.ts";
+import { answerInteraction } from "./answer.ts";
+import { registerSlashCommands } from "./commands.ts";
+import { discordRestOptions } from "./rest.ts";
+import { DiscordSender } from "./sender.ts";
+
+export interface DiscordBotDeps {
+  /** DISCORD_BOT_TOKEN */
+  token: string;
+  /** DISCORD_APPLICATION_ID */
+  applicationId: string;
+  /** DISCORD_API_ROOT */
+  apiRoot: string;
+  /** SUDI_DISCORD_GUILD_ID: also register the commands in this guild (instant updates) */
+  guildId?: string | undefined;
+  /**
+   * The chat side (createCommandHandler's ChatBot): commands, and onBotRemoved for a channel
+   * the bot can no longer post to (it left or was kicked from the guild, the channel was
+   * deleted).
+   */
+  bot: CommandHandler & Pick<Lifecycle, "onBotRemoved">;
+  taxonomy: Taxonomy;
+  /** the chat commands to register (default: COMMANDS of src/commands) */
+  commands?: readonly CommandInfo[];
+  log: Logger;
+  /** REST overrides for tests and benches (retries, offset, globalRequestsPerSecond) */
+  rest?: Partial<RESTOptions>;
+  /** defer a command's reply once it runs this long (default 1500 ms) */
+  deferAfterMs?: number;
+}
+
+export interface DiscordBot {
+  /** delivers digests through the bot's REST client */
+  readonly sender: DiscordSender;
+  readonly rest: REST;
+  /** waits for interactions being answered, then leaves the gateway */
+  stop(): Promise<void>;
+}
+
+/** Channels of a guild the bot is leaving: every one may be a subscribed chat. */
+function channelIdsOf(guild: Guild): string[] {
+  return [...guild.channels.cache.keys()];
+}
+
+/**
+ * Registers the slash commands, connects to the gateway and resolves once the bot is online.
+ * Rejects when Discord refuses the token or the commands.
+ */
+export async function startDiscordBot(deps: DiscordBotDeps): Promise<DiscordBot> {
+  const log = deps.log.child({ platform: "discord" });
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds],
+    // DM channels arrive as partials: the bot never caches them, it only answers there
+    partials: [Partials.Channel],
+    rest: discordRestOptions({ apiRoot: deps.apiRoot, rest: deps.rest }),
+  });
+  client.rest.setToken(deps.token);
+  const rest = client.rest;
+  const inFlight = new Set<Promise<void>>();
+  const ctx = {
+    rest,
+    handler: deps.bot,
+    taxonomy: deps.taxonomy,
+    log,
+    deferAfterMs: deps.deferAfterMs,
+  };
+
+  const chatGone = (channelId: string, reason: string) => {
+    try {
+      deps.bot.onBotRemoved({ platform: "discord", chatId: channelId, type: "group" });
+    } catch (error) {
+      log.error("discord chat not deactivated", { channel: channelId, reason, error });
+    }
+  };
+
+  client.ws.on(GatewayDispatchEvents.InteractionCreate, (data: unknown) => {
+    const answering = answerInteraction(data, ctx).finally(() => inFlight.delete(answering));
+    inFlight.add(answering);
+  });
+  client.on(Events.GuildDelete, (guild: Guild) => {
+    log.info("discord bot removed from guild", { guild: guild.id });
+    for (const id of channelIdsOf(guild)) chatGone(id, "bot removed from guild");
+  });
+  const channelDeleted = (channel: Channel) => chatGone(channel.id, "channel deleted");
+  client.on(Events.ChannelDelete, channelDeleted);
+  client.on(Events.ThreadDelete, channelDeleted);
+  client.on(Events.Error, (error) => log.error("discord client error", { error }));
+  client.on(Events.ShardError, (error) => log.warn("discord gateway error", { error }));
+
+  const registered = await registerSlashCommands(
+    rest,
+    deps.applicationId,
+    deps.commands ?? COMMANDS,
+    deps.guildId,
+  );
+  log.info("discord slash commands registered", {
+    commands: registered.length,
+    guild: deps.guildId ?? null,
+  });
+  await client.login(deps.token);
+  log.info("discord bot online", { user: client.user?.tag });
+
+  return {
+    sender: new DiscordSender(rest),
+    rest,
+    stop: async () => {
+      await Promise.allSettled([...inFlight]);
+      await client.destroy();
+    },
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * Discord interactions (the raw JSON of an INTERACTION_CREATE) as sudi sees them: which chat,
+ * which user, whether that user may manage the chat, and the command text the platform-neutral
+ * handler reads ("/subscribe 文生视频"). Plain functions over the payload, validated with zod,
+ * so tests feed exactly what Discord sends.
+ */
+import { z } from "zod";
+import type { ChatAddress, Incoming } from "../../src/commands/types.ts";
+import { COMMAND_BUTTON_PREFIX } from "../../src/digest/render/discord.ts";
+
+/** Discord's interaction types. */
+export const InteractionKind = {
+  Ping: 1,
+  ApplicationCommand: 2,
+  MessageComponent: 3,
+  Autocomplete: 4,
+} as const;
+
+/** Permission bits that let a member manage what a channel receives. */
+const ADMINISTRATOR = 1n << 3n;
+const MANAGE_CHANNELS = 1n << 4n;
+const MANAGE_GUILD = 1n << 5n;
+
+const UserSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  global_name: z.string().nullish(),
+});
+
+interface OptionData {
+  name: string;
+  type: number;
+  value?: string | number | boolean | undefined;
+  focused?: boolean | undefined;
+  options?: OptionData[] | undefined;
+}
+const OptionSchema: z.ZodType<OptionData> = z.lazy(() =>
+  z.object({
+    name: z.string(),
+    type: z.number().int(),
+    value: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    focused: z.boolean().optional(),
+    options: z.array(OptionSchema).optional(),
+  }),
+);
+
+export const InteractionSchema = z.object({
+  id: z.string(),
+  application_id: z.string(),
+  type: z.number().int(),
+  token: z.string(),
+  guild_id: z.string().optional(),
+  channel_id: z.string().optional(),
+  channel: z
+    .object({ id: z.string(), type: z.number().int(), name: z.string().nullish() })
+    .optional(),
+  member: z.object({ permissions: z.string().regex(/^\d+$/), user: UserSchema }).optional(),
+  user: UserSchema.optional(),
+  data: z
+    .object({
+      name: z.string().optional(),
+      type: z.number().int().optional(),
+      options: z.array(OptionSchema).optional(),
+      custom_id: z.string().optional(),
+      component_type: z.number().int().optional(),
+    })
+    .optional(),
+});
+export type DiscordInteraction = z.infer<typeof InteractionSchema>;
+
+/** The interaction, or undefined when the payload is not one sudi can read. */
+export function parseInteraction(raw: unknown): DiscordInteraction | undefined {
+  const parsed = InteractionSchema.safeParse(raw);
+  return parsed.success ? parsed.data : undefined;
+}
+
+const inGuild = (i: DiscordInteraction): boolean => Boolean(i.guild_id && i.member);
+
+/** The user who acted: `member.user` in a guild, `user` in a DM. */
+export function userIdOf(i: DiscordInteraction): string {
+  return i.member?.user.id ?? i.user?.id ?? "";
+}
+
+/**
+ * Where the answer and the subscriptions belong: a guild channel (threads included) is a group
+ * chat keyed by the channel id; anything else is the user's private chat, keyed by the user id,
+ * since a bot reaches a user through the DM channel it opens for that id.
+ */
+export function chatOf(i: DiscordInteraction): ChatAddress {
+  if (inGuild(i) && i.channel_id) {
+    const name = i.channel?.name;
+    return {
+      platform: "discord",
+      chatId: i.channel_id,
+      type: "group",
+      ...(name ? { title: `#${name}` } : {}),
+    };
+  }
+  const user = i.user ?? i.member?.user;
+  const title = user?.global_name ?? user?.username;
+  return { platform: "discord", chatId: userIdOf(i), type: "private", ...(title ? { title } : {}) };
+}
+
+/**
+ * Whether the user may change what this chat receives: anyone in their own DM; in a guild, a
+ * member whose permissions in this channel (as Discord computed them for this interaction)
+ * include Manage Server, Manage Channels or Administrator. Checked on every command, whatever
+ * default_member_permissions a server admin configured.
+ */
+export function isAdminOf(i: DiscordInteraction): boolean {
+  if (!inGuild(i)) return true;
+  const permissions = BigInt(i.member?.permissions ?? "0");
+  return (permissions & (ADMINISTRATOR | MANAGE_GUILD | MANAGE_CHANNELS)) !== 0n;
+}
+
+function optionValues(options: OptionData[] | undefined): string[] {
+  const out: string[] = [];
+  for (const o of options ?? []) {
+    if (o.options) out.push(o.name, ...optionValues(o.options));
+    else if (o.value !== undefined) out.push(String(o.value).replace(/\s+/g, " ").trim());
+  }
+  return out.filter(Boolean);
+}
+
+/**
+ * The command as the user would have typed it: "/subscribe 文生视频" for a slash command with
+ * its option values in order, the button's command for a sudi button; undefined otherwise.
+ */
+export function commandTextOf(i: DiscordInteraction): string | undefined {
+  if (i.type === InteractionKind.ApplicationCommand && i.data?.name && (i.data.type ?? 1) === 1) {
+    return [`/${i.data.name}`, ...optionValues(i.data.options)].join(" ");
+  }
+  if (
+    i.type === InteractionKind.MessageComponent &&
+    i.data?.custom_id?.startsWith(COMMAND_BUTTON_PREFIX)
+  ) {
+    return i.data.custom_id.slice(COMMAND_BUTTON_PREFIX.length);
+  }
+  return undefined;
+}
+
+/** The command name of a command text ("/paper 2404.14469" → "paper"). */
+export function commandNameOf(text: string): string {
+  return /^\/([a-z_]+)/i.exec(text)?.[1]?.toLowerCase() ?? "";
+}
+
+/** The option being typed in an autocomplete interaction. */
+export function focusedOptionOf(
+  i: DiscordInteraction,
+): { command: string; option: string; value: string } | undefined {
+  if (i.type !== InteractionKind.Autocomplete) return undefined;
+  const find = (options: OptionData[] | undefined): OptionData | undefined => {
+    for (const o of options ?? []) {
+      if (o.focused) return o;
+      const inner = find(o.options);
+      if (inner) return inner;
+    }
+    return undefined;
+  };
+  const focused = find(i.data?.options);
+  if (!focused) return undefined;
+  return { command: i.data?.name ?? "", option: focused.name, value: String(focused.value ?? "") };
+}
+
+/** The Incoming the command handler reads, or undefined for interactions that are not commands. */
+export function toIncoming(i: DiscordInteraction, onWorking?: () => void): Incoming | undefined {
+  const text = commandTextOf(i);
+  if (text === undefined) return undefined;
+  const admin = isAdminOf(i);
+  return {
+    chat: chatOf(i),
+    userId: userIdOf(i),
+    text,
+    isAdmin: async () => admin,
+    ...(onWorking ? { onWorking } : {}),
+  };
+}

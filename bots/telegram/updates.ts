@@ -1,0 +1,194 @@
+/**
+ * Turns Telegram updates into calls of src/commands, and sends back what they return. Thin on
+ * purpose: it knows Telegram's shapes (commands, anonymous admins, membership changes,
+ * migrations, button presses), never topics, subscriptions or cards.
+ */
+import { Composer, type Context } from "grammy";
+import type { Chat, ChatMember, Message } from "grammy/types";
+import type { Lifecycle } from "../../src/commands/lifecycle.ts";
+import type { ChatAddress, CommandHandler, Incoming } from "../../src/commands/types.ts";
+import { ChatGoneError } from "../../src/deliver/sender.ts";
+import type { RichMessage } from "../../src/digest/message.ts";
+import type { Logger } from "../../src/log.ts";
+import type { AdminCheck } from "./admins.ts";
+import type { ChatQueue } from "./chat-queue.ts";
+import type { Clock } from "./clock.ts";
+import { commandText } from "./command-text.ts";
+import { safeErrorText } from "./errors.ts";
+import type { TelegramSender } from "./sender.ts";
+
+export interface UpdateDeps {
+  handler: CommandHandler;
+  lifecycle: Lifecycle;
+  sender: TelegramSender;
+  admins: AdminCheck;
+  queue: ChatQueue;
+  clock: Clock;
+  log: Logger;
+  /** the bot's username, for /cmd@username */
+  username: string;
+  /** how often "typing" is renewed while a command works (Telegram shows it for 5 s) */
+  typingIntervalMs: number;
+  /** values never to log */
+  secrets: string[];
+}
+
+export function addressOf(chat: Chat): ChatAddress {
+  const type = chat.type === "private" ? "private" : chat.type === "channel" ? "channel" : "group";
+  const title = chat.type === "private" ? undefined : chat.title;
+  return { platform: "telegram", chatId: String(chat.id), type, ...(title ? { title } : {}) };
+}
+
+/** Whether the bot is in the chat with this membership (a restricted bot may still be in). */
+function present(member: ChatMember): boolean {
+  return (
+    member.status === "creator" ||
+    member.status === "administrator" ||
+    member.status === "member" ||
+    (member.status === "restricted" && member.is_member)
+  );
+}
+
+/** The middleware that handles every update type sudi asks Telegram for. */
+export function telegramUpdates(deps: UpdateDeps): Composer<Context> {
+  const { handler, lifecycle, sender, admins, queue, log } = deps;
+  const updates = new Composer<Context>();
+
+  /** Sends replies in order; a chat that is gone is deactivated, not an error. */
+  async function reply(address: ChatAddress, messages: RichMessage[], replyTo?: number) {
+    let first = true;
+    for (const message of messages) {
+      for (const part of sender.split(message)) {
+        try {
+          await sender.sendPart(address, part, {
+            lane: "interactive",
+            ...(first && replyTo !== undefined ? { replyTo } : {}),
+          });
+          first = false;
+        } catch (err) {
+          if (!(err instanceof ChatGoneError)) throw err;
+          log.info("telegram chat is gone; deactivating it", {
+            chatId: address.chatId,
+            detail: err.reason,
+          });
+          await lifecycle.onBotRemoved(address);
+          return;
+        }
+      }
+    }
+  }
+
+  /** "typing…" from the first onWorking until the command is done. */
+  function typingIndicator(chatId: string) {
+    const stop = new AbortController();
+    let started = false;
+    return {
+      start() {
+        if (started) return;
+        started = true;
+        void (async () => {
+          while (!stop.signal.aborted) {
+            await sender.sendChatAction(chatId, "typing");
+            await deps.clock.sleep(deps.typingIntervalMs, stop.signal);
+          }
+        })();
+      },
+      stop: () => stop.abort(),
+    };
+  }
+
+  async function runCommand(incoming: Incoming, replyTo: number | undefined) {
+    const typing = typingIndicator(incoming.chat.chatId);
+    let replies: RichMessage[];
+    try {
+      replies = await handler.handle({ ...incoming, onWorking: () => typing.start() });
+    } finally {
+      typing.stop();
+    }
+    await reply(incoming.chat, replies, replyTo);
+  }
+
+  async function isGroupAdmin(chatId: string, userId: number): Promise<boolean> {
+    try {
+      return await admins.isAdmin(chatId, userId);
+    } catch (err) {
+      // Not knowing is answered as "not an admin": the command then explains who may use it.
+      log.warn("telegram admin check failed", { chatId, error: safeErrorText(err, deps.secrets) });
+      return false;
+    }
+  }
+
+  /** Who may change what this chat receives: see DESIGN.md (creator or administrator). */
+  function senderIsAdmin(msg: Message): Promise<boolean> {
+    if (msg.chat.type === "private" || msg.chat.type === "channel") return Promise.resolve(true);
+    // An anonymous admin posts on behalf of the group itself (from: @GroupAnonymousBot).
+    if (msg.sender_chat) return Promise.resolve(msg.sender_chat.id === msg.chat.id);
+    if (!msg.from) return Promise.resolve(false);
+    return isGroupAdmin(String(msg.chat.id), msg.from.id);
+  }
+
+  updates.on(["message", "channel_post"], async (ctx) => {
+    const msg = ctx.msg;
+    const address = addressOf(msg.chat);
+    if (msg.migrate_to_chat_id !== undefined) {
+      await lifecycle.onChatMigrated(address, String(msg.migrate_to_chat_id));
+      return;
+    }
+    if (msg.migrate_from_chat_id !== undefined) {
+      // Same move, seen from the new supergroup; the store makes the second call a no-op.
+      const old: ChatAddress = { ...address, chatId: String(msg.migrate_from_chat_id) };
+      await lifecycle.onChatMigrated(old, address.chatId);
+      return;
+    }
+    const text = msg.text === undefined ? null : commandText(msg.text, deps.username);
+    if (text === null) return;
+    const incoming: Incoming = {
+      chat: address,
+      userId: String(msg.from?.id ?? msg.sender_chat?.id ?? ""),
+      text,
+      isAdmin: () => senderIsAdmin(msg),
+    };
+    const replyTo = address.type === "group" ? msg.message_id : undefined;
+    await queue.enqueue(address.chatId, () => runCommand(incoming, replyTo));
+  });
+
+  updates.on("my_chat_member", async (ctx) => {
+    const change = ctx.myChatMember;
+    const address = addressOf(change.chat);
+    const was = present(change.old_chat_member);
+    const is = present(change.new_chat_member);
+    if (was === is) return;
+    if (!is) {
+      await lifecycle.onBotRemoved(address);
+      return;
+    }
+    const greeting = await lifecycle.onBotAdded(address);
+    // Private chats: this is an unblock, and the user's own /start greets them. Channels: a
+    // greeting would be posted to every subscriber.
+    if (address.type !== "group") return;
+    await queue.enqueue(address.chatId, () => reply(address, [greeting]));
+  });
+
+  updates.on("callback_query:data", async (ctx) => {
+    const query = ctx.callbackQuery;
+    await ctx.answerCallbackQuery().catch((err: unknown) => {
+      log.debug("telegram answerCallbackQuery failed", { error: safeErrorText(err, deps.secrets) });
+    });
+    const msg = query.message;
+    const text = commandText(query.data, deps.username);
+    if (!msg || text === null) return;
+    const address = addressOf(msg.chat);
+    const incoming: Incoming = {
+      chat: address,
+      userId: String(query.from.id),
+      text,
+      isAdmin: () =>
+        address.type === "group"
+          ? isGroupAdmin(address.chatId, query.from.id)
+          : Promise.resolve(true),
+    };
+    await queue.enqueue(address.chatId, () => runCommand(incoming, undefined));
+  });
+
+  return updates;
+}

@@ -1,0 +1,235 @@
+/**
+ * The one way sudi talks to arXiv. arXiv's terms ask for one request at a time, a few seconds
+ * apart; this client queues every request (feed and API alike) and spaces their starts by
+ * `minIntervalMs`, retries and waits included. 429, 5xx, timeouts and network errors are
+ * retried with exponential backoff, honouring Retry-After; what remains is thrown as a typed
+ * error (ArxivHttpError, ArxivNetworkError, ArxivApiError, ArxivParseError).
+ */
+import { submissionWindow, submittedDateStamp } from "./calendar.ts";
+import { ArxivApiError, ArxivHttpError, ArxivNetworkError } from "./errors.ts";
+import { type AnnouncementFeed, type ApiPage, parseApiResponse, parseFeed } from "./parse.ts";
+import type { Paper } from "./paper.ts";
+import { type Logger, silentLogger } from "../log.ts";
+
+export interface ArxivClientOptions {
+  /** ARXIV_API_URL, e.g. https://export.arxiv.org/api/query */
+  apiUrl: string;
+  /** ARXIV_RSS_URL, e.g. https://rss.arxiv.org/atom; "/cat1+cat2" is appended */
+  rssUrl: string;
+  /** least time between the starts of two requests (ARXIV_MIN_INTERVAL_MS) */
+  minIntervalMs: number;
+  /** per request, body included; default 30 s */
+  timeoutMs?: number;
+  /** retries after the first attempt; default 4 */
+  maxRetries?: number;
+  /** first backoff step, doubled on each retry; default 2 s (never below minIntervalMs) */
+  backoffMs?: number;
+  /** a Retry-After longer than this is not waited for: the error is thrown; default 5 min */
+  maxRetryAfterMs?: number;
+  /** API page size for searchByDate; default 500 (arXiv serves at most 2000) */
+  pageSize?: number;
+  userAgent?: string;
+  fetch?: typeof globalThis.fetch;
+  sleep?: (ms: number) => Promise<void>;
+  /** wall clock in ms, for spacing and Retry-After dates */
+  now?: () => number;
+  log?: Logger;
+}
+
+/** The API takes at most this many ids in one id_list. */
+export const MAX_IDS_PER_REQUEST = 100;
+
+const DEFAULT_USER_AGENT = "sudi (self-hosted arXiv digest bot; https://github.com/sudi)";
+
+const realSleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    setTimeout(resolve, ms);
+  });
+
+/** Retry-After as seconds or as an HTTP date, in ms from `now`; null when absent or invalid. */
+export function parseRetryAfter(value: string | null, now: number): number | null {
+  if (!value) return null;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+interface HttpResult {
+  status: number;
+  body: string;
+}
+
+/** Internal: a failed attempt that may be tried again. */
+class Retryable extends Error {
+  constructor(
+    readonly error: ArxivHttpError | ArxivNetworkError,
+    readonly retryAfterMs: number | null,
+  ) {
+    super(error.message);
+  }
+}
+
+export class ArxivClient {
+  private readonly fetchFn: typeof globalThis.fetch;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+  private readonly log: Logger;
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly backoffMs: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly pageSize: number;
+  private readonly userAgent: string;
+  /** the tail of the request queue: each request starts after the previous one settled */
+  private queue: Promise<unknown> = Promise.resolve();
+  private lastStart = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly options: ArxivClientOptions) {
+    this.fetchFn = options.fetch ?? globalThis.fetch;
+    this.sleep = options.sleep ?? realSleep;
+    this.now = options.now ?? Date.now;
+    this.log = options.log ?? silentLogger;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.maxRetries = options.maxRetries ?? 4;
+    this.backoffMs = Math.max(options.backoffMs ?? 2000, options.minIntervalMs);
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 300_000;
+    this.pageSize = Math.min(options.pageSize ?? 500, 2000);
+    this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+  }
+
+  /** The announcement feed of `categories` (rssUrl + "/" + categories joined by "+"). */
+  async fetchFeed(categories: readonly string[]): Promise<AnnouncementFeed> {
+    if (categories.length === 0) throw new RangeError("fetchFeed needs at least one category");
+    const url = `${this.options.rssUrl.replace(/\/+$/, "")}/${categories.join("+")}`;
+    return parseFeed((await this.get(url)).body, url);
+  }
+
+  /** Full metadata of `ids` (without versions: the latest), in batches of at most 100. */
+  async fetchByIds(ids: readonly string[]): Promise<Paper[]> {
+    const unique = [...new Set(ids)];
+    const papers: Paper[] = [];
+    for (let i = 0; i < unique.length; i += MAX_IDS_PER_REQUEST) {
+      const batch = unique.slice(i, i + MAX_IDS_PER_REQUEST);
+      const page = await this.query({
+        id_list: batch.join(","),
+        start: "0",
+        max_results: String(batch.length),
+      });
+      papers.push(...page.papers);
+    }
+    return papers;
+  }
+
+  /**
+   * The back-fill path: papers in `categories` (primary or cross-listed) submitted in the
+   * window that the announcement dated `date` covered (see calendar.ts), all pages.
+   */
+  async searchByDate(categories: readonly string[], date: string): Promise<Paper[]> {
+    if (categories.length === 0) throw new RangeError("searchByDate needs at least one category");
+    const { from, to } = submissionWindow(date);
+    const last = new Date(to.getTime() - 60_000);
+    const cats = categories.map((c) => `cat:${c}`).join(" OR ");
+    const searchQuery = `(${cats}) AND submittedDate:[${submittedDateStamp(from)} TO ${submittedDateStamp(last)}]`;
+    const papers: Paper[] = [];
+    for (let start = 0; ; ) {
+      const page = await this.query({
+        search_query: searchQuery,
+        sortBy: "submittedDate",
+        sortOrder: "ascending",
+        start: String(start),
+        max_results: String(this.pageSize),
+      });
+      papers.push(...page.papers);
+      start += page.papers.length;
+      if (page.papers.length === 0 || start >= page.totalResults) {
+        if (start < page.totalResults) {
+          this.log.warn("arXiv returned an empty page before the end", {
+            start,
+            totalResults: page.totalResults,
+          });
+        }
+        return papers;
+      }
+    }
+  }
+
+  private async query(params: Record<string, string>): Promise<ApiPage> {
+    const url = `${this.options.apiUrl}?${new URLSearchParams(params).toString()}`;
+    // The API sends its error feed (an entry titled "Error") with HTTP 400.
+    const { status, body } = await this.get(url, [400]);
+    try {
+      return parseApiResponse(body, url);
+    } catch (error) {
+      if (status !== 200 && !(error instanceof ArxivApiError)) {
+        throw new ArxivHttpError(status, url);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * GETs `url` through the queue. `bodyOnStatus` lists error statuses whose body is returned
+   * rather than thrown.
+   */
+  private get(url: string, bodyOnStatus: readonly number[] = []): Promise<HttpResult> {
+    const run = this.queue.then(() => this.getWithRetries(url, bodyOnStatus));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async getWithRetries(url: string, bodyOnStatus: readonly number[]): Promise<HttpResult> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.attempt(url, bodyOnStatus);
+      } catch (error) {
+        if (!(error instanceof Retryable)) throw error;
+        const backoff = this.backoffMs * 2 ** attempt;
+        const wait = error.retryAfterMs ?? backoff;
+        if (attempt >= this.maxRetries || wait > this.maxRetryAfterMs) throw error.error;
+        this.log.warn("arXiv request failed, retrying", {
+          url,
+          attempt: attempt + 1,
+          waitMs: wait,
+          error: error.error,
+        });
+        await this.sleep(wait);
+      }
+    }
+  }
+
+  /** One request, started no sooner than minIntervalMs after the previous start. */
+  private async attempt(url: string, bodyOnStatus: readonly number[]): Promise<HttpResult> {
+    for (let wait = this.untilNextSlot(); wait > 0; wait = this.untilNextSlot()) {
+      await this.sleep(wait);
+    }
+    this.lastStart = this.now();
+    this.log.debug("arXiv request", { url });
+    let status: number;
+    let retryAfterHeader: string | null;
+    try {
+      const response = await this.fetchFn(url, {
+        headers: { "User-Agent": this.userAgent, Accept: "application/atom+xml, application/xml" },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      status = response.status;
+      if (response.ok || bodyOnStatus.includes(status)) {
+        return { status, body: await response.text() };
+      }
+      retryAfterHeader = response.headers.get("retry-after");
+      await response.body?.cancel().catch(() => undefined);
+    } catch (error) {
+      const timedOut =
+        error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+      throw new Retryable(new ArxivNetworkError(url, timedOut, { cause: error }), null);
+    }
+    const retryAfter = parseRetryAfter(retryAfterHeader, this.now());
+    const error = new ArxivHttpError(status, url, retryAfter);
+    if (error.retryable) throw new Retryable(error, retryAfter);
+    throw error;
+  }
+
+  private untilNextSlot(): number {
+    return this.lastStart + this.options.minIntervalMs - this.now();
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * What can go wrong talking to arXiv, as typed errors carrying their context, so callers decide
+ * by class and fields (`status === 429`, `retryable`) instead of parsing messages.
+ */
+
+/** arXiv answered with a non-success HTTP status (after any retries). */
+export class ArxivHttpError extends Error {
+  /** 429 and 5xx: worth trying again later */
+  readonly retryable: boolean;
+  constructor(
+    readonly status: number,
+    readonly url: string,
+    /** the server's Retry-After, in ms, when it sent one */
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(`arXiv answered HTTP ${status} for ${url}`);
+    this.name = "ArxivHttpError";
+    this.retryable = status === 429 || status >= 500;
+  }
+}
+
+/** The request never got an answer: connection refused or reset, DNS, or our timeout. */
+export class ArxivNetworkError extends Error {
+  readonly retryable = true;
+  constructor(
+    readonly url: string,
+    readonly timedOut: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(`arXiv request failed (${timedOut ? "timed out" : describe(options?.cause)}) for ${url}`, options);
+    this.name = "ArxivNetworkError";
+  }
+}
+
+/** The API's own error feed: an entry titled "Error" whose id is .../api/errors#... */
+export class ArxivApiError extends Error {
+  readonly retryable = false;
+  constructor(
+    /** arXiv's message, e.g. "incorrect id format for not-an-id" */
+    readonly detail: string,
+    /** the error entry's id, e.g. http://arxiv.org/api/errors#incorrect_id_format_for_x */
+    readonly errorId: string,
+    readonly url: string | null = null,
+  ) {
+    super(`arXiv API error: ${detail}${url ? ` (${url})` : ""}`);
+    this.name = "ArxivApiError";
+  }
+}
+
+/** The response is not well-formed XML, or not in a format we know (feed or API). */
+export class ArxivParseError extends Error {
+  readonly retryable = false;
+  constructor(
+    readonly reason: string,
+    /** where the XML broke, when the parser knows */
+    readonly line: number | null = null,
+    readonly source: string | null = null,
+  ) {
+    super(
+      `cannot read arXiv XML${source ? ` from ${source}` : ""}: ${reason}${line ? ` (line ${line})` : ""}`,
+    );
+    this.name = "ArxivParseError";
+  }
+}
+
+/**
+ * The announcement feed listed no papers. On an announcement day that means arXiv has not
+ * published yet (or the feed lags), so it is retried later, never stored as "no papers".
+ * Weekends and holidays also give empty feeds: the scheduler decides which days to expect.
+ */
+export class EmptyFeedError extends Error {
+  readonly retryable = true;
+  constructor(
+    readonly url: string,
+    /** the date the feed claims (YYYY-MM-DD), when it carries one */
+    readonly feedDate: string | null,
+  ) {
+    super(`the arXiv feed lists no papers${feedDate ? ` (dated ${feedDate})` : ""}: ${url}`);
+    this.name = "EmptyFeedError";
+  }
+}
+
+/** fetch() hides the useful part (ECONNRESET, ENOTFOUND) in `cause.cause`. */
+function describe(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  const inner = (cause as Error & { cause?: { code?: unknown } }).cause?.code;
+  return typeof inner === "string" ? `${cause.message}: ${inner}` : cause.message;
+}

@@ -1,0 +1,65 @@
+/**
+ * What every command gets: the stores and services it may use (CommandDeps, injected once by
+ * the wiring) and the one message it is answering (CommandContext).
+ */
+import type { ArxivClient } from "../arxiv/client.ts";
+import type { Paper } from "../arxiv/paper.ts";
+import type { Config } from "../config.ts";
+import type { DigestService } from "../digest/digest.ts";
+import type { RichMessage } from "../digest/message.ts";
+import type { Logger } from "../log.ts";
+import type { CardStore } from "../store/cards.ts";
+import type { Chat, ChatStore } from "../store/chats.ts";
+import type { OutboxStore } from "../store/outbox.ts";
+import type { PaperStore } from "../store/papers.ts";
+import type { SearchStore } from "../store/search.ts";
+import type { SubscriptionStore } from "../store/subscriptions.ts";
+import type { Card } from "../summarise/card.ts";
+import type { Taxonomy } from "../topics/taxonomy.ts";
+import type { Incoming } from "./types.ts";
+
+export interface CommandLimits {
+  /** subscriptions a chat may hold */
+  maxSubscriptions: number;
+  /** /paper requests per user per window */
+  paperPerWindow: number;
+  paperWindowMs: number;
+}
+
+export const DEFAULT_LIMITS: CommandLimits = {
+  maxSubscriptions: 50,
+  paperPerWindow: 10,
+  paperWindowMs: 60_000,
+};
+
+export interface CommandDeps {
+  chats: ChatStore;
+  subscriptions: SubscriptionStore;
+  papers: Pick<PaperStore, "get" | "upsert" | "latestAnnounceDate">;
+  cards: Pick<CardStore, "bestMany">;
+  search: Pick<SearchStore, "search">;
+  outbox: Pick<OutboxStore, "sentAmong" | "recordSent">;
+  /** the summariser: cached, and shares one LLM call between concurrent requests */
+  summariser: { cardFor(paper: Paper): Promise<Card> };
+  /** called only when /paper needs arXiv, so a bot that never fetches never builds a client */
+  arxiv: () => Pick<ArxivClient, "fetchByIds">;
+  digests: DigestService;
+  config: Pick<Config, "SUDI_TIMEZONE" | "SUDI_DIGEST_TIME">;
+  log: Logger;
+  clock?: () => Date;
+  taxonomy?: Taxonomy;
+  limits?: Partial<CommandLimits>;
+}
+
+/** One command being answered. */
+export interface CommandContext {
+  incoming: Incoming;
+  /** the chat, created on first contact */
+  chat: Chat;
+  /** the argument text after the command word, NFKC-folded and trimmed */
+  args: string;
+  now: Date;
+}
+
+/** A command's implementation: the replies to send, in order. */
+export type Command = (ctx: CommandContext) => Promise<RichMessage[]> | RichMessage[];

@@ -1,0 +1,75 @@
+/**
+ * The one entry point for chat commands on every platform. It parses the text, finds the chat
+ * (creating it on first contact), asks the adapter whether the sender is an admin only for
+ * commands that change what a group receives, runs the command and turns any failure into a
+ * polite Chinese reply: a bad input never crashes the bot or changes anything.
+ */
+
+import { loadTaxonomy } from "../topics/taxonomy.ts";
+import type { Command, CommandDeps, CommandLimits } from "./context.ts";
+import { DEFAULT_LIMITS } from "./context.ts";
+import { greetingMessage, helpMessage } from "./help.ts";
+import { MAX_MESSAGE_LENGTH, parseCommand } from "./input.ts";
+import { createLifecycle, type Lifecycle } from "./lifecycle.ts";
+import { paperCommands } from "./papers.ts";
+import { reply } from "./reply.ts";
+import { settingsCommands } from "./settings.ts";
+import { subscriptionCommands } from "./subscriptions.ts";
+import { COMMANDS, T } from "./texts.ts";
+import type { CommandHandler, Incoming } from "./types.ts";
+
+export type { CommandInfo } from "./texts.ts";
+export { COMMANDS } from "./texts.ts";
+
+/** What adapters hold: the command handler and the chat lifecycle events. */
+export type ChatBot = CommandHandler & Lifecycle;
+
+const ADMIN_ONLY = new Set(COMMANDS.filter((c) => c.adminOnly).map((c) => c.name));
+const ALIASES = new Map(COMMANDS.flatMap((c) => (c.aliases ?? []).map((a) => [a, c.name])));
+
+export function createCommandHandler(deps: CommandDeps): ChatBot {
+  const taxonomy = deps.taxonomy ?? loadTaxonomy();
+  const limits: CommandLimits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const clock = deps.clock ?? (() => new Date());
+  const lifecycle = createLifecycle(deps);
+
+  const commands: Record<string, Command> = {
+    start: ({ chat }) => [
+      greetingMessage(chat.type, chat.title, deps.subscriptions.count(chat.id)),
+      helpMessage(),
+    ],
+    help: () => [helpMessage()],
+    ...subscriptionCommands(deps, taxonomy, limits),
+    ...paperCommands(deps, taxonomy, limits, clock),
+    ...settingsCommands(deps),
+  };
+
+  async function handle(incoming: Incoming) {
+    if (incoming.text.length > MAX_MESSAGE_LENGTH) {
+      return [reply(T.tooLong(MAX_MESSAGE_LENGTH))];
+    }
+    const parsed = parseCommand(incoming.text);
+    if (!parsed) return [reply(T.notACommand)];
+    const name = ALIASES.get(parsed.name) ?? parsed.name;
+    const command = commands[name];
+    if (!command) return [reply(T.unknownCommand(parsed.name))];
+    const log = deps.log.child({ command: name, platform: incoming.chat.platform });
+    try {
+      let chat = deps.chats.ensure(incoming.chat);
+      if (!chat.active) {
+        // A command came through, so the bot is evidently in the chat again.
+        deps.chats.setActive(chat.id, true);
+        chat = { ...chat, active: true };
+      }
+      if (ADMIN_ONLY.has(name) && chat.type !== "private" && !(await incoming.isAdmin())) {
+        return [reply(T.adminOnly(name))];
+      }
+      return await command({ incoming, chat, args: parsed.args, now: clock() });
+    } catch (error) {
+      log.error("command failed", { error });
+      return [reply(T.internalError)];
+    }
+  }
+
+  return { handle, ...lifecycle };
+}

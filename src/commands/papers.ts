@@ -1,0 +1,165 @@
+/**
+ * /paper, /search and /digest: reading papers. /paper fetches and summarises an unknown paper
+ * on demand; concurrent requests for one id share one arXiv fetch (here) and one LLM call (the
+ * summariser), and each user gets a few a minute.
+ */
+import { ArxivApiError, ArxivHttpError, ArxivNetworkError } from "../arxiv/errors.ts";
+import { InvalidPaperIdError, parsePaperId } from "../arxiv/ids.ts";
+import type { Paper } from "../arxiv/paper.ts";
+import { absUrl } from "../arxiv/paper.ts";
+import { cardMessage } from "../digest/card-message.ts";
+import { bold, italic, type Line, link, span } from "../digest/message.ts";
+import { MAX_QUERY_LENGTH, queryTerms } from "../store/search.ts";
+import type { Taxonomy } from "../topics/taxonomy.ts";
+import type { Command, CommandDeps, CommandLimits } from "./context.ts";
+import { echo } from "./input.ts";
+import { RateLimiter } from "./rate-limit.ts";
+import { reply } from "./reply.ts";
+import { DIGEST, T } from "./texts.ts";
+
+const SEARCH_RESULTS = 5;
+
+/** arXiv did not answer usefully; the reply asks to try later. */
+function isArxivOutage(error: unknown): boolean {
+  return error instanceof ArxivHttpError || error instanceof ArxivNetworkError;
+}
+
+/**
+ * Fetches papers missing from the store, one arXiv request per id however many users ask at
+ * once, and stores what it got.
+ */
+export class PaperFetcher {
+  private readonly inFlight = new Map<string, Promise<Paper | null>>();
+
+  constructor(private readonly deps: Pick<CommandDeps, "arxiv" | "papers">) {}
+
+  fetch(id: string): Promise<Paper | null> {
+    const running = this.inFlight.get(id);
+    if (running) return running;
+    const promise = this.fetchOnce(id).finally(() => this.inFlight.delete(id));
+    this.inFlight.set(id, promise);
+    return promise;
+  }
+
+  private async fetchOnce(id: string): Promise<Paper | null> {
+    const papers = await this.deps.arxiv().fetchByIds([id]);
+    const paper = papers.find((p) => p.id === id);
+    if (!paper) return null;
+    this.deps.papers.upsert(paper);
+    return this.deps.papers.get(id) ?? paper;
+  }
+}
+
+export function paperCommands(
+  deps: CommandDeps,
+  taxonomy: Taxonomy,
+  limits: CommandLimits,
+  clock: () => Date,
+): Record<"paper" | "search" | "digest", Command> {
+  const fetcher = new PaperFetcher(deps);
+  const limiter = new RateLimiter(limits.paperPerWindow, limits.paperWindowMs, () =>
+    clock().getTime(),
+  );
+
+  const paper: Command = async ({ args, incoming }) => {
+    if (!args) return [reply(T.paperUsage)];
+    let parsed: ReturnType<typeof parsePaperId>;
+    try {
+      if (args.length > 200 || /\s/.test(args)) throw new InvalidPaperIdError(args);
+      parsed = parsePaperId(args);
+    } catch (error) {
+      if (error instanceof InvalidPaperIdError) {
+        return [reply(T.paperInvalid(InvalidPaperIdError.ACCEPTED_FORMS))];
+      }
+      throw error;
+    }
+    const waitMs = limiter.take(`${incoming.chat.platform}:${incoming.userId}`);
+    if (waitMs > 0) return [reply(T.paperRateLimited(Math.ceil(waitMs / 1000)))];
+
+    let stored = deps.papers.get(parsed.id);
+    if (!stored || (parsed.version !== null && stored.version < parsed.version)) {
+      incoming.onWorking?.();
+      try {
+        stored = (await fetcher.fetch(parsed.id)) ?? stored;
+      } catch (error) {
+        if (error instanceof ArxivApiError) return [reply(T.paperNotFound(parsed.id))];
+        if (!isArxivOutage(error)) throw error;
+        deps.log.warn("arXiv fetch for /paper failed", { paper: parsed.id, error });
+        if (!stored) return [reply(T.paperUnavailable)];
+      }
+      if (!stored) return [reply(T.paperNotFound(parsed.id))];
+    }
+    if (!deps.cards.bestMany([stored.id]).has(stored.id)) incoming.onWorking?.();
+    const card = await deps.summariser.cardFor(stored);
+    return [cardMessage(card, taxonomy)];
+  };
+
+  const search: Command = ({ args }) => {
+    if (!args) return [reply(T.searchUsage)];
+    if (Array.from(args).length > MAX_QUERY_LENGTH) {
+      return [reply(T.searchTooLong(MAX_QUERY_LENGTH))];
+    }
+    if (queryTerms(args).length === 0) return [reply(T.searchNothingUsable)];
+    const hits = deps.search.search(args, SEARCH_RESULTS);
+    const shown = echo(args);
+    if (hits.length === 0) return [reply(T.searchNoHits(shown))];
+    const cards = deps.cards.bestMany(hits.map((h) => h.paperId));
+    const lines: Line[] = [];
+    hits.forEach((hit, i) => {
+      const card = cards.get(hit.paperId);
+      const zh = card && !card.fallback ? card.title_zh : null;
+      lines.push([
+        span(`${i + 1}. `),
+        bold(zh ?? hit.title),
+        span("（"),
+        link(hit.paperId, absUrl(hit.paperId)),
+        span("）"),
+      ]);
+      if (zh) lines.push([span("   "), italic(hit.title)]);
+    });
+    return [
+      {
+        blocks: [
+          { kind: "heading", title: [bold(T.searchTitle(shown))], lines: [] },
+          { kind: "text", lines },
+          { kind: "footer", lines: [[span(T.searchFooter)]] },
+        ],
+        buttons: hits.map((h) => ({ label: `📄 ${h.paperId}`, command: `/paper ${h.paperId}` })),
+      },
+    ];
+  };
+
+  /**
+   * The latest announcement's matching papers, already-sent ones included, now. The papers
+   * this chat had not been sent are recorded as sent, so the scheduled digest does not repeat
+   * them.
+   */
+  const digest: Command = ({ chat, args, now }) => {
+    if (args) return [reply(T.noArgsExpected("digest"))];
+    if (deps.subscriptions.count(chat.id) === 0) return [reply(T.digestNoSubscriptions)];
+    const date = deps.papers.latestAnnounceDate();
+    if (!date) return [reply(T.digestNoAnnouncement)];
+    const result = deps.digests.forChat(chat, { date, includeSent: true });
+    if (!result) return [reply(T.digestNothing(date, deps.digests.paperCount(date)))];
+    const ids = result.items.map((i) => i.paper.id);
+    const sent = deps.outbox.sentAmong(chat.id, ids);
+    const unsent = ids.filter((id) => !sent.has(id));
+    if (unsent.length) {
+      deps.outbox.recordSent(chat.id, date, unsent, `manual:${now.toISOString()}`, null);
+    }
+    if (sent.size) {
+      const [header, ...rest] = result.message.blocks;
+      if (header) {
+        return [
+          {
+            ...result.message,
+            blocks: [{ ...header, lines: [...header.lines, [span(DIGEST.includesSent)]] }, ...rest],
+          },
+        ];
+      }
+    }
+    return [result.message];
+  };
+
+  return { paper, search, digest };
+}

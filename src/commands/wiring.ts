@@ -1,0 +1,81 @@
+/**
+ * Builds the chat side of sudi from an opened App: the stores, the summariser, a lazily
+ * created arXiv client, the digest service and the command handler. `sudi start`, `sudi demo`
+ * and `sudi digest` use it; so can src/app.ts when it wires the adapters and the scheduler.
+ */
+import type { App } from "../app.ts";
+import { ArxivClient } from "../arxiv/client.ts";
+import { DigestService } from "../digest/digest.ts";
+import { CardStore } from "../store/cards.ts";
+import { ChatStore } from "../store/chats.ts";
+import { OutboxStore } from "../store/outbox.ts";
+import { PaperStore } from "../store/papers.ts";
+import { SearchStore } from "../store/search.ts";
+import { SubscriptionStore } from "../store/subscriptions.ts";
+import { createSummariser, type Summariser } from "../summarise/summariser.ts";
+import { type ChatBot, createCommandHandler } from "./handler.ts";
+
+export interface ChatServices {
+  papers: PaperStore;
+  cards: CardStore;
+  chats: ChatStore;
+  subscriptions: SubscriptionStore;
+  outbox: OutboxStore;
+  search: SearchStore;
+  digests: DigestService;
+  summariser: Summariser;
+  /** created on first use, so a console session that never runs /paper opens no client */
+  arxiv: () => ArxivClient;
+  bot: ChatBot;
+}
+
+export interface ChatServiceOptions {
+  /** build the summariser without an LLM even when a key is set (the offline demo) */
+  offline?: boolean;
+  clock?: () => Date;
+  /** the arXiv client to use instead of one built from the config (the demo's offline one) */
+  arxiv?: ArxivClient;
+}
+
+export function createChatServices(app: App, options: ChatServiceOptions = {}): ChatServices {
+  const { config, db, log } = app;
+  const papers = new PaperStore(db);
+  const cards = new CardStore(db);
+  const chats = new ChatStore(db, {
+    timezone: config.SUDI_TIMEZONE,
+    digestTime: config.SUDI_DIGEST_TIME,
+  });
+  const subscriptions = new SubscriptionStore(db);
+  const outbox = new OutboxStore(db);
+  const search = new SearchStore(db);
+  const digests = new DigestService({ papers, cards, subscriptions, outbox });
+  const summariser = createSummariser(
+    options.offline ? { ...config, OPENAI_API_KEY: undefined } : config,
+    { cards, papers, log },
+  );
+  let client: ArxivClient | undefined = options.arxiv;
+  const arxiv = () => {
+    client ??= new ArxivClient({
+      apiUrl: config.ARXIV_API_URL,
+      rssUrl: config.ARXIV_RSS_URL,
+      minIntervalMs: config.ARXIV_MIN_INTERVAL_MS,
+      log,
+    });
+    return client;
+  };
+  const bot = createCommandHandler({
+    chats,
+    subscriptions,
+    papers,
+    cards,
+    search,
+    outbox,
+    summariser,
+    arxiv,
+    digests,
+    config,
+    log,
+    clock: options.clock,
+  });
+  return { papers, cards, chats, subscriptions, outbox, search, digests, summariser, arxiv, bot };
+}

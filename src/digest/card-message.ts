@@ -1,0 +1,134 @@
+/**
+ * A card as neutral message blocks, in the layout our readers know from 论文速递 posts: bold
+ * Chinese title, italic English title, 💡 一句话 / 🎯 动机 / 🛠 方法 / 📈 效果, tags with the
+ * 推荐指数 stars, and arXiv · PDF · 代码 links built from the id. Fallback cards (no LLM yet)
+ * say so instead of pretending to be summaries.
+ */
+import { absUrl, pdfUrl } from "../arxiv/paper.ts";
+import { CARD } from "../commands/texts.ts";
+import type { Density } from "../store/chats.ts";
+import type { Card } from "../summarise/card.ts";
+import { loadTaxonomy, type Taxonomy } from "../topics/taxonomy.ts";
+import { type Block, bold, italic, type Line, link, type RichMessage, span } from "./message.ts";
+
+const MAX_TAGS = 5;
+const BRIEF_TLDR_MAX = 80;
+
+let topicNames: Map<string, string> | undefined;
+
+/** Chinese names of topic ids, from the bundled taxonomy (or the one given). */
+function topicName(id: string, taxonomy?: Taxonomy): string | undefined {
+  if (taxonomy) return taxonomy.topics.find((t) => t.id === id)?.name;
+  topicNames ??= new Map(loadTaxonomy().topics.map((t) => [t.id, t.name]));
+  return topicNames.get(id);
+}
+
+/** "★★★★☆" for 4. */
+export function stars(score: number): string {
+  const n = Math.max(0, Math.min(5, Math.round(score)));
+  return "★".repeat(n) + "☆".repeat(5 - n);
+}
+
+/** A hashtag that platforms keep whole: no spaces or punctuation inside. */
+export function hashtag(text: string): string {
+  const body = text
+    .normalize("NFKC")
+    .replace(/[^\p{L}\p{N}\p{M}]+/gu, "_")
+    .replace(/^_+|_+$/g, "");
+  return body ? `#${body}` : "";
+}
+
+/** Topic names first (they are what people subscribe to), then the card's keywords. */
+export function cardTags(card: Card, taxonomy?: Taxonomy): string[] {
+  const names = card.topics.flatMap((id) => topicName(id, taxonomy) ?? []);
+  const tags = [...names, ...card.keywords].map(hashtag).filter(Boolean);
+  return [...new Set(tags)].slice(0, MAX_TAGS);
+}
+
+/** Only http(s) URLs become links; a code URL is the one link not built from the id. */
+function httpUrl(url: string | null): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url);
+    return u.protocol === "https:" || u.protocol === "http:" ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function linksLine(card: Card): Line {
+  const line: Line = [
+    span(CARD.links),
+    link(CARD.abs, absUrl(card.paper_id)),
+    span(CARD.separator),
+    link(CARD.pdf, pdfUrl(card.paper_id)),
+  ];
+  const code = httpUrl(card.links.code);
+  if (code) line.push(span(CARD.separator), link(CARD.code, code));
+  return line;
+}
+
+function authorsLine(card: Card): Line | null {
+  const parts = [card.authors.trim()];
+  if (card.affiliations.length) parts[0] = `${parts[0]}（${card.affiliations.join("、")}）`;
+  if (card.venue) parts.push(card.venue);
+  const text = parts.filter(Boolean).join(CARD.separator);
+  return text ? [span(`${CARD.authors}${text}`)] : null;
+}
+
+function shorten(text: string, max: number): string {
+  const chars = Array.from(text.trim());
+  return chars.length > max ? `${chars.slice(0, max - 1).join("")}…` : chars.join("");
+}
+
+function fullBlock(card: Card, taxonomy?: Taxonomy): Block {
+  const lines: Line[] = [];
+  if (!card.fallback && card.title_en && card.title_en !== card.title_zh) {
+    lines.push([italic(card.title_en)]);
+  }
+  const authors = authorsLine(card);
+  if (authors) lines.push(authors);
+  if (card.fallback) {
+    lines.push([span(CARD.pending)]);
+    if (card.tldr) lines.push([span(card.tldr)]);
+  } else {
+    const fields: [string, string][] = [
+      [CARD.tldr, card.tldr],
+      [CARD.motivation, card.motivation],
+      [CARD.method, card.method],
+      [CARD.results, card.results],
+    ];
+    for (const [label, text] of fields) if (text.trim()) lines.push([span(label + text.trim())]);
+  }
+  const tags = cardTags(card, taxonomy);
+  const tagParts = [tags.join(" "), card.score !== null ? `${CARD.score}${stars(card.score)}` : ""];
+  const tagText = tagParts.filter(Boolean).join(CARD.separator);
+  if (tagText) lines.push([span(`${CARD.tags}${tagText}`)]);
+  lines.push(linksLine(card));
+  return { kind: "card", title: [bold(card.title_zh)], lines, paperId: card.paper_id };
+}
+
+function briefBlock(card: Card): Block {
+  const line: Line = [span("• ")];
+  if (card.fallback) {
+    line.push(span("⏳ "), bold(card.title_zh));
+  } else {
+    line.push(bold(card.title_zh));
+    if (card.tldr.trim()) line.push(span(`：${shorten(card.tldr, BRIEF_TLDR_MAX)}`));
+  }
+  line.push(span("（"), link(card.paper_id, absUrl(card.paper_id)), span("）"));
+  return { kind: "card", lines: [line], paperId: card.paper_id };
+}
+
+/**
+ * One card as one block (a splitter never cuts it): the full layout, or one line for brief
+ * digests. `taxonomy` defaults to the bundled one (for topic names in the tags).
+ */
+export function cardBlock(card: Card, density: Density, taxonomy?: Taxonomy): Block {
+  return density === "brief" ? briefBlock(card) : fullBlock(card, taxonomy);
+}
+
+/** The reply to /paper: the full card. */
+export function cardMessage(card: Card, taxonomy?: Taxonomy): RichMessage {
+  return { blocks: [cardBlock(card, "full", taxonomy)] };
+}

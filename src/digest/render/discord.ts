@@ -1,0 +1,332 @@
+/**
+ * Discord rendering: a RichMessage as Discord message payloads (content or embeds, plus
+ * buttons), each within every limit Discord enforces, with every dynamic string escaped and
+ * mentions disabled. Layout: a card with a title is one embed (title = Chinese title linking to
+ * arXiv, description = its lines); a heading is an embed of its own, or, when it is a bare
+ * chapter heading right before a card, that card's author line; text paragraphs and one-line
+ * (brief) cards share one embed, titled by the bare heading before them; a footer becomes the
+ * last embed's footer. A message of text paragraphs only is sent as plain content (command
+ * replies read better that way).
+ */
+import { absUrl } from "../../arxiv/paper.ts";
+import type { Block, Button, Line, RichMessage, Span } from "../message.ts";
+import { splitMessage } from "../split.ts";
+
+/** Discord's limits, counted in UTF-16 units (never fewer than Discord's own count). */
+export const DISCORD_LIMITS = {
+  content: 2000,
+  embeds: 10,
+  /** title + description + field names and values + footer + author, over all embeds */
+  embedTotal: 6000,
+  title: 256,
+  description: 4096,
+  fields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+  footer: 2048,
+  author: 256,
+  buttonRows: 5,
+  buttonsPerRow: 5,
+  buttonLabel: 80,
+  customId: 100,
+  buttonUrl: 512,
+} as const;
+
+/** Prefix of a button's custom_id that carries a chat command ("sudi:/paper 2404.14469"). */
+export const COMMAND_BUTTON_PREFIX = "sudi:";
+
+const CARD_COLOR = 0xb31b1b;
+const HEADING_COLOR = 0x5865f2;
+/** MessageFlags.SuppressEmbeds: plain replies do not unfurl every arXiv link. */
+const SUPPRESS_EMBEDS = 1 << 2;
+
+export interface DiscordEmbed {
+  title?: string;
+  url?: string;
+  description?: string;
+  color?: number;
+  author?: { name: string };
+  fields?: { name: string; value: string; inline?: boolean }[];
+  footer?: { text: string };
+}
+
+export interface DiscordButton {
+  type: 2;
+  /** 2 secondary (runs a command), 5 link */
+  style: 2 | 5;
+  label: string;
+  custom_id?: string;
+  url?: string;
+}
+
+/** The subset of Discord's message create / interaction response body that sudi sends. */
+export interface DiscordMessagePayload {
+  content?: string;
+  embeds?: DiscordEmbed[];
+  components?: { type: 1; components: DiscordButton[] }[];
+  allowed_mentions: { parse: [] };
+  flags?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Escaping
+
+const ZWSP = "\u200b";
+
+/** Breaks @everyone / @here so no client ever reads them as a mention, even outside markdown. */
+function defuseMentions(text: string): string {
+  return text.replace(/@(everyone|here)/gi, `@${ZWSP}$1`);
+}
+
+/**
+ * Escapes text for Discord markdown so it shows literally: inline markers anywhere, block
+ * markers (heading, quote, list) at the start of a line, and `<` so `<@id>`, `<#id>`, `<t:…>`
+ * and custom emoji never form. Discord drops the backslash before any punctuation.
+ */
+export function escapeDiscordMarkdown(text: string): string {
+  const lines = defuseMentions(text).split("\n");
+  return lines
+    .map((line) =>
+      line
+        .replace(/[\\*_~`|<>[\]]/g, "\\$&")
+        .replace(/^(\s*)([#+-])/, "$1\\$2")
+        .replace(/^(\s*\d+)\.(\s)/, "$1\\.$2"),
+    )
+    .join("\n");
+}
+
+/** Text for places that show no markdown (footer, author, button labels). */
+function plainDiscordText(text: string): string {
+  return defuseMentions(text);
+}
+
+function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max - 1);
+  // never leave half a surrogate pair or a dangling escape backslash
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  const trailing = /\\+$/.exec(cut)?.[0].length ?? 0;
+  if (trailing % 2 === 1) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+
+/** An absolute http(s) URL safe inside `[text](url)`, or undefined. */
+function safeUrl(href: string): string | undefined {
+  try {
+    const url = new URL(href);
+    if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+    return url.href.replace(/\(/g, "%28").replace(/\)/g, "%29");
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lines and spans
+
+function renderSpan(s: Span): string {
+  if (s.text === "") return "";
+  if (s.code) return `\`${s.text.replace(/`/g, "ˋ").replace(/\n/g, " ")}\``;
+  const escaped = escapeDiscordMarkdown(s.text);
+  const [, lead = "", core = "", trail = ""] = /^(\s*)([\s\S]*?)(\s*)$/.exec(escaped) ?? [];
+  if (core === "") return escaped;
+  let out = core;
+  const url = s.href ? safeUrl(s.href) : undefined;
+  if (url) out = `[${out}](${url})`;
+  if (s.bold && s.italic) out = `***${out}***`;
+  else if (s.bold) out = `**${out}**`;
+  else if (s.italic) out = `*${out}*`;
+  return lead + out + trail;
+}
+
+function renderLine(line: Line): string {
+  let out = "";
+  for (const s of line) {
+    const piece = renderSpan(s);
+    // two adjacent markers (`**a***b*`) would merge; a zero-width space keeps them apart
+    if (/[*`]$/.test(out) && /^[*`]/.test(piece)) out += ZWSP;
+    out += piece;
+  }
+  return out;
+}
+
+function renderLines(lines: Line[]): string {
+  return lines.map(renderLine).join("\n");
+}
+
+const plainLine = (line: Line): string => line.map((s) => s.text).join("");
+
+// ---------------------------------------------------------------------------------------------
+// Blocks to a payload
+
+function titleOf(block: Block): { title: string; url?: string } | undefined {
+  if (!block.title) return undefined;
+  const title = truncate(escapeDiscordMarkdown(plainLine(block.title)), DISCORD_LIMITS.title);
+  const href = block.title.find((s) => s.href)?.href;
+  const url =
+    (href && safeUrl(href)) ??
+    (block.kind === "card" && block.paperId ? absUrl(block.paperId) : undefined);
+  return url ? { title, url } : { title };
+}
+
+function nonEmpty(embed: DiscordEmbed): DiscordEmbed {
+  const out: DiscordEmbed = {};
+  for (const [k, v] of Object.entries(embed) as [keyof DiscordEmbed, unknown][]) {
+    if (v !== undefined && v !== "") (out as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}
+
+function paragraph(block: Block): string {
+  const title = block.title ? `**${escapeDiscordMarkdown(plainLine(block.title))}**` : undefined;
+  return [...(title ? [title] : []), renderLines(block.lines)].filter(Boolean).join("\n");
+}
+
+function renderEmbeds(blocks: Block[]): DiscordEmbed[] {
+  const embeds: DiscordEmbed[] = [];
+  const footer: string[] = [];
+  // consecutive paragraphs and one-line cards share an embed, titled by a bare heading before them
+  let run: string[] = [];
+  let runTitle: string | undefined;
+  let author: string | undefined;
+  const flushRun = () => {
+    if (run.length || runTitle) {
+      embeds.push(
+        nonEmpty({
+          title: runTitle,
+          description: run.join("\n\n"),
+          color: runTitle ? HEADING_COLOR : undefined,
+        }),
+      );
+    }
+    run = [];
+    runTitle = undefined;
+  };
+  blocks.forEach((block, i) => {
+    const next = blocks[i + 1];
+    if (block.kind === "footer") {
+      footer.push(
+        [...(block.title ? [block.title] : []), ...block.lines].map(plainLine).join("\n"),
+      );
+      return;
+    }
+    const heading = block.kind === "heading";
+    const bare = heading && block.title && block.lines.length === 0;
+    if (bare && next?.kind === "card" && next.title) {
+      author = truncate(plainDiscordText(plainLine(block.title ?? [])), DISCORD_LIMITS.author);
+      return;
+    }
+    if (bare && next && next.kind !== "heading" && next.kind !== "footer") {
+      flushRun();
+      runTitle = titleOf(block)?.title;
+      return;
+    }
+    if (heading || (block.kind === "card" && block.title)) {
+      flushRun();
+      embeds.push(
+        nonEmpty({
+          ...titleOf(block),
+          description: renderLines(block.lines),
+          color: heading ? HEADING_COLOR : CARD_COLOR,
+          author: author ? { name: author } : undefined,
+        }),
+      );
+      author = undefined;
+      return;
+    }
+    const previous = blocks[i - 1];
+    const oneLiners = block.kind === "card" && previous?.kind === "card" && !previous.title;
+    if (oneLiners && run.length) run[run.length - 1] += `\n${paragraph(block)}`;
+    else run.push(paragraph(block));
+  });
+  flushRun();
+  if (footer.length) {
+    const text = plainDiscordText(footer.join("\n"));
+    const last = embeds.at(-1);
+    if (last) last.footer = { text };
+    else embeds.push({ footer: { text } });
+  }
+  return embeds;
+}
+
+function renderButtons(buttons: Button[] | undefined): DiscordMessagePayload["components"] {
+  const out: DiscordButton[] = [];
+  for (const b of buttons ?? []) {
+    const label = truncate(plainDiscordText(b.label), DISCORD_LIMITS.buttonLabel);
+    const url = b.url ? safeUrl(b.url) : undefined;
+    const customId = b.command ? `${COMMAND_BUTTON_PREFIX}${b.command}` : undefined;
+    if (!label) continue;
+    if (url && url.length <= DISCORD_LIMITS.buttonUrl) out.push({ type: 2, style: 5, label, url });
+    else if (customId && customId.length <= DISCORD_LIMITS.customId)
+      out.push({ type: 2, style: 2, label, custom_id: customId });
+  }
+  const max = DISCORD_LIMITS.buttonRows * DISCORD_LIMITS.buttonsPerRow;
+  const rows: { type: 1; components: DiscordButton[] }[] = [];
+  for (let i = 0; i < Math.min(out.length, max); i += DISCORD_LIMITS.buttonsPerRow) {
+    rows.push({ type: 1, components: out.slice(i, i + DISCORD_LIMITS.buttonsPerRow) });
+  }
+  return rows.length ? rows : undefined;
+}
+
+/**
+ * One part as one Discord payload. The part must already fit (see splitForDiscord); this never
+ * cuts anything but an over-long title.
+ */
+export function renderDiscordPayload(part: RichMessage): DiscordMessagePayload {
+  const payload: DiscordMessagePayload = { allowed_mentions: { parse: [] } };
+  if (part.blocks.every((b) => b.kind === "text")) {
+    payload.content = part.blocks.map(paragraph).filter(Boolean).join("\n\n") || "…";
+    payload.flags = SUPPRESS_EMBEDS;
+  } else {
+    payload.embeds = renderEmbeds(part.blocks);
+  }
+  const components = renderButtons(part.buttons);
+  if (components) payload.components = components;
+  return payload;
+}
+
+function embedChars(e: DiscordEmbed): number {
+  return (
+    (e.title?.length ?? 0) +
+    (e.description?.length ?? 0) +
+    (e.footer?.text.length ?? 0) +
+    (e.author?.name.length ?? 0) +
+    (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0)
+  );
+}
+
+/**
+ * How full a payload is against its tightest limit: at most 1 when Discord accepts it. Exported
+ * for tests and the fake API, which check the same limits independently.
+ */
+export function discordFullness(payload: DiscordMessagePayload): number {
+  const L = DISCORD_LIMITS;
+  const embeds = payload.embeds ?? [];
+  const ratios = [
+    (payload.content?.length ?? 0) / L.content,
+    embeds.length / L.embeds,
+    embeds.reduce((n, e) => n + embedChars(e), 0) / L.embedTotal,
+  ];
+  for (const e of embeds) {
+    ratios.push(
+      (e.title?.length ?? 0) / L.title,
+      (e.description?.length ?? 0) / L.description,
+      (e.footer?.text.length ?? 0) / L.footer,
+      (e.author?.name.length ?? 0) / L.author,
+      (e.fields?.length ?? 0) / L.fields,
+    );
+    for (const f of e.fields ?? [])
+      ratios.push(f.name.length / L.fieldName, f.value.length / L.fieldValue);
+  }
+  return Math.max(...ratios);
+}
+
+/** Splits a message into parts that each render to one payload within every limit. */
+export function splitForDiscord(message: RichMessage): RichMessage[] {
+  return splitMessage(message, (m) => discordFullness(renderDiscordPayload(m)), 1);
+}
+
+/** A message as the Discord payloads to send, in order. */
+export function toDiscordPayloads(message: RichMessage): DiscordMessagePayload[] {
+  return splitForDiscord(message).map(renderDiscordPayload);
+}

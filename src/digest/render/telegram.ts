@@ -1,0 +1,170 @@
+/**
+ * Telegram rendering: a RichMessage as text for `parse_mode: "HTML"`, using only the tags
+ * Telegram accepts (b, i, code, a href) with every dynamic string escaped, so a title holding
+ * `<script>`, `&amp;` or `</b>` shows literally. Telegram's 4096 limit applies to the text
+ * after entity parsing, counted in UTF-16 code units; `telegramLength` measures exactly that,
+ * and `splitTelegram` keeps every part within it without cutting a card or a tag.
+ */
+import type { Block, Button, Line, RichMessage, Span } from "../message.ts";
+import { splitMessage } from "../split.ts";
+import { lineToPlainText } from "./text.ts";
+
+/** Telegram's limit on one message's text, after entity parsing, in UTF-16 code units. */
+export const TELEGRAM_TEXT_LIMIT = 4096;
+/** Telegram's limit on a callback button's data, in UTF-8 bytes. */
+export const TELEGRAM_CALLBACK_DATA_LIMIT = 64;
+
+/** Telegram's inline keyboard, as the Bot API takes it in `reply_markup`. */
+export type TelegramInlineButton =
+  | { text: string; url: string }
+  | { text: string; callback_data: string };
+export interface TelegramInlineKeyboard {
+  inline_keyboard: TelegramInlineButton[][];
+}
+
+const BUTTONS_PER_ROW = 3;
+
+/**
+ * Lone UTF-16 surrogates cannot be encoded as UTF-8, and Telegram rejects the whole message
+ * for one; they become U+FFFD.
+ */
+function wellFormed(text: string): string {
+  return text.replace(
+    /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+    "\uFFFD",
+  );
+}
+
+/** Escapes text for Telegram HTML: `&`, `<` and `>` (Telegram knows no other named entity). */
+export function escapeTelegramHtml(text: string): string {
+  return wellFormed(text).replace(/[&<>]/g, (c) =>
+    c === "&" ? "&amp;" : c === "<" ? "&lt;" : "&gt;",
+  );
+}
+
+function escapeAttribute(text: string): string {
+  return escapeTelegramHtml(text).replace(/"/g, "&quot;");
+}
+
+/** An absolute http(s) URL, or undefined: anything else would make Telegram drop or reject it. */
+function safeUrl(href: string | undefined): string | undefined {
+  if (!href || !/^https?:\/\//i.test(href)) return undefined;
+  try {
+    new URL(href);
+    return href;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One span. A text link cannot contain a code entity on Telegram, so a span that is both a link
+ * and code renders as a link; bold and italic may wrap anything.
+ */
+function spanToTelegram(s: Span): string {
+  if (!s.text) return "";
+  let out = escapeTelegramHtml(s.text);
+  const href = safeUrl(s.href);
+  if (href) out = `<a href="${escapeAttribute(href)}">${out}</a>`;
+  else if (s.code) out = `<code>${out}</code>`;
+  if (s.italic) out = `<i>${out}</i>`;
+  if (s.bold) out = `<b>${out}</b>`;
+  return out;
+}
+
+function linesOf(block: Block): Line[] {
+  return [...(block.title ? [block.title] : []), ...block.lines];
+}
+
+/** The message as Telegram HTML: lines joined by newlines, blocks by a blank line. */
+export function toTelegramHtml(message: RichMessage): string {
+  return message.blocks
+    .map((b) =>
+      linesOf(b)
+        .map((line) => line.map(spanToTelegram).join(""))
+        .join("\n"),
+    )
+    .join("\n\n");
+}
+
+/**
+ * The message as plain text, for resending without parse_mode when Telegram refused the HTML:
+ * links keep their URL after their text when that still fits, else the text alone.
+ */
+export function toTelegramPlainText(message: RichMessage): string {
+  const render = (line: (l: Line) => string) =>
+    wellFormed(message.blocks.map((b) => linesOf(b).map(line).join("\n")).join("\n\n"));
+  const withUrls = render(lineToPlainText);
+  if (withUrls.length <= TELEGRAM_TEXT_LIMIT) return withUrls;
+  return render((l) => l.map((s) => s.text).join(""));
+}
+
+const NAMED_ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"' };
+
+function decodeEntity(name: string): string | undefined {
+  if (name.startsWith("#")) {
+    const hex = name[1] === "x" || name[1] === "X";
+    const code = Number.parseInt(name.slice(hex ? 2 : 1), hex ? 16 : 10);
+    if (!Number.isFinite(code) || code <= 0 || code >= 0x10ffff) return undefined;
+    return String.fromCodePoint(code);
+  }
+  return NAMED_ENTITIES[name];
+}
+
+/**
+ * The text Telegram shows for `html`: tags removed, the entities Telegram knows decoded
+ * (&lt; &gt; &amp; &quot; and numeric ones; any other `&` stays as it is).
+ */
+export function telegramVisibleText(html: string): string {
+  return html
+    .replace(/<[^>]*>/g, "")
+    .replace(/&(#[xX][0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);?/g, (whole, name: string) => {
+      return decodeEntity(name) ?? whole;
+    });
+}
+
+/** What Telegram counts against its 4096 limit: UTF-16 code units of the visible text. */
+export function telegramLength(html: string): number {
+  return telegramVisibleText(html).length;
+}
+
+/** Splits a message into parts that each fit one Telegram message, never cutting a card. */
+export function splitTelegram(message: RichMessage): RichMessage[] {
+  return splitMessage(message, (m) => telegramLength(toTelegramHtml(m)), TELEGRAM_TEXT_LIMIT);
+}
+
+function utf8Bytes(text: string): number {
+  return Buffer.byteLength(text, "utf8");
+}
+
+function toTelegramButton(button: Button): TelegramInlineButton | undefined {
+  const text = wellFormed(button.label).trim();
+  if (!text) return undefined;
+  const url = safeUrl(button.url);
+  if (url) return { text, url };
+  if (button.command && utf8Bytes(button.command) <= TELEGRAM_CALLBACK_DATA_LIMIT) {
+    return { text, callback_data: button.command };
+  }
+  return undefined;
+}
+
+/**
+ * The message's buttons as an inline keyboard, three to a row: URL buttons open the link,
+ * command buttons carry the command as callback data (the bot runs it when pressed). A button
+ * Telegram would refuse (no usable URL, a command over 64 bytes) is left out rather than
+ * failing the whole message.
+ */
+export function toTelegramKeyboard(
+  buttons: Button[] | undefined,
+): TelegramInlineKeyboard | undefined {
+  const usable = (buttons ?? []).flatMap((b) => {
+    const button = toTelegramButton(b);
+    return button ? [button] : [];
+  });
+  if (usable.length === 0) return undefined;
+  const rows: TelegramInlineButton[][] = [];
+  for (let i = 0; i < usable.length; i += BUTTONS_PER_ROW) {
+    rows.push(usable.slice(i, i + BUTTONS_PER_ROW));
+  }
+  return { inline_keyboard: rows };
+}

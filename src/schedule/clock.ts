@@ -1,0 +1,103 @@
+/**
+ * Time as the scheduler sees it. Production uses the system clock; tests inject a ManualClock
+ * and run a simulated week in milliseconds, with every timer firing in order.
+ */
+
+export interface Clock {
+  /** ms since the epoch */
+  now(): number;
+  /** Resolves after `ms` of this clock's time; rejects with the signal's reason on abort. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("aborted", "AbortError");
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortError(signal));
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(abortError(signal as AbortSignal));
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+    }),
+};
+
+interface Sleeper {
+  due: number;
+  seq: number;
+  resolve: () => void;
+}
+
+/**
+ * A clock that moves only when told to. `advance` fires due sleepers one at a time, in order,
+ * letting the awakened code run (and schedule new sleeps) before the next one fires.
+ */
+export class ManualClock implements Clock {
+  private current: number;
+  private sleepers: Sleeper[] = [];
+  private seq = 0;
+
+  constructor(start: number | Date | string) {
+    this.current = new Date(start).getTime();
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortError(signal));
+      const sleeper: Sleeper = { due: this.current + Math.max(0, ms), seq: this.seq++, resolve };
+      this.sleepers.push(sleeper);
+      signal?.addEventListener(
+        "abort",
+        () => {
+          this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+          reject(abortError(signal));
+        },
+        { once: true },
+      );
+    });
+  }
+
+  /** Number of sleeps waiting (tests use it to know background work is parked). */
+  get waiting(): number {
+    return this.sleepers.length;
+  }
+
+  /** Moves time forward by `ms`, firing every sleep that falls due on the way. */
+  async advance(ms: number): Promise<void> {
+    await this.advanceTo(this.current + ms);
+  }
+
+  async advanceTo(target: number): Promise<void> {
+    await settle();
+    for (;;) {
+      const next = this.sleepers
+        .filter((s) => s.due <= target)
+        .sort((a, b) => a.due - b.due || a.seq - b.seq)[0];
+      if (!next) break;
+      this.sleepers = this.sleepers.filter((s) => s !== next);
+      this.current = Math.max(this.current, next.due);
+      next.resolve();
+      await settle();
+    }
+    this.current = Math.max(this.current, target);
+    await settle();
+  }
+}
+
+/** Lets pending promise chains (and their synchronous SQLite work) run to their next wait. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+}

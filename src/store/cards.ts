@@ -1,0 +1,203 @@
+/**
+ * Cards and LLM token usage in SQLite. One card per (paper, version, prompt version, model);
+ * fallback cards live under their own prompt version and model ("fallback"), so a real card
+ * never collides with one. The card text also goes into search_fts, so a Chinese /search
+ * finds papers by their card.
+ */
+import { type Card, CardSchema, cardSearchText } from "../summarise/card.ts";
+import type { Db } from "./db.ts";
+import { nowIso } from "./db.ts";
+
+export interface CallUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** Tokens spent on one UTC day. */
+export interface DayUsage {
+  day: string;
+  calls: number;
+  promptTokens: number;
+  completionTokens: number;
+  total: number;
+}
+
+/** A paper version that has no real card for a prompt version and model. */
+export interface MissingCard {
+  id: string;
+  version: number;
+}
+
+interface CardRow {
+  paper_id: string;
+  card: string;
+}
+
+/** The UTC day of a moment, YYYY-MM-DD: the budget's unit. */
+export function utcDay(at: Date = new Date()): string {
+  return at.toISOString().slice(0, 10);
+}
+
+export class CardStore {
+  private readonly stmt;
+  private readonly putTx;
+
+  constructor(db: Db) {
+    this.stmt = {
+      get: db.prepare<[string, number, string, string], CardRow>(
+        `SELECT paper_id, card FROM cards
+         WHERE paper_id = ? AND version = ? AND prompt_version = ? AND model = ?`,
+      ),
+      // Real cards first (a Chinese card of v1 reads better than an English fallback of v2),
+      // then the latest version, then the newest.
+      best: db.prepare<[string], CardRow>(
+        `SELECT paper_id, card FROM cards WHERE paper_id = ?
+         ORDER BY fallback ASC, version DESC, created_at DESC LIMIT 1`,
+      ),
+      bestMany: db.prepare<[string], CardRow>(
+        `SELECT paper_id, card FROM cards
+         WHERE paper_id IN (SELECT value FROM json_each(?))
+         ORDER BY paper_id, fallback ASC, version DESC, created_at DESC`,
+      ),
+      upsert: db.prepare(
+        `INSERT INTO cards (paper_id, version, prompt_version, model, fallback, card,
+                            prompt_tokens, completion_tokens, created_at)
+         VALUES (@paper_id, @version, @prompt_version, @model, @fallback, @card,
+                 @prompt_tokens, @completion_tokens, @created_at)
+         ON CONFLICT (paper_id, version, prompt_version, model) DO UPDATE SET
+           fallback = excluded.fallback, card = excluded.card,
+           prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens,
+           created_at = excluded.created_at`,
+      ),
+      dropFallbacks: db.prepare<[string]>(`DELETE FROM cards WHERE paper_id = ? AND fallback = 1`),
+      // The card text goes into the paper's own search_fts row (papers.fts_rowid), which the
+      // ingest keeps for title and abstract and never writes `card` in.
+      ftsUpdate: db.prepare<[string, string]>(
+        `UPDATE search_fts SET card = ?
+         WHERE rowid = (SELECT fts_rowid FROM papers WHERE id = ?)`,
+      ),
+      ftsInsert: db.prepare<[string, string]>(
+        `INSERT INTO search_fts (paper_id, title, abstract, card)
+         SELECT id, title, abstract, ? FROM papers WHERE id = ?`,
+      ),
+      ftsLink: db.prepare<[number | bigint, string]>(
+        `UPDATE papers SET fts_rowid = ? WHERE id = ?`,
+      ),
+      missing: db.prepare<[string, string, number], MissingCard>(
+        `SELECT p.id, p.version FROM papers p
+         WHERE NOT EXISTS (
+           SELECT 1 FROM cards c
+           WHERE c.paper_id = p.id AND c.version = p.version
+             AND c.prompt_version = ? AND c.model = ? AND c.fallback = 0)
+         ORDER BY p.announce_date IS NULL, p.announce_date DESC, p.id DESC
+         LIMIT ?`,
+      ),
+      hasAny: db.prepare<[string], { one: number }>(
+        `SELECT 1 AS one FROM cards WHERE paper_id = ? LIMIT 1`,
+      ),
+      addUsage: db.prepare(
+        `INSERT INTO llm_usage (day, calls, prompt_tokens, completion_tokens)
+         VALUES (@day, 1, @prompt, @completion)
+         ON CONFLICT (day) DO UPDATE SET calls = calls + 1,
+           prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+           completion_tokens = completion_tokens + excluded.completion_tokens`,
+      ),
+      usageOn: db.prepare<
+        [string],
+        { calls: number; prompt_tokens: number; completion_tokens: number }
+      >(`SELECT calls, prompt_tokens, completion_tokens FROM llm_usage WHERE day = ?`),
+    };
+    this.putTx = db.transaction((card: Card, usage: CallUsage) => {
+      if (!card.fallback) this.stmt.dropFallbacks.run(card.paper_id);
+      this.stmt.upsert.run({
+        paper_id: card.paper_id,
+        version: card.version,
+        prompt_version: card.prompt_version,
+        model: card.model,
+        fallback: card.fallback ? 1 : 0,
+        card: JSON.stringify(card),
+        prompt_tokens: usage.promptTokens,
+        completion_tokens: usage.completionTokens,
+        created_at: nowIso(),
+      });
+      const best = this.best(card.paper_id);
+      const text = best && !best.fallback ? cardSearchText(best) : "";
+      if (this.stmt.ftsUpdate.run(text, card.paper_id).changes === 0) {
+        const row = this.stmt.ftsInsert.run(text, card.paper_id);
+        this.stmt.ftsLink.run(row.lastInsertRowid, card.paper_id);
+      }
+    });
+  }
+
+  /** A stored card that no longer fits the schema is treated as absent (it gets rewritten). */
+  private parse(row: CardRow | undefined): Card | undefined {
+    if (!row) return undefined;
+    const parsed = CardSchema.safeParse(JSON.parse(row.card));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  /** The card under exactly this cache key. */
+  get(paperId: string, version: number, promptVersion: string, model: string): Card | undefined {
+    return this.parse(this.stmt.get.get(paperId, version, promptVersion, model));
+  }
+
+  /** The card to show for a paper: a real card over a fallback, then the latest version. */
+  best(paperId: string): Card | undefined {
+    return this.parse(this.stmt.best.get(paperId));
+  }
+
+  /** best() for many papers in one query (digests: a thousand papers in a few ms). */
+  bestMany(paperIds: readonly string[]): Map<string, Card> {
+    const out = new Map<string, Card>();
+    if (paperIds.length === 0) return out;
+    for (const row of this.stmt.bestMany.iterate(JSON.stringify(paperIds))) {
+      if (out.has(row.paper_id)) continue;
+      const card = this.parse(row);
+      if (card) out.set(row.paper_id, card);
+    }
+    return out;
+  }
+
+  /** Whether a paper has any card at all, real or fallback. */
+  hasAny(paperId: string): boolean {
+    return this.stmt.hasAny.get(paperId) !== undefined;
+  }
+
+  /**
+   * Stores a card (replacing the one under the same key) with the tokens it cost, and puts
+   * the paper's best card text into the search index. A real card removes the paper's
+   * fallback cards. The paper must be stored first.
+   */
+  put(card: Card, usage: CallUsage = { promptTokens: 0, completionTokens: 0 }): void {
+    this.putTx(CardSchema.parse(card), usage);
+  }
+
+  /** Papers (current version) with no real card for this prompt version and model, newest
+   * announcement first. */
+  papersMissingCards(promptVersion: string, model: string, limit?: number): MissingCard[] {
+    return this.stmt.missing.all(promptVersion, model, limit ?? -1);
+  }
+
+  /** Adds one LLM call's tokens to its UTC day. */
+  recordUsage(usage: CallUsage, at: Date = new Date()): void {
+    this.stmt.addUsage.run({
+      day: utcDay(at),
+      prompt: usage.promptTokens,
+      completion: usage.completionTokens,
+    });
+  }
+
+  /** Tokens spent on a UTC day. */
+  usageOn(day: string): DayUsage {
+    const row = this.stmt.usageOn.get(day);
+    const promptTokens = row?.prompt_tokens ?? 0;
+    const completionTokens = row?.completion_tokens ?? 0;
+    return {
+      day,
+      calls: row?.calls ?? 0,
+      promptTokens,
+      completionTokens,
+      total: promptTokens + completionTokens,
+    };
+  }
+}

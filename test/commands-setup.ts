@@ -1,0 +1,200 @@
+/**
+ * Shared set-up for the chat-command, digest and console tests: an in-memory store with every
+ * service of the chat side, papers built in code, and a helper to send a command as a user.
+ */
+import { ArxivClient } from "../src/arxiv/client.ts";
+import type { Paper } from "../src/arxiv/paper.ts";
+import type { CommandLimits } from "../src/commands/context.ts";
+import { type ChatBot, createCommandHandler } from "../src/commands/handler.ts";
+import type { ChatAddress } from "../src/commands/types.ts";
+import { loadConfig } from "../src/config.ts";
+import { DigestService } from "../src/digest/digest.ts";
+import type { RichMessage } from "../src/digest/message.ts";
+import { toPlainText } from "../src/digest/render/text.ts";
+import { silentLogger } from "../src/log.ts";
+import { CardStore } from "../src/store/cards.ts";
+import { ChatStore } from "../src/store/chats.ts";
+import { type Db, openDatabase } from "../src/store/db.ts";
+import { OutboxStore } from "../src/store/outbox.ts";
+import { PaperStore } from "../src/store/papers.ts";
+import { SearchStore } from "../src/store/search.ts";
+import { SubscriptionStore } from "../src/store/subscriptions.ts";
+import type { Card } from "../src/summarise/card.ts";
+import { createSummariser, type Summariser } from "../src/summarise/summariser.ts";
+
+export const GROUP: ChatAddress = {
+  platform: "telegram",
+  chatId: "-1001234567890",
+  type: "group",
+  title: "大模型技术分享群",
+};
+export const PRIVATE: ChatAddress = { platform: "telegram", chatId: "42", type: "private" };
+
+/** A paper with realistic defaults; override what the test is about. */
+export function paper(id: string, overrides: Partial<Paper> = {}): Paper {
+  return {
+    id,
+    version: 1,
+    title: `Paper ${id}`,
+    abstract: "We study a problem and report results.",
+    authors: [{ name: "Ada Lovelace", affiliations: [] }],
+    primaryCategory: "cs.LG",
+    categories: ["cs.LG"],
+    comment: null,
+    journalRef: null,
+    doi: null,
+    published: "2024-04-22T17:00:00Z",
+    updated: "2024-04-22T17:00:00Z",
+    announceDate: null,
+    announceType: null,
+    codeUrl: null,
+    ...overrides,
+  };
+}
+
+/** A real (LLM-written) card for a paper. */
+export function realCard(p: Paper, overrides: Partial<Card> = {}): Card {
+  return {
+    title_zh: `中文标题 ${p.id}`,
+    tldr: "一句话总结。",
+    motivation: "动机。",
+    method: "方法。",
+    results: "效果。",
+    topics: ["text-to-video"],
+    keywords: [],
+    score: 3,
+    score_reason: "理由。",
+    paper_id: p.id,
+    version: p.version,
+    title_en: p.title,
+    authors: "Ada Lovelace",
+    affiliations: [],
+    venue: null,
+    links: { abs: `https://arxiv.org/abs/${p.id}`, pdf: `https://arxiv.org/pdf/${p.id}`, code: null },
+    fallback: false,
+    prompt_version: "test-v1",
+    model: "test-model",
+    ...overrides,
+  };
+}
+
+export interface Setup {
+  db: Db;
+  papers: PaperStore;
+  cards: CardStore;
+  chats: ChatStore;
+  subscriptions: SubscriptionStore;
+  outbox: OutboxStore;
+  search: SearchStore;
+  digests: DigestService;
+  summariser: Summariser;
+  bot: ChatBot;
+  clock: { now: Date };
+  /** sends `text` as `userId` in `chat`; `admin` answers the adapter's admin question */
+  send(
+    text: string,
+    options?: { chat?: ChatAddress; userId?: string; admin?: boolean },
+  ): Promise<RichMessage[]>;
+  /** the replies as plain text, joined */
+  say(text: string, options?: { chat?: ChatAddress; userId?: string; admin?: boolean }): Promise<string>;
+  /** how many times the adapter was asked whether the sender is an admin */
+  adminChecks: number;
+}
+
+export interface SetupOptions {
+  arxivApiUrl?: string;
+  openaiUrl?: string;
+  limits?: Partial<CommandLimits>;
+  now?: Date;
+}
+
+export function setup(options: SetupOptions = {}): Setup {
+  const db = openDatabase(":memory:");
+  const config = loadConfig(
+    {
+      SUDI_DB_PATH: ":memory:",
+      ARXIV_API_URL: options.arxivApiUrl ?? "http://127.0.0.1:9/api/query",
+      ARXIV_MIN_INTERVAL_MS: "0",
+      OPENAI_BASE_URL: options.openaiUrl ?? "http://127.0.0.1:9/v1",
+      OPENAI_API_KEY: options.openaiUrl ? "sk-test-key-123456" : "",
+      OPENAI_MODEL: "fake-model",
+      LOG_LEVEL: "silent",
+    },
+    {},
+  );
+  const papers = new PaperStore(db);
+  const cards = new CardStore(db);
+  const chats = new ChatStore(db, { timezone: "Asia/Shanghai", digestTime: "09:00" });
+  const subscriptions = new SubscriptionStore(db);
+  const outbox = new OutboxStore(db);
+  const search = new SearchStore(db);
+  const digests = new DigestService({ papers, cards, subscriptions, outbox });
+  const summariser = createSummariser(config, { cards, papers, log: silentLogger });
+  const client = new ArxivClient({
+    apiUrl: config.ARXIV_API_URL,
+    rssUrl: config.ARXIV_RSS_URL,
+    minIntervalMs: 0,
+    maxRetries: 0,
+    timeoutMs: 5000,
+  });
+  const clock = { now: options.now ?? new Date("2024-04-25T00:30:00Z") };
+  const bot = createCommandHandler({
+    chats,
+    subscriptions,
+    papers,
+    cards,
+    search,
+    outbox,
+    summariser,
+    arxiv: () => client,
+    digests,
+    config,
+    log: silentLogger,
+    clock: () => clock.now,
+    limits: options.limits,
+  });
+  const s: Setup = {
+    db,
+    papers,
+    cards,
+    chats,
+    subscriptions,
+    outbox,
+    search,
+    digests,
+    summariser,
+    bot,
+    clock,
+    adminChecks: 0,
+    send: (text, o = {}) =>
+      bot.handle({
+        chat: o.chat ?? GROUP,
+        userId: o.userId ?? "1001",
+        text,
+        isAdmin: async () => {
+          s.adminChecks++;
+          return o.admin ?? true;
+        },
+      }),
+    say: async (text, o) => (await s.send(text, o)).map(toPlainText).join("\n\n"),
+  };
+  return s;
+}
+
+/** Everything a command could change, to prove a bad input changed nothing. */
+export function snapshot(db: Db): string {
+  const tables = ["chats", "subscriptions", "outbox", "papers", "cards"];
+  return JSON.stringify(
+    tables.map((t) =>
+      db
+        .prepare(`SELECT * FROM ${t} ORDER BY rowid`)
+        .all()
+        .map((row) => {
+          const r = row as Record<string, unknown>;
+          // Only the title and type of a chat follow the platform on every message.
+          const { updated_at: _u, ...rest } = r;
+          return rest;
+        }),
+    ),
+  );
+}

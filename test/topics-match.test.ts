@@ -1,0 +1,206 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { type EditedPaper, measureAgreement } from "../src/topics/agreement.ts";
+import {
+  chapterOf,
+  type MatchablePaper,
+  matchesKeyword,
+  matchTopics,
+} from "../src/topics/match.ts";
+import { ChapterSchema, loadTaxonomy } from "../src/topics/taxonomy.ts";
+
+const taxonomy = loadTaxonomy();
+
+function paper(title: string, abstract = "", categories: string[] = ["cs.LG"]): MatchablePaper {
+  return { title, abstract, categories, primaryCategory: categories[0] ?? "cs.LG" };
+}
+
+const ids = (p: MatchablePaper) => matchTopics(p, taxonomy).map((m) => m.topic.id);
+
+describe("matchTopics", () => {
+  it("matches keyword phrases only on word boundaries", () => {
+    const fragments = paper(
+      "Fragment assembly with drag-based editing of molecules",
+      "We study fragments and ragged tensors; the drag coefficient is estimated.",
+    );
+    expect(ids(fragments)).not.toContain("rag");
+    expect(ids(paper("RAG for open-domain QA"))).toContain("rag");
+    expect(ids(paper("Fine-tuning rag pipelines"))).toContain("rag");
+    expect(ids(paper("Agentless: simple fixes"))).not.toContain("agent");
+  });
+
+  it("is case-insensitive and treats hyphens and spaces alike, plurals included", () => {
+    for (const title of [
+      "TEXT-TO-VIDEO generation made simple",
+      "Text to Video with motion priors",
+      "text-to-videos at scale",
+      "Text - to - Video models",
+    ]) {
+      expect(ids(paper(title))[0], title).toBe("text-to-video");
+    }
+    expect(ids(paper("Cooperative Agents for web tasks"))[0]).toBe("agent");
+    expect(ids(paper("Scaling Mixture of Experts"))[0]).toBe("efficiency");
+    expect(ids(paper("Scaling mixture-of-experts"))[0]).toBe("efficiency");
+  });
+
+  it("reads the longest phrase at a position, so hate speech is not audio", () => {
+    const hate = paper("Detecting hate speech in social media posts");
+    expect(ids(hate)).toContain("safety");
+    expect(ids(hate)).not.toContain("text-to-audio");
+    const mllm = paper("Multimodal Large Language Models for chart reading");
+    expect(ids(mllm)[0]).toBe("multimodal-llm");
+    expect(ids(mllm)).not.toContain("llm");
+  });
+
+  it("weighs the title above the abstract and ranks best first", () => {
+    const p = paper(
+      "A tool-using agent for spreadsheets",
+      "Our agent calls tools. We report results on a new benchmark and an evaluation suite.",
+    );
+    const matches = matchTopics(p, taxonomy);
+    expect(matches[0]?.topic.id).toBe("agent");
+    expect(matches.map((m) => m.score)).toEqual(
+      [...matches.map((m) => m.score)].sort((a, b) => b - a),
+    );
+    expect(matches[0]?.hits).toContain("agent");
+  });
+
+  it("uses arXiv categories as weak evidence, never alone", () => {
+    const mention = "We deploy the controller on a robot.";
+    expect(ids(paper("A new controller", mention, ["eess.SY"]))).not.toContain("embodied");
+    const withCategory = matchTopics(paper("A new controller", mention, ["cs.RO"]), taxonomy);
+    const embodied = withCategory.find((m) => m.topic.id === "embodied");
+    expect(embodied?.hits).toEqual(["robot", "cs.RO"]);
+    expect(ids(paper("Sparse coding bounds", "We prove a bound.", ["eess.AS", "cs.SD"]))).toEqual([
+      "other",
+    ]);
+  });
+
+  it("returns 其他 only when nothing else matched", () => {
+    expect(
+      matchTopics(paper("On the cohomology of groups", "We prove a theorem."), taxonomy),
+    ).toEqual([{ topic: expect.objectContaining({ id: "other" }), score: 0, hits: [] }]);
+    expect(ids(paper("Speculative decoding for LLMs"))).not.toContain("other");
+  });
+
+  it("ignores a single passing mention of a broad word", () => {
+    expect(ids(paper("Clustering intents", "Results on one benchmark are strong."))).toEqual([
+      "other",
+    ]);
+  });
+
+  it("works with any taxonomy passed in, with or without a catch-all topic", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "sudi-topics-")), "topics.json");
+    writeFileSync(
+      path,
+      JSON.stringify({
+        version: 1,
+        topics: [
+          {
+            id: "graphs",
+            name: "图学习",
+            aliases: ["GNN"],
+            categories: [],
+            keywords: ["graph neural network"],
+            description: "图神经网络",
+            chapter: "其他",
+          },
+        ],
+      }),
+    );
+    const custom = loadTaxonomy(path);
+    expect(matchTopics(paper("Graph Neural Networks for molecules"), custom)[0]?.topic.id).toBe(
+      "graphs",
+    );
+    expect(matchTopics(paper("Unrelated"), custom)).toEqual([]);
+  });
+});
+
+describe("matchesKeyword", () => {
+  const p = paper(
+    "Diffusion Models for Layout",
+    "We extend C++ tooling with text-to-video priors and a new Retrieval-Augmented Generation step.",
+  );
+
+  it("matches word-bounded, case-insensitive, on title and abstract", () => {
+    expect(matchesKeyword(p, "diffusion model")).toBe(true);
+    expect(matchesKeyword(p, "DIFFUSION")).toBe(true);
+    expect(matchesKeyword(p, "text to video")).toBe(true);
+    expect(matchesKeyword(p, "retrieval-augmented generation")).toBe(true);
+    expect(matchesKeyword(p, "c++")).toBe(true);
+    expect(matchesKeyword(p, "rag")).toBe(false);
+    expect(matchesKeyword(paper("Drag and drop"), "rag")).toBe(false);
+    expect(matchesKeyword(p, "diff")).toBe(false);
+    expect(matchesKeyword(p, "layouts")).toBe(false);
+  });
+
+  it("treats regex characters in a phrase literally", () => {
+    expect(matchesKeyword(paper("a.b model"), "a.b")).toBe(true);
+    expect(matchesKeyword(paper("axb model"), "a.b")).toBe(false);
+    expect(matchesKeyword(paper("(x) model"), "(x")).toBe(true);
+  });
+});
+
+describe("chapterOf", () => {
+  it("is the chapter of the first known topic other than 其他", () => {
+    expect(chapterOf(["text-to-video", "llm"], taxonomy)).toBe("文/图生视频");
+    expect(chapterOf(["other", "agent"], taxonomy)).toBe("智能体(Agent)");
+    expect(chapterOf(["no-such-topic", "safety"], taxonomy)).toBe("安全治理");
+    expect(chapterOf([], taxonomy)).toBe("其他");
+    expect(chapterOf(["other"], taxonomy)).toBe("其他");
+  });
+});
+
+describe("agreement with a human editor (test/fixtures/papers.json)", () => {
+  interface FixturePaper {
+    id: string;
+    title: string;
+    abstract: string;
+    primary_category: string;
+    categories: string[];
+    chapter?: string;
+  }
+  const here = dirname(fileURLToPath(import.meta.url));
+  const fixtures: FixturePaper[] = JSON.parse(
+    readFileSync(join(here, "fixtures/papers.json"), "utf8"),
+  );
+  const edited: EditedPaper[] = fixtures.flatMap((p) =>
+    p.chapter
+      ? [
+          {
+            id: p.id,
+            chapter: ChapterSchema.parse(p.chapter),
+            paper: {
+              title: p.title,
+              abstract: p.abstract,
+              categories: p.categories,
+              primaryCategory: p.primary_category,
+            },
+          },
+        ]
+      : [],
+  );
+
+  // Measured 29/34 top-1 and 34/34 any (bench/match.bench.ts); the floors catch regressions.
+  it("puts the best topic in the editor's chapter for at least 80% of papers", () => {
+    const overall = measureAgreement(edited, taxonomy).at(-1);
+    expect(overall?.papers).toBe(34);
+    expect((overall?.top1 ?? 0) / 34).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it("has the editor's chapter among the matched topics for at least 95% of papers", () => {
+    const overall = measureAgreement(edited, taxonomy).at(-1);
+    expect((overall?.any ?? 0) / 34).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it("matches every generation chapter's papers to that chapter first", () => {
+    const rows = measureAgreement(edited, taxonomy);
+    for (const chapter of ["文生图", "文/图生视频", "文生音频", "文/图生3D"]) {
+      const row = rows.find((r) => r.chapter === chapter);
+      expect(row && row.top1 === row.papers, chapter).toBe(true);
+    }
+  });
+});
