@@ -3,15 +3,19 @@
  *
  * 1. Throughput: 500 papers at 300 ms a call and concurrency 8, against the ideal
  *    500 x 0.3 / 8 s (target: at least 85% of ideal), the number of LLM calls (exactly 500),
- *    and a second run (0 calls).
+ *    and a second run (0 calls). The fake runs in a child process, as a real endpoint is
+ *    remote: its CPU is not the summariser's.
  * 2. Tokens per card on the 55 sample papers: prompt tokens as the fake counts them (UTF-8
  *    bytes / 4) and as src/summarise/tokens.ts estimates them; completion tokens of the fake's
  *    cards and of the DESIGN.md example card (what a real model writes is closer to that).
  *    Targets: median prompt at most 900, completion at most 400.
  */
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { CardStore } from "../src/store/cards.ts";
 import { openDatabase } from "../src/store/db.ts";
 import { PaperStore } from "../src/store/papers.ts";
@@ -25,8 +29,48 @@ const PAPERS = 500;
 const LATENCY_MS = 300;
 const CONCURRENCY = 8;
 
-const samples = fixturePapers();
-const dir = mkdtempSync(join(tmpdir(), "sudi-bench-summarise-"));
+interface FakeStats {
+  requests: number;
+  maxInFlight: number;
+}
+
+/** Child mode: serves the fake, prints its URL, answers "stats" / "reset" lines on stdin. */
+async function serveFake(latencyMs: number) {
+  const fake = await startFakeOpenAI({ latencyMs });
+  const reply = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+  reply({ url: fake.url });
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line === "reset") fake.reset();
+    reply({ requests: fake.requests.length, maxInFlight: fake.maxInFlight } satisfies FakeStats);
+  }
+  await fake.close();
+}
+
+/** The fake LLM in a child process, driven over its stdin/stdout. */
+async function remoteFake(latencyMs: number) {
+  const file = fileURLToPath(import.meta.url);
+  const runTs = join(dirname(file), "../bin/run-ts.js");
+  const child = spawn(process.execPath, [runTs, file, "--serve-fake", String(latencyMs)], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async <T>(): Promise<T> => JSON.parse((await lines.next()).value as string) as T;
+  const ask = async (command: string) => {
+    child.stdin.write(`${command}\n`);
+    return next<FakeStats>();
+  };
+  const { url } = await next<{ url: string }>();
+  return {
+    url,
+    stats: () => ask("stats"),
+    reset: () => ask("reset"),
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.on("exit", () => resolve());
+        child.stdin.end();
+      }),
+  };
+}
 
 function summariserFor(dbFile: string, url: string) {
   const db = openDatabase(dbFile);
@@ -56,7 +100,7 @@ function stats(values: number[]) {
 }
 
 async function throughput() {
-  const fake = await startFakeOpenAI({ latencyMs: LATENCY_MS });
+  const fake = await remoteFake(LATENCY_MS);
   const h = summariserFor(join(dir, "throughput.db"), fake.url);
   const ids: string[] = [];
   for (let i = 0; i < PAPERS; i++) {
@@ -69,12 +113,13 @@ async function throughput() {
   const start = performance.now();
   const report = await h.summariser.summariseMissing();
   const wall = performance.now() - start;
+  const first = await fake.stats();
   const ideal = (PAPERS * LATENCY_MS) / CONCURRENCY;
   console.log(
     `papers:              ${report.total} (${report.written} cards, ${report.fallbacks} fallback)`,
   );
-  console.log(`LLM calls:           ${fake.requests.length} (target: exactly ${PAPERS})`);
-  console.log(`max calls in flight: ${fake.maxInFlight} (SUDI_LLM_CONCURRENCY=${CONCURRENCY})`);
+  console.log(`LLM calls:           ${first.requests} (target: exactly ${PAPERS})`);
+  console.log(`max calls in flight: ${first.maxInFlight} (SUDI_LLM_CONCURRENCY=${CONCURRENCY})`);
   console.log(`wall time:           ${(wall / 1000).toFixed(2)} s`);
   console.log(
     `ideal:               ${(ideal / 1000).toFixed(2)} s (${PAPERS} x ${LATENCY_MS / 1000} / ${CONCURRENCY})`,
@@ -83,15 +128,22 @@ async function throughput() {
     `efficiency:          ${((ideal / wall) * 100).toFixed(1)}% of ideal (target: >= 85%)`,
   );
 
-  fake.reset();
+  await fake.reset();
   const again = performance.now();
   const second = await h.summariser.summariseMissing();
   // Every paper asked for again, as /paper or a digest would: all from the cache.
   await Promise.all(h.papers.getMany(ids).map((p) => h.summariser.cardFor(p)));
   console.log(
-    `second run:          ${second.total} papers to do + ${ids.length} cardFor, ${fake.requests.length} LLM calls, ` +
+    `second run:          ${second.total} papers to do + ${ids.length} cardFor, ${(await fake.stats()).requests} LLM calls, ` +
       `${((performance.now() - again) / 1000).toFixed(3)} s (target: 0 calls)`,
   );
+  for (const pass of ["first", "second"]) {
+    const read = performance.now();
+    const best = h.cards.bestMany(ids);
+    console.log(
+      `bestMany (${pass}):    ${best.size} cards in ${(performance.now() - read).toFixed(1)} ms (what a digest reads)`,
+    );
+  }
   h.db.close();
   await fake.close();
 }
@@ -138,11 +190,19 @@ async function tokens() {
   await fake.close();
 }
 
-try {
-  console.log("-- throughput --");
-  await throughput();
-  console.log("\n-- tokens per card --");
-  await tokens();
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+async function main() {
+  try {
+    console.log("-- throughput --");
+    await throughput();
+    console.log("\n-- tokens per card --");
+    await tokens();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
+
+const samples = fixturePapers();
+const serving = process.argv[2] === "--serve-fake";
+const dir = serving ? "" : mkdtempSync(join(tmpdir(), "sudi-bench-summarise-"));
+if (serving) await serveFake(Number(process.argv[3]));
+else await main();

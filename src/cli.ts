@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   digest: async () => (await import("./cli/digest.ts")).command,
   topics: async () => (await import("./cli/topics.ts")).command,
   "run-once": async () => (await import("./cli/run-once.ts")).command,
+  health: async () => (await import("./cli/health.ts")).command,
   demo: async () => (await import("./cli/demo.ts")).command,
 };
 

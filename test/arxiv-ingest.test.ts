@@ -177,7 +177,11 @@ describe("failures leave the store as it was", () => {
     arxiv.inject({ kind: "emptyFeed" });
     const error = await ingest().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EmptyFeedError);
-    expect(error).toMatchObject({ feedDate: "2024-04-24", retryable: true });
+    expect(error).toMatchObject({
+      feedDate: "2024-04-24",
+      retryable: true,
+      source: `${arxiv.rssUrl}/cs.CL+cs.CV+cs.LG`,
+    });
     expect(snapshot()).toEqual(emptySnapshot);
     expect(arxiv.requests.map((r) => r.endpoint)).toEqual(["feed"]);
     // the scheduler's later retry succeeds

@@ -100,9 +100,11 @@ describe("API response", () => {
       announceDate: null,
       announceType: null,
     });
-    expect(p?.abstract).not.toMatch(/\n|  /);
+    expect(p?.abstract).not.toMatch(/\n| {2}/);
     const latex = page.papers.find((x) => x.abstract.includes("\\textbf{ID-Aligner}"));
-    expect(latex?.abstract).toContain("\\textbf{Project Page: \\url{https://idaligner.github.io/}}");
+    expect(latex?.abstract).toContain(
+      "\\textbf{Project Page: \\url{https://idaligner.github.io/}}",
+    );
     expect(latex?.codeUrl).toBe("https://idaligner.github.io/");
   });
 
@@ -185,7 +187,10 @@ describe("findCodeUrl", () => {
     ["(see https://github.com/a/b)", "https://github.com/a/b"],
     ["models at huggingface.co/org/model; data soon", "https://huggingface.co/org/model"],
     ["\\url{https://gitlab.com/g/p}}", "https://gitlab.com/g/p"],
-    ["wiki https://en.wikipedia.org/wiki/X_(y) and code https://github.com/a/b", "https://github.com/a/b"],
+    [
+      "wiki https://en.wikipedia.org/wiki/X_(y) and code https://github.com/a/b",
+      "https://github.com/a/b",
+    ],
     ["Project page: https://example.org/proj!", "https://example.org/proj"],
     ["demo at https://x.github.io/p/.", "https://x.github.io/p/"],
   ])("%j → %s", (text, url) => {

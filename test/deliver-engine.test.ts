@@ -89,10 +89,7 @@ describe("delivery engine: crash and resume", () => {
     const report = await engine.resume();
     expect(report.sent).toBe(1);
     // The uncertain part (papers 3 and 4) is sent again, then the last part; nothing else.
-    expect(sender.delivered.map((d) => d.paperIds)).toEqual([
-      [PAPERS[2], PAPERS[3]],
-      [PAPERS[4]],
-    ]);
+    expect(sender.delivered.map((d) => d.paperIds)).toEqual([[PAPERS[2], PAPERS[3]], [PAPERS[4]]]);
     const all = [...first.sender.delivered, ...sender.delivered];
     const duplicated = all.filter((d, i) =>
       all.some((e, j) => j < i && e.paperIds.join() === d.paperIds.join()),

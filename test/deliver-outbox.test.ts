@@ -35,7 +35,10 @@ describe("OutboxStore", () => {
     outbox.reserve(chat, DAY, ["a"], "scheduled");
     outbox.recordSent(chat, DAY, ["a", "b"], "ondemand", null);
     const rows = outbox.entries(chat);
-    expect(rows.find((e) => e.paperId === "a")).toMatchObject({ state: "pending", batch: "scheduled" });
+    expect(rows.find((e) => e.paperId === "a")).toMatchObject({
+      state: "pending",
+      batch: "scheduled",
+    });
     expect(rows.find((e) => e.paperId === "b")).toMatchObject({ state: "sent", messageId: null });
   });
 
@@ -76,11 +79,15 @@ describe("OutboxStore", () => {
 
   it("a delivery is begun once per chat and day; deferred ones come back when due", () => {
     const { outbox, chat } = setup();
-    expect(outbox.beginDelivery(chat, DAY, "b1", [{ blocks: [] }], "2024-04-24T01:00:00.000Z")).toBe(true);
+    expect(
+      outbox.beginDelivery(chat, DAY, "b1", [{ blocks: [] }], "2024-04-24T01:00:00.000Z"),
+    ).toBe(true);
     expect(outbox.beginDelivery(chat, DAY, "b1", [{ blocks: [] }])).toBe(false);
     outbox.deferDelivery(chat, DAY, "2024-04-24T02:00:00.000Z", "503");
     expect(outbox.unfinishedKeys("2024-04-24T01:59:59.000Z")).toEqual([]);
-    expect(outbox.unfinishedKeys("2024-04-24T02:00:00.000Z")).toEqual([{ chat, announceDate: DAY }]);
+    expect(outbox.unfinishedKeys("2024-04-24T02:00:00.000Z")).toEqual([
+      { chat, announceDate: DAY },
+    ]);
     expect(outbox.deliveredChats(DAY)).toEqual(new Set([chat]));
   });
 });

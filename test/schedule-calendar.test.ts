@@ -13,15 +13,27 @@ const at = (s: string) => Date.parse(s);
 
 describe("zoned time", () => {
   it("maps wall time to instants on both sides of New York's DST changes", () => {
-    expect(iso(instantOf("2024-03-09", 20, 0, "America/New_York"))).toBe("2024-03-10T01:00:00.000Z");
-    expect(iso(instantOf("2024-03-10", 20, 0, "America/New_York"))).toBe("2024-03-11T00:00:00.000Z");
-    expect(iso(instantOf("2024-11-02", 20, 0, "America/New_York"))).toBe("2024-11-03T00:00:00.000Z");
-    expect(iso(instantOf("2024-11-03", 20, 0, "America/New_York"))).toBe("2024-11-04T01:00:00.000Z");
+    expect(iso(instantOf("2024-03-09", 20, 0, "America/New_York"))).toBe(
+      "2024-03-10T01:00:00.000Z",
+    );
+    expect(iso(instantOf("2024-03-10", 20, 0, "America/New_York"))).toBe(
+      "2024-03-11T00:00:00.000Z",
+    );
+    expect(iso(instantOf("2024-11-02", 20, 0, "America/New_York"))).toBe(
+      "2024-11-03T00:00:00.000Z",
+    );
+    expect(iso(instantOf("2024-11-03", 20, 0, "America/New_York"))).toBe(
+      "2024-11-04T01:00:00.000Z",
+    );
   });
 
   it("a wall time in the spring gap moves forward; a repeated autumn one takes the first", () => {
-    expect(iso(instantOf("2024-03-10", 2, 30, "America/New_York"))).toBe("2024-03-10T07:30:00.000Z");
-    expect(iso(instantOf("2024-11-03", 1, 30, "America/New_York"))).toBe("2024-11-03T05:30:00.000Z");
+    expect(iso(instantOf("2024-03-10", 2, 30, "America/New_York"))).toBe(
+      "2024-03-10T07:30:00.000Z",
+    );
+    expect(iso(instantOf("2024-11-03", 1, 30, "America/New_York"))).toBe(
+      "2024-11-03T05:30:00.000Z",
+    );
     expect(iso(instantOf("2024-03-31", 2, 30, "Europe/Berlin"))).toBe("2024-03-31T01:30:00.000Z");
   });
 
@@ -99,8 +111,8 @@ describe("arXiv announcement calendar", () => {
     expect(latestAnnouncementAt(at("2024-12-25T03:00:00Z")).announceDate).toBe("2024-12-24");
     expect(nextAnnouncementAt(at("2024-12-24T12:00:00Z")).announceDate).toBe("2024-12-26");
     // A custom table (what tests and operators can pass) is honoured.
-    expect(latestAnnouncementAt(at("2024-04-25T03:00:00Z"), new Set(["2024-04-25"])).announceDate).toBe(
-      "2024-04-24",
-    );
+    expect(
+      latestAnnouncementAt(at("2024-04-25T03:00:00Z"), new Set(["2024-04-25"])).announceDate,
+    ).toBe("2024-04-24");
   });
 });

@@ -97,7 +97,9 @@ interface World {
 }
 
 function world(start: string, options: SchedulerOptions = {}, previous?: World): World {
-  const s = previous ? { db: previous.db, chats: previous.chats, outbox: previous.outbox } : stores();
+  const s = previous
+    ? { db: previous.db, chats: previous.chats, outbox: previous.outbox }
+    : stores();
   const clock = previous?.clock ?? new ManualClock(start);
   const arxiv = previous?.arxiv ?? new FakeArxiv(clock);
   const sender = previous?.sender ?? new RecordingSender(() => clock.now());
@@ -107,7 +109,13 @@ function world(start: string, options: SchedulerOptions = {}, previous?: World):
     json: true,
     write: (line) => logs.push(JSON.parse(line)),
   });
-  const engine = new DeliveryEngine({ outbox: s.outbox, chats: s.chats, senders: { telegram: sender }, clock, log });
+  const engine = new DeliveryEngine({
+    outbox: s.outbox,
+    chats: s.chats,
+    senders: { telegram: sender },
+    clock,
+    log,
+  });
   const scheduler = new Scheduler(
     {
       clock,
@@ -146,9 +154,7 @@ async function runUntil(w: World, to: string): Promise<void> {
 
 /** When each chat got each day's digest: "announceDate @ instant", once per message part. */
 function received(w: World, chat: Chat): string[] {
-  const out = w.sender
-    .to(chat.chatId)
-    .map((d) => `${d.paperIds[0]?.split("#")[0]} @ ${iso(d.at)}`);
+  const out = w.sender.to(chat.chatId).map((d) => `${d.paperIds[0]?.split("#")[0]} @ ${iso(d.at)}`);
   return [...new Set(out)];
 }
 
@@ -175,7 +181,9 @@ describe("scheduler over a simulated week", () => {
     // Friday and Saturday evenings: no ingest attempt, no message on Saturday or Sunday.
     expect(w.arxiv.feedAttempts("2024-03-08T02:00:00Z", "2024-03-11T00:00:00Z")).toEqual([]);
     expect(
-      w.sender.delivered.filter((d) => d.at >= at("2024-03-09T00:00:00Z") && d.at < at("2024-03-11T00:00:00Z")),
+      w.sender.delivered.filter(
+        (d) => d.at >= at("2024-03-09T00:00:00Z") && d.at < at("2024-03-11T00:00:00Z"),
+      ),
     ).toEqual([]);
     // Every paper reached each chat exactly once.
     expect([...w.sender.counts().values()].every((n) => n === 1)).toBe(true);
@@ -183,7 +191,12 @@ describe("scheduler over a simulated week", () => {
     // One summary line per run that did something, with the figures operators read.
     const runs = w.logs.filter((l) => l.msg === "run");
     expect(runs.length).toBeGreaterThan(0);
-    expect(runs[0]).toMatchObject({ papersIngested: 3, cardsWritten: 3, tokensUsed: 1200, digestsSent: 2 });
+    expect(runs[0]).toMatchObject({
+      papersIngested: 3,
+      cardsWritten: 3,
+      tokensUsed: 1200,
+      digestsSent: 2,
+    });
     expect(w.logs.filter((l) => l.level === "error")).toEqual([]);
   });
 
@@ -198,12 +211,12 @@ describe("scheduler over a simulated week", () => {
     expect(sh).toContain("2024-11-04 @ 2024-11-04T01:05:00.000Z"); // EST: published 09:00, ready 09:05
     expect(be).toContain("2024-11-04 @ 2024-11-04T07:00:00.000Z");
     // Ingest ran 5 minutes after 20:00 New York on both sides of the change.
-    expect(iso(w.arxiv.feedAttempts("2024-11-01T00:00:00Z", "2024-11-01T02:00:00Z")[0]?.at ?? 0)).toBe(
-      "2024-11-01T00:05:00.000Z",
-    );
-    expect(iso(w.arxiv.feedAttempts("2024-11-04T00:00:00Z", "2024-11-04T02:00:00Z")[0]?.at ?? 0)).toBe(
-      "2024-11-04T01:05:00.000Z",
-    );
+    expect(
+      iso(w.arxiv.feedAttempts("2024-11-01T00:00:00Z", "2024-11-01T02:00:00Z")[0]?.at ?? 0),
+    ).toBe("2024-11-01T00:05:00.000Z");
+    expect(
+      iso(w.arxiv.feedAttempts("2024-11-04T00:00:00Z", "2024-11-04T02:00:00Z")[0]?.at ?? 0),
+    ).toBe("2024-11-04T01:05:00.000Z");
     expect(sh).toHaveLength(9);
     expect(be).toHaveLength(9);
   });

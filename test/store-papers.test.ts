@@ -96,9 +96,7 @@ describe("PaperStore.upsert", () => {
     store.upsert(paper());
     const fromFeed = paper({ authors: [{ name: "Agneet Chatterjee", affiliations: [] }] });
     expect(store.upsert(fromFeed)).toBe("unchanged");
-    expect(store.get("2404.01197")?.authors[0]?.affiliations).toEqual([
-      "Arizona State University",
-    ]);
+    expect(store.get("2404.01197")?.authors[0]?.affiliations).toEqual(["Arizona State University"]);
   });
 
   it("a replace announcement is not recorded as an announcement", () => {
@@ -140,9 +138,10 @@ describe("PaperStore queries", () => {
   it("getMany returns the stored ones in the order asked", () => {
     store.upsert(paper({ id: "2404.00001" }));
     store.upsert(paper({ id: "hep-th/0101001" }));
-    expect(store.getMany(["hep-th/0101001", "2404.99999", "2404.00001"]).map((p) => p.id)).toEqual(
-      ["hep-th/0101001", "2404.00001"],
-    );
+    expect(store.getMany(["hep-th/0101001", "2404.99999", "2404.00001"]).map((p) => p.id)).toEqual([
+      "hep-th/0101001",
+      "2404.00001",
+    ]);
     expect(store.getMany([])).toEqual([]);
   });
 

@@ -189,6 +189,42 @@ describe("LlmClient", () => {
     expect(adapted).toHaveLength(1);
   });
 
+  it("adapts to reasoning models that refuse max_tokens and temperature", async () => {
+    fake.queue(
+      {
+        type: "status",
+        status: 400,
+        message:
+          "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+      },
+      {
+        type: "status",
+        status: 400,
+        message:
+          "Unsupported value: 'temperature' does not support 0.3 with this model. Only the default (1) value is supported.",
+      },
+    );
+    const { llm } = client();
+    await llm.complete(messages, schema);
+    const last = fake.requests.at(-1);
+    expect(fake.requests).toHaveLength(3);
+    expect(last?.max_completion_tokens).toBe(800);
+    expect(last?.max_tokens).toBeUndefined();
+    expect(last?.temperature).toBeUndefined();
+  });
+
+  it("does not retry other 400s", async () => {
+    fake.queue({
+      type: "status",
+      status: 400,
+      message: "Input data may contain inappropriate content.",
+    });
+    const { llm } = client();
+    const error = await failure(llm.complete(messages, schema));
+    expect(error).toMatchObject({ status: 400, retryable: false });
+    expect(fake.requests).toHaveLength(1);
+  });
+
   it("estimates usage when the provider sends none", async () => {
     fake.setBehaviour({ omitUsage: true });
     const { llm } = client();

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Paper } from "../src/arxiv/paper.ts";
+import { SearchStore } from "../src/store/search.ts";
 import { CardSchema } from "../src/summarise/card.ts";
 import { resetLearntDowngrades } from "../src/summarise/llm.ts";
 import { DEFAULT_PROMPT_FILE } from "../src/summarise/prompt.ts";
@@ -283,11 +284,8 @@ describe("CardStore", () => {
   it("indexes the Chinese card text so a Chinese search finds the paper", async () => {
     const h = harness(fake.url, papers.slice(0, 3));
     await h.summariser.summariseMissing();
-    const hits = h.db
-      .prepare("SELECT paper_id FROM search_fts WHERE search_fts MATCH ? ORDER BY paper_id")
-      .pluck()
-      .all('card:"算力换来更稳定"');
-    expect(hits).toEqual(
+    const hits = new SearchStore(h.db).search("算力换来更稳定").map((x) => x.paperId);
+    expect(hits.sort()).toEqual(
       papers
         .slice(0, 3)
         .map((p) => p.id)

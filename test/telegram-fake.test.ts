@@ -43,16 +43,21 @@ describe("fake Telegram Bot API", () => {
     });
     expect((await call(tg, "sendTelepathy")).status).toBe(404);
     const me = await call(tg, "getMe");
-    expect(me.body).toMatchObject({ ok: true, result: { is_bot: true, username: "sudi_test_bot" } });
+    expect(me.body).toMatchObject({
+      ok: true,
+      result: { is_bot: true, username: "sudi_test_bot" },
+    });
   });
 
   it("validates HTML the way Telegram does and records the visible text", async () => {
     tg = await startFakeTelegram({ limits: false });
-    const send = (text: string) => call(tg as FakeTelegram, "sendMessage", { chat_id: 5, text, parse_mode: "HTML" });
+    const send = (text: string) =>
+      call(tg as FakeTelegram, "sendMessage", { chat_id: 5, text, parse_mode: "HTML" });
     expect((await send("<script>x</script>")).body).toEqual({
       ok: false,
       error_code: 400,
-      description: 'Bad Request: can\'t parse entities: Unsupported start tag "script" at byte offset 0',
+      description:
+        'Bad Request: can\'t parse entities: Unsupported start tag "script" at byte offset 0',
     });
     expect((await send("中<b>x</i>")).body.description).toBe(
       'Bad Request: can\'t parse entities: Unmatched end tag at byte offset 7, expected "</b>", found "</i>"',
@@ -61,7 +66,9 @@ describe("fake Telegram Bot API", () => {
       "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\"",
     );
     expect((await send("a < b")).body.description).toContain("Unsupported start tag");
-    const ok = await send('<b>A &amp; B</b> &lt;ok&gt; <a href="https://arxiv.org/abs/1">x</a> &nbsp;');
+    const ok = await send(
+      '<b>A &amp; B</b> &lt;ok&gt; <a href="https://arxiv.org/abs/1">x</a> &nbsp;',
+    );
     expect(ok.body.ok).toBe(true);
     expect(tg.sentTo(5)[0]).toMatchObject({
       text: "A & B <ok> x &nbsp;",
@@ -74,11 +81,19 @@ describe("fake Telegram Bot API", () => {
 
   it("limits the text after parsing to 4096 UTF-16 units and refuses empty text", async () => {
     tg = await startFakeTelegram({ limits: false });
-    const fits = await call(tg, "sendMessage", { chat_id: 5, text: `<b>${"a".repeat(4096)}</b>`, parse_mode: "HTML" });
+    const fits = await call(tg, "sendMessage", {
+      chat_id: 5,
+      text: `<b>${"a".repeat(4096)}</b>`,
+      parse_mode: "HTML",
+    });
     expect(fits.body.ok).toBe(true);
     const over = await call(tg, "sendMessage", { chat_id: 5, text: "😀".repeat(2049) });
     expect(over.body.description).toBe("Bad Request: message is too long");
-    const empty = await call(tg, "sendMessage", { chat_id: 5, text: "<b> </b>", parse_mode: "HTML" });
+    const empty = await call(tg, "sendMessage", {
+      chat_id: 5,
+      text: "<b> </b>",
+      parse_mode: "HTML",
+    });
     expect(empty.body.description).toBe("Bad Request: message text is empty");
   });
 
@@ -89,7 +104,9 @@ describe("fake Telegram Bot API", () => {
       body: new URLSearchParams({
         chat_id: "-42",
         text: "hi",
-        reply_markup: JSON.stringify({ inline_keyboard: [[{ text: "PDF", url: "https://arxiv.org/pdf/1" }]] }),
+        reply_markup: JSON.stringify({
+          inline_keyboard: [[{ text: "PDF", url: "https://arxiv.org/pdf/1" }]],
+        }),
       }),
     });
     expect(res.status).toBe(200);
@@ -114,7 +131,9 @@ describe("fake Telegram Bot API", () => {
     const first = (await polling).body.result as { update_id: number; message: { text: string } }[];
     expect(first).toHaveLength(1);
     expect(first[0]?.message.text).toBe("/start");
-    expect(first[0]?.message).toMatchObject({ entities: [{ type: "bot_command", offset: 0, length: 6 }] });
+    expect(first[0]?.message).toMatchObject({
+      entities: [{ type: "bot_command", offset: 0, length: 6 }],
+    });
     const again = await call(fake, "getUpdates", { offset: first[0]?.update_id });
     expect((again.body.result as unknown[]).length).toBe(1);
     const confirmed = await call(fake, "getUpdates", { offset: (first[0]?.update_id ?? 0) + 1 });
@@ -160,9 +179,13 @@ describe("fake Telegram Bot API", () => {
   });
 
   it("runs in a child process and prints its address", async () => {
-    const child = spawn(process.execPath, ["bin/run-ts.js", "test/fakes/telegram-server.ts", "--limits", "off"], {
-      stdio: ["pipe", "pipe", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["bin/run-ts.js", "test/fakes/telegram-server.ts", "--limits", "off"],
+      {
+        stdio: ["pipe", "pipe", "inherit"],
+      },
+    );
     try {
       const line = await new Promise<string>((resolve) => {
         createInterface({ input: child.stdout }).once("line", resolve);
@@ -174,7 +197,9 @@ describe("fake Telegram Bot API", () => {
         body: JSON.stringify({ chat_id: 1, text: "从子进程" }),
       });
       expect(sent.status).toBe(200);
-      const state = (await (await fetch(`${apiRoot}/_fake/state`)).json()) as { sent: { text: string }[] };
+      const state = (await (await fetch(`${apiRoot}/_fake/state`)).json()) as {
+        sent: { text: string }[];
+      };
       expect(state.sent.map((m) => m.text)).toEqual(["从子进程"]);
     } finally {
       child.kill("SIGTERM");

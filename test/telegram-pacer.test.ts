@@ -45,7 +45,12 @@ const LIMITS: PaceLimits = {
 /** Records when each acquire resolved (virtual ms). */
 function track(clock: Clock, pacer: Pacer) {
   const times: Record<string, number[]> = {};
-  const acquire = (key: string, chatId: string, group = false, lane: "interactive" | "bulk" = "bulk") =>
+  const acquire = (
+    key: string,
+    chatId: string,
+    group = false,
+    lane: "interactive" | "bulk" = "bulk",
+  ) =>
     pacer.acquire(chatId, group, lane).then(() => {
       times[key] = [...(times[key] ?? []), clock.now()];
     });
@@ -134,6 +139,8 @@ describe("Pacer", () => {
   });
 
   it("refuses limits that could never send", () => {
-    expect(() => new Pacer({ ...LIMITS, chat: { perSecond: 0, burst: 1 } }, manualClock())).toThrow(RangeError);
+    expect(() => new Pacer({ ...LIMITS, chat: { perSecond: 0, burst: 1 } }, manualClock())).toThrow(
+      RangeError,
+    );
   });
 });

@@ -26,7 +26,11 @@ function card(paperId: string, title: string, body: string): RichMessage["blocks
     kind: "card",
     paperId,
     title: [bold(title)],
-    lines: [[italic(`English title of ${paperId}`)], [span(body)], [link("arXiv", `https://arxiv.org/abs/${paperId}`)]],
+    lines: [
+      [italic(`English title of ${paperId}`)],
+      [span(body)],
+      [link("arXiv", `https://arxiv.org/abs/${paperId}`)],
+    ],
   };
 }
 
@@ -66,7 +70,9 @@ describe("toTelegramHtml", () => {
   });
 
   it("drops links that are not http(s) and renders their text only", () => {
-    const html = toTelegramHtml(textMessage([link("click", "javascript:alert(1)"), link("x", "tg://resolve")]));
+    const html = toTelegramHtml(
+      textMessage([link("click", "javascript:alert(1)"), link("x", "tg://resolve")]),
+    );
     expect(html).toBe("clickx");
   });
 
@@ -110,7 +116,10 @@ describe("splitTelegram", () => {
     const blocks = Array.from({ length: 40 }, (_, i) =>
       card(`2404.${String(10000 + i)}`, `论文 ${i} <b>&amp;`, "😀".repeat(120) + "中文".repeat(60)),
     );
-    const message: RichMessage = { blocks, buttons: [{ label: "PDF", url: "https://arxiv.org/pdf/2404.10000" }] };
+    const message: RichMessage = {
+      blocks,
+      buttons: [{ label: "PDF", url: "https://arxiv.org/pdf/2404.10000" }],
+    };
     const parts = splitTelegram(message);
     expect(parts.length).toBeGreaterThan(1);
     for (const part of parts) {
@@ -123,11 +132,16 @@ describe("splitTelegram", () => {
   });
 
   it("cuts a single block longer than the limit between lines, each piece still valid HTML", () => {
-    const lines = Array.from({ length: 300 }, (_, i) => [bold(`第 ${i} 行 <&> `), span("x".repeat(30))]);
+    const lines = Array.from({ length: 300 }, (_, i) => [
+      bold(`第 ${i} 行 <&> `),
+      span("x".repeat(30)),
+    ]);
     const parts = splitTelegram({ blocks: [{ kind: "text", lines }] });
     expect(parts.length).toBeGreaterThan(1);
     for (const part of parts) {
-      expect(parseTelegramHtml(toTelegramHtml(part)).text.length).toBeLessThanOrEqual(TELEGRAM_TEXT_LIMIT);
+      expect(parseTelegramHtml(toTelegramHtml(part)).text.length).toBeLessThanOrEqual(
+        TELEGRAM_TEXT_LIMIT,
+      );
     }
   });
 
@@ -139,12 +153,18 @@ describe("splitTelegram", () => {
 
 describe("toTelegramPlainText", () => {
   it("is the visible text with link URLs, for resending without parse_mode", () => {
-    const text = toTelegramPlainText(textMessage([span("见 "), link("arXiv", "https://arxiv.org/abs/1")]));
+    const text = toTelegramPlainText(
+      textMessage([span("见 "), link("arXiv", "https://arxiv.org/abs/1")]),
+    );
     expect(text).toBe("见 arXiv https://arxiv.org/abs/1");
   });
 
   it("leaves URLs out when they would push the text past the limit", () => {
-    const long = textMessage(...Array.from({ length: 100 }, () => [link("x".repeat(30), `https://arxiv.org/abs/${"9".repeat(20)}`)]));
+    const long = textMessage(
+      ...Array.from({ length: 100 }, () => [
+        link("x".repeat(30), `https://arxiv.org/abs/${"9".repeat(20)}`),
+      ]),
+    );
     const text = toTelegramPlainText(long);
     expect(text.length).toBeLessThanOrEqual(TELEGRAM_TEXT_LIMIT);
     expect(text).not.toContain("https://");
@@ -183,7 +203,9 @@ describe("toTelegramKeyboard", () => {
 
   it("escapes nothing in labels: Telegram shows button text as plain text", () => {
     expect(escapeTelegramHtml("<&>")).toBe("&lt;&amp;&gt;");
-    expect(toTelegramKeyboard([{ label: "<b>", command: "/list" }])?.inline_keyboard[0]?.[0]).toEqual({
+    expect(
+      toTelegramKeyboard([{ label: "<b>", command: "/list" }])?.inline_keyboard[0]?.[0],
+    ).toEqual({
       text: "<b>",
       callback_data: "/list",
     });

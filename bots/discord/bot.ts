@@ -10,7 +10,6 @@ import {
   Events,
   GatewayDispatchEvents,
   GatewayIntentBits,
-  type Guild,
   Partials,
   type REST,
   type RESTOptions,
@@ -58,10 +57,6 @@ export interface DiscordBot {
   stop(): Promise<void>;
 }
 
-/** Channels of a guild the bot is leaving: every one may be a subscribed chat. */
-function channelIdsOf(guild: Guild): string[] {
-  return [...guild.channels.cache.keys()];
-}
 
 /**
  * Registers the slash commands, connects to the gateway and resolves once the bot is online.
@@ -98,9 +93,13 @@ export async function startDiscordBot(deps: DiscordBotDeps): Promise<DiscordBot>
     const answering = answerInteraction(data, ctx).finally(() => inFlight.delete(answering));
     inFlight.add(answering);
   });
-  client.on(Events.GuildDelete, (guild: Guild) => {
-    log.info("discord bot removed from guild", { guild: guild.id });
-    for (const id of channelIdsOf(guild)) chatGone(id, "bot removed from guild");
+  // Read from the raw event: discord.js empties the guild's channel cache before it emits
+  // guildDelete, and every channel (threads included) may be a subscribed chat.
+  client.ws.on(GatewayDispatchEvents.GuildDelete, (data: { id: string; unavailable?: boolean }) => {
+    if (data.unavailable) return; // an outage, not a removal
+    const guild = client.guilds.cache.get(data.id);
+    log.info("discord bot removed from guild", { guild: data.id });
+    for (const id of guild?.channels.cache.keys() ?? []) chatGone(id, "bot removed from guild");
   });
   const channelDeleted = (channel: Channel) => chatGone(channel.id, "channel deleted");
   client.on(Events.ChannelDelete, channelDeleted);

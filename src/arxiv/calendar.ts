@@ -28,7 +28,6 @@ function parseDay(date: string): number {
   return ms;
 }
 
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const weekday = (ms: number) => new Date(ms).getUTCDay();
 
 /** arXiv announces Monday to Friday. */
@@ -78,10 +77,5 @@ export function submissionWindow(announceDate: string): { from: Date; to: Date }
 
 /** A UTC instant as arXiv's submittedDate query wants it: YYYYMMDDHHMM. */
 export function submittedDateStamp(date: Date): string {
-  return date
-    .toISOString()
-    .slice(0, 16)
-    .replace(/[-T:]/g, "");
+  return date.toISOString().slice(0, 16).replace(/[-T:]/g, "");
 }
-
-export { day as isoDay };

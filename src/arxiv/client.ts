@@ -5,11 +5,12 @@
  * retried with exponential backoff, honouring Retry-After; what remains is thrown as a typed
  * error (ArxivHttpError, ArxivNetworkError, ArxivApiError, ArxivParseError).
  */
+
+import { type Logger, silentLogger } from "../log.ts";
 import { submissionWindow, submittedDateStamp } from "./calendar.ts";
 import { ArxivApiError, ArxivHttpError, ArxivNetworkError } from "./errors.ts";
-import { type AnnouncementFeed, type ApiPage, parseApiResponse, parseFeed } from "./parse.ts";
 import type { Paper } from "./paper.ts";
-import { type Logger, silentLogger } from "../log.ts";
+import { type AnnouncementFeed, type ApiPage, parseApiResponse, parseFeed } from "./parse.ts";
 
 export interface ArxivClientOptions {
   /** ARXIV_API_URL, e.g. https://export.arxiv.org/api/query */
@@ -39,7 +40,7 @@ export interface ArxivClientOptions {
 /** The API takes at most this many ids in one id_list. */
 export const MAX_IDS_PER_REQUEST = 100;
 
-const DEFAULT_USER_AGENT = "sudi (self-hosted arXiv digest bot; https://github.com/sudi)";
+const DEFAULT_USER_AGENT = "sudi (self-hosted arXiv digest bot)";
 
 const realSleep = (ms: number) =>
   new Promise<void>((resolve) => {
@@ -98,10 +99,15 @@ export class ArxivClient {
     this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
   }
 
-  /** The announcement feed of `categories` (rssUrl + "/" + categories joined by "+"). */
+  /** The feed URL of `categories`: rssUrl + "/" + categories joined by "+". */
+  feedUrl(categories: readonly string[]): string {
+    if (categories.length === 0) throw new RangeError("a feed needs at least one category");
+    return `${this.options.rssUrl.replace(/\/+$/, "")}/${categories.join("+")}`;
+  }
+
+  /** The announcement feed of `categories` (possibly empty: the caller decides what that means). */
   async fetchFeed(categories: readonly string[]): Promise<AnnouncementFeed> {
-    if (categories.length === 0) throw new RangeError("fetchFeed needs at least one category");
-    const url = `${this.options.rssUrl.replace(/\/+$/, "")}/${categories.join("+")}`;
+    const url = this.feedUrl(categories);
     return parseFeed((await this.get(url)).body, url);
   }
 

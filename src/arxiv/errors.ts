@@ -27,7 +27,10 @@ export class ArxivNetworkError extends Error {
     readonly timedOut: boolean,
     options?: { cause?: unknown },
   ) {
-    super(`arXiv request failed (${timedOut ? "timed out" : describe(options?.cause)}) for ${url}`, options);
+    super(
+      `arXiv request failed (${timedOut ? "timed out" : describe(options?.cause)}) for ${url}`,
+      options,
+    );
     this.name = "ArxivNetworkError";
   }
 }
@@ -71,11 +74,12 @@ export class ArxivParseError extends Error {
 export class EmptyFeedError extends Error {
   readonly retryable = true;
   constructor(
-    readonly url: string,
+    /** where the empty listing came from: the feed URL, a file, or the API search of a day */
+    readonly source: string,
     /** the date the feed claims (YYYY-MM-DD), when it carries one */
     readonly feedDate: string | null,
   ) {
-    super(`the arXiv feed lists no papers${feedDate ? ` (dated ${feedDate})` : ""}: ${url}`);
+    super(`the arXiv feed lists no papers${feedDate ? ` (dated ${feedDate})` : ""}: ${source}`);
     this.name = "EmptyFeedError";
   }
 }

@@ -69,7 +69,10 @@ function isOldStyle(id: string): boolean {
 export function parsePaperId(input: string): ParsedPaperId {
   let s = input.trim();
   if (URL_PREFIX.test(s)) {
-    s = s.replace(URL_PREFIX, "").replace(/[?#].*$/, "").replace(/\/+$/, "");
+    s = s
+      .replace(URL_PREFIX, "")
+      .replace(/[?#].*$/, "")
+      .replace(/\/+$/, "");
   } else {
     s = s.replace(ARXIV_PREFIX, "");
   }

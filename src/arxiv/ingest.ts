@@ -16,7 +16,7 @@ import type { AnnounceType, Paper } from "./paper.ts";
 import { type AnnouncementFeed, parseArxivXml } from "./parse.ts";
 
 export interface IngestDeps {
-  client: Pick<ArxivClient, "fetchFeed" | "fetchByIds" | "searchByDate">;
+  client: Pick<ArxivClient, "feedUrl" | "fetchFeed" | "fetchByIds" | "searchByDate">;
   store: PaperStore;
   log?: Logger;
   /** waits between empty-feed retries; default setTimeout */
@@ -98,7 +98,8 @@ class IngestRun {
     for (let attempt = 0; ; attempt++) {
       const feed = await this.deps.client.fetchFeed(this.categories);
       if (feed.items.length > 0 || attempt >= retries) {
-        return this.ingestFeed(feed, "feed", this.categories.join("+"), this.categories, true);
+        const url = this.deps.client.feedUrl(this.categories);
+        return this.ingestFeed(feed, "feed", url, this.categories, true);
       }
       const delay = this.opts.emptyFeedRetryDelayMs ?? 300_000;
       this.log.warn("arXiv feed is empty, fetching it again", { attempt: attempt + 1, delay });

@@ -6,12 +6,12 @@
 import { ConsoleSender } from "../../bots/console/sender.ts";
 import { openApp } from "../app.ts";
 import { createChatServices } from "../commands/wiring.ts";
+import type { Config } from "../config.ts";
 import { loadConfig, secretsOf } from "../config.ts";
 import type { Sender } from "../deliver/sender.ts";
 import { createLogger } from "../log.ts";
 import { createDaemon, installSignalHandlers, sendersByPlatform } from "../schedule/daemon.ts";
 import type { ChatStore } from "../store/chats.ts";
-import type { Config } from "../config.ts";
 import { type CliCommand, type CliIo, UsageError } from "./command.ts";
 
 const HELP = `Usage: sudi run-once [--respect-times]
@@ -74,7 +74,12 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const unknown = args.filter((a) => a !== "--respect-times");
   if (unknown.length) throw new UsageError(`unknown option ${unknown[0]}`);
   const config = loadConfig(io.env);
-  const log = createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config) });
+  const log = createLogger({
+    level: config.LOG_LEVEL,
+    secrets: secretsOf(config),
+    json: !io.isTty,
+    write: (line) => io.err(line),
+  });
   const app = openApp(config, log);
   const services = createChatServices(app);
   const senders = await sendersFor(config, services.chats, io, log);

@@ -19,8 +19,11 @@ export interface ParsedCommand {
   args: string;
 }
 
-/** Controls (\p{Cc}) and format characters (\p{Cf}: zero-width, bidi overrides, BOM). */
-const INVISIBLE = /[\p{Cc}\p{Cf}]/u;
+/**
+ * Controls (\p{Cc}) and format characters (\p{Cf}: zero-width, bidi overrides, BOM). Line
+ * breaks and tabs are visible enough; they are refused as characters a topic cannot hold.
+ */
+const INVISIBLE = /(?![\t\n\r])[\p{Cc}\p{Cf}]/u;
 const INVISIBLE_ALL = /[\p{Cc}\p{Cf}]/gu;
 /** Letters, marks, digits, spaces and the punctuation topic names and categories use. */
 const TOPIC_TEXT = /^[\p{L}\p{M}\p{N} .\-+/()&_]+$/u;
@@ -32,12 +35,13 @@ export function normalise(text: string): string {
 
 /**
  * Splits "/subscribe 文生视频" into name and argument. Null when the text is not a command
- * (does not start with a slash followed by a name). Invisible characters around the command
- * word are dropped so a stray zero-width space does not turn /list into an unknown command.
+ * (does not start with a slash followed by a name). Invisible characters before the slash are
+ * dropped, so a stray zero-width space does not turn /list into a non-command.
  */
 export function parseCommand(text: string): ParsedCommand | null {
   const folded = normalise(text).replace(/^[\p{Cf}\s]+/u, "");
-  const m = /^\/([A-Za-z_]{1,32})(?:@[A-Za-z0-9_]+)?(?:[\s\p{Cf}]+([\s\S]*))?$/u.exec(folded);
+  // Invisible characters after the command word stay in the argument, where they are refused.
+  const m = /^\/([A-Za-z_]{1,32})(?:@[A-Za-z0-9_]+)?(?:(?:\s+|(?=\p{Cf}))([\s\S]*))?$/u.exec(folded);
   if (!m) return null;
   return { name: (m[1] ?? "").toLowerCase(), args: (m[2] ?? "").trim() };
 }

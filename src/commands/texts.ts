@@ -263,7 +263,7 @@ export const DIGEST = {
   subscriptions: (labels: string[], more: number) =>
     `订阅：${labels.join("、")}${more > 0 ? ` 等 ${labels.length + more} 项` : ""}`,
   count: (shown: number, total: number) =>
-    shown < total ? `共 ${total} 篇匹配，按相关度显示前 ${shown} 篇` : `共 ${total} 篇`,
+    shown < total ? `共 ${total} 篇匹配订阅，本期精选 ${shown} 篇` : `共 ${total} 篇`,
   chapter: (name: string, n: number) => `【${name}】${n} 篇`,
   footer:
     "调整订阅：/subscribe 主题 · /unsubscribe 主题 · /list 查看；/setformat brief 切换简版，/setlimit 调整篇数。",

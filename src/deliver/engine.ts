@@ -94,11 +94,16 @@ export interface DeliveryEngineDeps {
 }
 
 export interface DeliveryOptions {
-  /** chats worked on at once (default 8): a slow or failing chat holds only its own lane */
+  /**
+   * chats worked on at once (default 64): a chat in backoff holds only its own lane, and the
+   * lanes queue FIFO for the platform, so consecutive parts of one chat are naturally spaced
+   * by the other chats' sends (no waiting on Telegram's 1 message/s per chat)
+   */
   concurrency?: number;
   /**
    * messages in flight per platform (default 1). This is also the most messages a crash can
-   * leave uncertain per platform; the Sender paces within it.
+   * leave uncertain per platform. The Sender paces within it; raising it speeds a fan-out over
+   * a slow link at the price of more uncertain messages on a crash.
    */
   inFlightPerPlatform?: number;
   /** immediate retries of a part on a transient error (default 3) */
@@ -145,7 +150,7 @@ export class DeliveryEngine {
     this.clock = deps.clock ?? systemClock;
     this.log = deps.log ?? silentLogger;
     this.opts = {
-      concurrency: options.concurrency ?? 8,
+      concurrency: options.concurrency ?? 64,
       inFlightPerPlatform: options.inFlightPerPlatform ?? 1,
       retries: options.retries ?? 3,
       backoffMs: options.backoffMs ?? 1000,

@@ -1,12 +1,14 @@
 /**
  * One announcement day, indexed for selecting digests: each paper with its card, its topic
- * ids (card topics ∪ rule topics, worked out once) and its chapter, and maps from topic and
- * category to papers. Selecting for a chat then touches only the papers its subscriptions
- * point at, which is what lets 10,000 chats share one pass over the day.
+ * ids (card topics ∪ rule topics, worked out once), its chapter and its place in the day's
+ * ranking, and maps from topic, category and keyword to papers. Selecting for a chat then
+ * touches only the papers its subscriptions point at, which is what lets 10,000 chats share
+ * one pass over the day.
  */
 import type { Paper } from "../arxiv/paper.ts";
 import type { Subscription } from "../store/subscriptions.ts";
 import type { Card } from "../summarise/card.ts";
+import { phrasesRegExp, phraseWords, searchableText } from "../topics/phrase.ts";
 import { type Chapter, OTHER_TOPIC_ID, type Taxonomy } from "../topics/taxonomy.ts";
 
 /** A paper's rule-based topics (best first) and how strongly the best one matched. */
@@ -24,16 +26,20 @@ export interface IndexedPaper {
   ruleScore: number;
   /** the chapter of the paper's first known topic, 其他 when none */
   chapter: Chapter;
+  /** 0 for the day's best paper: by 推荐指数, then the rules' confidence, then newest id */
+  rank: number;
 }
 
 export interface DayIndexOptions {
   taxonomy: Taxonomy;
   ruleTopics: (paper: Paper) => RuleTopics;
-  matchesKeyword: (paper: Paper, phrase: string) => boolean;
 }
 
+/** A fallback card has no 推荐指数; it ranks as an average paper would. */
+const UNRATED_SCORE = 2.5;
 const OTHER_CHAPTER: Chapter = "其他";
 const HAN = /\p{Script=Han}/u;
+const EMPTY: readonly number[] = [];
 
 function push<K>(map: Map<K, number[]>, key: K, value: number): void {
   const list = map.get(key);
@@ -49,30 +55,35 @@ function cardText(card: Card): string {
 }
 
 export class DayIndex {
-  readonly papers: IndexedPaper[];
+  readonly papers: IndexedPaper[] = [];
+  /** papers[byRank[r]].rank === r */
+  readonly byRank: Int32Array;
   private readonly byTopic = new Map<string, number[]>();
   private readonly byCategory = new Map<string, number[]>();
   private readonly byArchive = new Map<string, number[]>();
   private readonly keywordHits = new Map<string, readonly number[]>();
+  private readonly keywordSets = new Map<string, ReadonlySet<number>>();
   private readonly chapterOfTopic: Map<string, Chapter>;
+  /** title and abstract as the keyword regexes read them, built on first keyword use */
+  private haystacks: string[] | undefined;
+  private cardTexts: string[] | undefined;
 
   constructor(
     readonly date: string,
     papers: readonly Paper[],
     cards: ReadonlyMap<string, Card>,
     fallback: (paper: Paper, ruleTopicIds: string[]) => Card,
-    private readonly options: DayIndexOptions,
+    options: DayIndexOptions,
   ) {
     this.chapterOfTopic = new Map(options.taxonomy.topics.map((t) => [t.id, t.chapter]));
+    const known = (id: string) => this.chapterOfTopic.has(id);
     const seen = new Set<string>();
-    this.papers = [];
     for (const paper of papers) {
       // A paper is listed once a day even when several feeds (new, cross) carried it.
       if (seen.has(paper.id)) continue;
       seen.add(paper.id);
       const rules = options.ruleTopics(paper);
       const card = cards.get(paper.id) ?? fallback(paper, rules.ids);
-      const known = (id: string) => this.chapterOfTopic.has(id);
       const topics = [...new Set([...card.topics.filter(known), ...rules.ids.filter(known)])];
       const first = topics.find((t) => t !== OTHER_TOPIC_ID) ?? topics[0];
       const index = this.papers.length;
@@ -82,6 +93,7 @@ export class DayIndex {
         topics,
         ruleScore: rules.score,
         chapter: (first && this.chapterOfTopic.get(first)) || OTHER_CHAPTER,
+        rank: 0,
       });
       for (const t of topics) push(this.byTopic, t, index);
       for (const c of new Set(paper.categories)) {
@@ -92,17 +104,54 @@ export class DayIndex {
     }
     // An archive subscription (cs) covers its categories; a paper may list several of them.
     for (const [archive, list] of this.byArchive) this.byArchive.set(archive, [...new Set(list)]);
+
+    const order = this.papers.map((_, i) => i);
+    order.sort((a, b) => {
+      const pa = this.papers[a] as IndexedPaper;
+      const pb = this.papers[b] as IndexedPaper;
+      return (
+        (pb.card.score ?? UNRATED_SCORE) - (pa.card.score ?? UNRATED_SCORE) ||
+        pb.ruleScore - pa.ruleScore ||
+        (pb.paper.id < pa.paper.id ? -1 : pb.paper.id > pa.paper.id ? 1 : 0)
+      );
+    });
+    this.byRank = Int32Array.from(order);
+    order.forEach((index, rank) => {
+      (this.papers[index] as IndexedPaper).rank = rank;
+    });
   }
 
   /** Indexes (into `papers`) of the papers a subscription matches. */
   matching(sub: Pick<Subscription, "kind" | "value">): readonly number[] {
     switch (sub.kind) {
       case "topic":
-        return this.byTopic.get(sub.value) ?? [];
+        return this.byTopic.get(sub.value) ?? EMPTY;
       case "category":
-        return this.byCategory.get(sub.value) ?? this.byArchive.get(sub.value) ?? [];
+        return this.byCategory.get(sub.value) ?? this.byArchive.get(sub.value) ?? EMPTY;
       case "keyword":
         return this.keyword(sub.value);
+    }
+  }
+
+  /** Whether the paper at `index` matches `sub`. */
+  matches(sub: Pick<Subscription, "kind" | "value">, index: number): boolean {
+    const entry = this.papers[index];
+    if (!entry) return false;
+    switch (sub.kind) {
+      case "topic":
+        return entry.topics.includes(sub.value);
+      case "category":
+        return entry.paper.categories.some(
+          (c) => c === sub.value || c.startsWith(`${sub.value}.`),
+        );
+      case "keyword": {
+        let set = this.keywordSets.get(sub.value);
+        if (!set) {
+          set = new Set(this.keyword(sub.value));
+          this.keywordSets.set(sub.value, set);
+        }
+        return set.has(index);
+      }
     }
   }
 
@@ -111,21 +160,32 @@ export class DayIndex {
     return this.chapterOfTopic.get(topicId);
   }
 
+  /**
+   * Papers whose title or abstract contain the phrase (word-bounded, as src/topics matches
+   * keywords), or, for a Chinese phrase, whose card does. Each distinct phrase is looked for
+   * once a day, however many chats subscribed to it.
+   */
   private keyword(phrase: string): readonly number[] {
     const cached = this.keywordHits.get(phrase);
     if (cached) return cached;
-    // Chinese phrases are also looked for in the Chinese card; Latin ones only by the word-
-    // bounded rules, so "rag" does not match "paragraph".
-    const needle = HAN.test(phrase) ? phrase.toLowerCase() : null;
     const hits: number[] = [];
-    this.papers.forEach((p, i) => {
+    const regex = phraseWords(phrase).length > 0 ? phrasesRegExp([phrase], "u") : null;
+    const needle = HAN.test(phrase) ? phrase.toLowerCase() : null;
+    if (regex) {
+      this.haystacks ??= this.papers.map(
+        // A separator no phrase can span (phrases join words with spaces or hyphens).
+        (p) => `${searchableText(p.paper.title)}\u0000${searchableText(p.paper.abstract)}`,
+      );
+    }
+    if (needle !== null) this.cardTexts ??= this.papers.map((p) => cardText(p.card));
+    for (let i = 0; i < this.papers.length; i++) {
       if (
-        this.options.matchesKeyword(p.paper, phrase) ||
-        (needle !== null && cardText(p.card).includes(needle))
+        (regex && regex.test(this.haystacks?.[i] ?? "")) ||
+        (needle !== null && (this.cardTexts?.[i] ?? "").includes(needle))
       ) {
         hits.push(i);
       }
-    });
+    }
     this.keywordHits.set(phrase, hits);
     return hits;
   }

@@ -14,7 +14,7 @@ import type { PaperStore } from "../store/papers.ts";
 import type { Subscription, SubscriptionStore } from "../store/subscriptions.ts";
 import type { Card } from "../summarise/card.ts";
 import { fallbackCard } from "../summarise/fallback.ts";
-import { matchesKeyword, matchTopics } from "../topics/match.ts";
+import { matchTopics } from "../topics/match.ts";
 import { CHAPTERS, type Chapter, loadTaxonomy, type Taxonomy } from "../topics/taxonomy.ts";
 import { cardBlock } from "./card-message.ts";
 import { DayIndex, type RuleTopics } from "./day-index.ts";
@@ -32,7 +32,7 @@ export interface Digest {
   announceDate: string;
   /** what the message shows, in the message's order (by chapter, then rank) */
   items: DigestItem[];
-  /** how many papers matched before the chat's limit cut the list */
+  /** papers of the day matching the chat's subscriptions, already-sent ones included */
   totalMatched: number;
   message: RichMessage;
 }
@@ -50,36 +50,43 @@ export interface DigestDeps {
   subscriptions: Pick<SubscriptionStore, "list" | "forChats">;
   outbox: Pick<OutboxStore, "sentAmong">;
   taxonomy?: Taxonomy;
+  /** ms clock for the bulk cache; default Date.now */
+  now?: () => number;
+  /** how long forChats reuses an indexed day; default 10 minutes */
+  bulkCacheMs?: number;
 }
 
-/** A fallback card has no 推荐指数; it ranks as an average paper would. */
-const UNRATED_SCORE = 2.5;
 /** Rule topics are cached per paper version; the cache is dropped past this size. */
 const RULE_CACHE_LIMIT = 50_000;
 /** Subscriptions named in a digest header; more are summarised as "等 N 项". */
 const HEADER_LABELS = 5;
-
-interface Ranked {
-  index: number;
-  matched: Subscription[];
-}
+/** A chat may hold up to 50 subscriptions; sort keys leave room for more. */
+const MAX_MATCHES = 255;
 
 /**
- * Builds digests from the stores. Holds only a cache of rule-based topics (they depend on a
- * paper version's text alone), so it can live as long as the process.
+ * Builds digests from the stores. Holds a cache of rule-based topics (they depend on a paper
+ * version's text alone) and the day index of the last bulk run, so it can live as long as the
+ * process.
  */
 export class DigestService {
   private readonly taxonomy: Taxonomy;
   private readonly ruleCache = new Map<string, RuleTopics>();
+  private readonly now: () => number;
+  private readonly bulkCacheMs: number;
+  private bulk: { day: DayIndex; at: number; blocks: Map<string, Block> } | undefined;
+  /** per selection scratch space: how many subscriptions matched each paper of the day */
+  private counts = new Uint8Array(0);
 
   constructor(private readonly deps: DigestDeps) {
     this.taxonomy = deps.taxonomy ?? loadTaxonomy();
+    this.now = deps.now ?? Date.now;
+    this.bulkCacheMs = deps.bulkCacheMs ?? 10 * 60_000;
   }
 
   /**
    * The digest for one chat, or null when there is nothing to show: no subscriptions, no
    * announcement stored, or no matching paper that is still unsent (or at all, with
-   * includeSent).
+   * includeSent). Always reads the store afresh.
    */
   forChat(chat: Chat, opts: DigestOptions = {}): Digest | null {
     const subs = this.deps.subscriptions.list(chat.id);
@@ -94,22 +101,24 @@ export class DigestService {
     if (subs.length === 0) return null;
     const date = opts.date ?? this.deps.papers.latestAnnounceDate();
     if (!date) return null;
-    const day = this.index(date);
-    const blocks = new Map<string, Block>();
-    return this.select(day, chat, subs, opts.includeSent ?? false, blocks);
+    return this.select(this.index(date), chat, subs, opts.includeSent ?? false, new Map());
   }
 
   /**
    * Digests for many chats over one announcement day, never-sent papers only (what the
-   * scheduler delivers). The day is indexed once and card blocks are shared between chats,
-   * so the cost grows with the papers each chat matches, not with chats × papers. Chats with
-   * nothing to send are left out.
+   * scheduler delivers). The day is indexed once, and kept for later calls for the same day
+   * for a while (the scheduler asks chunk by chunk), and card blocks are shared between
+   * chats, so the cost grows with the papers each chat matches, not with chats × papers.
+   * Chats with nothing to send are left out.
    */
   forChats(chats: readonly Chat[], date: string): Digest[] {
     if (chats.length === 0) return [];
-    const day = this.index(date);
+    const now = this.now();
+    if (!this.bulk || this.bulk.day.date !== date || now - this.bulk.at > this.bulkCacheMs) {
+      this.bulk = { day: this.index(date), at: now, blocks: new Map() };
+    }
+    const { day, blocks } = this.bulk;
     const subsByChat = this.deps.subscriptions.forChats(chats.map((c) => c.id));
-    const blocks = new Map<string, Block>();
     const out: Digest[] = [];
     for (const chat of chats) {
       const subs = subsByChat.get(chat.id);
@@ -118,6 +127,11 @@ export class DigestService {
       if (digest) out.push(digest);
     }
     return out;
+  }
+
+  /** Forgets the indexed day of bulk runs (call after cards changed, e.g. a summarise run). */
+  refresh(): void {
+    this.bulk = undefined;
   }
 
   /** How many papers an announcement day lists (for "nothing matched among N papers"). */
@@ -131,7 +145,6 @@ export class DigestService {
     return new DayIndex(date, papers, cards, (paper, ids) => fallbackCard(paper, ids), {
       taxonomy: this.taxonomy,
       ruleTopics: (paper) => this.ruleTopics(paper),
-      matchesKeyword,
     });
   }
 
@@ -146,6 +159,35 @@ export class DigestService {
     return rules;
   }
 
+  /**
+   * The chat's papers, best first: more matched subscriptions, then the day's rank. Sorting
+   * numeric keys (matches and rank in one number) keeps this cheap when a chat matches
+   * hundreds of papers; only the best are then checked against the outbox, in batches.
+   */
+  private ranked(day: DayIndex, subs: Subscription[]): { order: Int32Array; total: number } {
+    const n = day.papers.length;
+    if (this.counts.length < n) this.counts = new Uint8Array(n);
+    const counts = this.counts;
+    const touched: number[] = [];
+    for (const sub of subs) {
+      for (const i of day.matching(sub)) {
+        if (counts[i] === 0) touched.push(i);
+        counts[i] = Math.min(MAX_MATCHES, (counts[i] ?? 0) + 1);
+      }
+    }
+    const keys = new Float64Array(touched.length);
+    touched.forEach((i, k) => {
+      keys[k] = (MAX_MATCHES - (counts[i] ?? 0)) * n + (day.papers[i]?.rank ?? 0);
+      counts[i] = 0;
+    });
+    keys.sort();
+    const order = new Int32Array(keys.length);
+    keys.forEach((key, k) => {
+      order[k] = day.byRank[key % n] ?? 0;
+    });
+    return { order, total: touched.length };
+  }
+
   private select(
     day: DayIndex,
     chat: Chat,
@@ -153,65 +195,69 @@ export class DigestService {
     includeSent: boolean,
     blocks: Map<string, Block>,
   ): Digest | null {
-    const matched = new Map<number, Subscription[]>();
-    for (const sub of subs) {
-      for (const i of day.matching(sub)) {
-        const list = matched.get(i);
-        if (list) list.push(sub);
-        else matched.set(i, [sub]);
+    const { order, total } = this.ranked(day, subs);
+    if (total === 0) return null;
+    const limit = Math.max(1, chat.digestLimit);
+    let kept: number[] = [];
+    if (includeSent) {
+      kept = Array.from(order.subarray(0, limit));
+    } else {
+      const batch = Math.max(20, limit * 2);
+      for (let start = 0; start < order.length && kept.length < limit; start += batch) {
+        const slice = Array.from(order.subarray(start, start + batch));
+        const ids = slice.map((i) => day.papers[i]?.paper.id ?? "");
+        const sent = this.deps.outbox.sentAmong(chat.id, ids);
+        slice.forEach((i, k) => {
+          if (kept.length < limit && !sent.has(ids[k] ?? "")) kept.push(i);
+        });
       }
     }
-    if (matched.size === 0) return null;
-    let candidates: Ranked[] = [...matched].map(([index, m]) => ({ index, matched: m }));
-    if (!includeSent) {
-      const ids = candidates.map((c) => day.papers[c.index]?.paper.id ?? "");
-      const sent = this.deps.outbox.sentAmong(chat.id, ids);
-      if (sent.size) candidates = candidates.filter((_, k) => !sent.has(ids[k] ?? ""));
-    }
-    if (candidates.length === 0) return null;
-    candidates.sort((a, b) => compare(day, a, b));
-    const kept = candidates.slice(0, Math.max(1, chat.digestLimit));
-    const groups = this.chapters(day, kept);
+    if (kept.length === 0) return null;
     const items: DigestItem[] = [];
     const body: Block[] = [];
-    for (const { chapter, members } of groups) {
+    for (const { chapter, members } of this.chapters(day, kept, subs)) {
       body.push({
         kind: "heading",
         title: [bold(DIGEST.chapter(chapter, members.length))],
         lines: [],
       });
-      for (const r of members) {
-        const entry = day.papers[r.index];
+      for (const { index, matched } of members) {
+        const entry = day.papers[index];
         if (!entry) continue;
-        items.push({ paper: entry.paper, card: entry.card, matched: r.matched });
+        items.push({ paper: entry.paper, card: entry.card, matched });
         body.push(sharedBlock(blocks, entry.card, chat.density, this.taxonomy));
       }
     }
     const message: RichMessage = {
       blocks: [
-        this.header(day.date, subs, items.length, candidates.length),
+        this.header(day.date, subs, items.length, total),
         ...body,
         { kind: "footer", lines: [[span(DIGEST.footer)]] },
       ],
     };
-    return { chat, announceDate: day.date, items, totalMatched: candidates.length, message };
+    return { chat, announceDate: day.date, items, totalMatched: total, message };
   }
 
   /**
    * Groups ranked papers by chapter, in the taxonomy's chapter order. A paper goes under the
    * chapter of the first topic the chat subscribed to that it has, else under its own.
    */
-  private chapters(day: DayIndex, ranked: Ranked[]): { chapter: Chapter; members: Ranked[] }[] {
-    const byChapter = new Map<Chapter, Ranked[]>();
-    for (const r of ranked) {
-      const entry = day.papers[r.index];
+  private chapters(
+    day: DayIndex,
+    kept: number[],
+    subs: Subscription[],
+  ): { chapter: Chapter; members: { index: number; matched: Subscription[] }[] }[] {
+    const byChapter = new Map<Chapter, { index: number; matched: Subscription[] }[]>();
+    for (const index of kept) {
+      const entry = day.papers[index];
       if (!entry) continue;
-      const subscribed = new Set(r.matched.filter((s) => s.kind === "topic").map((s) => s.value));
+      const matched = subs.filter((s) => day.matches(s, index));
+      const subscribed = new Set(matched.filter((s) => s.kind === "topic").map((s) => s.value));
       const topic = entry.topics.find((t) => subscribed.has(t));
       const chapter = (topic && day.chapterOf(topic)) || entry.chapter;
       const list = byChapter.get(chapter);
-      if (list) list.push(r);
-      else byChapter.set(chapter, [r]);
+      if (list) list.push({ index, matched });
+      else byChapter.set(chapter, [{ index, matched }]);
     }
     return CHAPTERS.flatMap((chapter) => {
       const members = byChapter.get(chapter);
@@ -230,19 +276,6 @@ export class DigestService {
       ],
     };
   }
-}
-
-/** More matched subscriptions first, then the 推荐指数, then the rules' confidence, newest id. */
-function compare(day: DayIndex, a: Ranked, b: Ranked): number {
-  const pa = day.papers[a.index];
-  const pb = day.papers[b.index];
-  if (!pa || !pb) return 0;
-  return (
-    b.matched.length - a.matched.length ||
-    (pb.card.score ?? UNRATED_SCORE) - (pa.card.score ?? UNRATED_SCORE) ||
-    pb.ruleScore - pa.ruleScore ||
-    (pb.paper.id < pa.paper.id ? -1 : pb.paper.id > pa.paper.id ? 1 : 0)
-  );
 }
 
 /** Card blocks are immutable, so one per (paper, density) serves every chat of a run. */

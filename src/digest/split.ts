@@ -64,7 +64,8 @@ function cutBlock(block: Block, fits: (b: Block) => boolean): Block[] {
 
 /**
  * Greedily packs blocks into parts of at most `limit` as measured by `measure`. Buttons go on
- * the last part. Every part has at least one block.
+ * the last part and are measured with it. Every part has at least one block (unless the
+ * message has none).
  */
 export function splitMessage(message: RichMessage, measure: Measure, limit: number): RichMessage[] {
   const fitsAlone = (b: Block) => measure({ blocks: [b] }) <= limit;
@@ -79,8 +80,24 @@ export function splitMessage(message: RichMessage, measure: Measure, limit: numb
     current.push(block);
   }
   if (current.length || parts.length === 0) parts.push(withBlocks(current));
-  const last = parts.at(-1);
-  if (last && message.buttons?.length) last.buttons = message.buttons;
+  const buttons = message.buttons;
+  if (buttons?.length) {
+    // The buttons travel with the last part and count towards its size: blocks that no longer
+    // fit beside them move to a part of their own before it.
+    const rest = parts.pop()?.blocks ?? [];
+    const fits = (blocks: Block[]) => measure({ blocks, buttons }) <= limit;
+    const final: Block[] = [];
+    let tail = rest.at(-1);
+    while (tail && fits([tail, ...final])) {
+      final.unshift(tail);
+      rest.pop();
+      tail = rest.at(-1);
+    }
+    const lone = final.length === 0 ? rest.pop() : undefined;
+    if (lone) final.push(lone);
+    if (rest.length) parts.push(withBlocks(rest));
+    parts.push({ blocks: final, buttons });
+  }
   return parts;
 }
 

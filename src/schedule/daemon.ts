@@ -34,11 +34,19 @@ export function createPipeline(
   const log = app.log.child({ stage: "pipeline" });
   return {
     latestIngested: () => store.latestIngestRun(),
-    ingest: (date) =>
-      ingestAnnouncement(
+    ingest: async (date) => {
+      const r = await ingestAnnouncement(
         { client: services.arxiv(), store: services.papers, log },
         { categories: app.config.SUDI_CATEGORIES, ...(date ? { date } : {}) },
-      ),
+      );
+      // A day stored before counts as nothing new (the feed has not moved on yet).
+      const fresh = !r.skippedAlreadyIngested;
+      return {
+        announceDate: r.announceDate,
+        newCount: fresh ? r.newCount : 0,
+        crossCount: fresh ? r.crossCount : 0,
+      };
+    },
     summarise: async () => {
       const r = await services.summariser.summariseMissing();
       return { cards: r.written, tokens: r.tokens, failures: r.failures };

@@ -386,7 +386,7 @@ export class Scheduler {
       if (!store.ingestFailedAt(expected.announceDate)) {
         store.markIngestFailed(expected.announceDate, new Date(now).toISOString(), reason);
         this.log.error(
-          "announcement not available; retrying hourly (holiday missing from the calendar?)",
+          "announcement still not available; retrying hourly (a holiday missing from the calendar?)",
           {
             announceDate: expected.announceDate,
             reason,

@@ -1,8 +1,8 @@
 /**
  * Cards and LLM token usage in SQLite. One card per (paper, version, prompt version, model);
  * fallback cards live under their own prompt version and model ("fallback"), so a real card
- * never collides with one. The card text also goes into search_fts, so a Chinese /search
- * finds papers by their card.
+ * never collides with one. The best card's Chinese text also goes into search_fts, in a row
+ * of the paper's own (card_search finds it), so a Chinese /search finds papers by their card.
  */
 import { type Card, CardSchema, cardSearchText } from "../summarise/card.ts";
 import type { Db } from "./db.ts";
@@ -70,18 +70,15 @@ export class CardStore {
            created_at = excluded.created_at`,
       ),
       dropFallbacks: db.prepare<[string]>(`DELETE FROM cards WHERE paper_id = ? AND fallback = 1`),
-      // The card text goes into the paper's own search_fts row (papers.fts_rowid), which the
-      // ingest keeps for title and abstract and never writes `card` in.
-      ftsUpdate: db.prepare<[string, string]>(
-        `UPDATE search_fts SET card = ?
-         WHERE rowid = (SELECT fts_rowid FROM papers WHERE id = ?)`,
-      ),
+      ftsRow: db
+        .prepare<[string], number>(`SELECT fts_rowid FROM card_search WHERE paper_id = ?`)
+        .pluck(),
+      ftsUpdate: db.prepare<[string, number]>(`UPDATE search_fts SET card = ? WHERE rowid = ?`),
       ftsInsert: db.prepare<[string, string]>(
-        `INSERT INTO search_fts (paper_id, title, abstract, card)
-         SELECT id, title, abstract, ? FROM papers WHERE id = ?`,
+        `INSERT INTO search_fts (paper_id, card) VALUES (?, ?)`,
       ),
-      ftsLink: db.prepare<[number | bigint, string]>(
-        `UPDATE papers SET fts_rowid = ? WHERE id = ?`,
+      ftsLink: db.prepare<[string, number | bigint]>(
+        `INSERT INTO card_search (paper_id, fts_rowid) VALUES (?, ?)`,
       ),
       missing: db.prepare<[string, string, number], MissingCard>(
         `SELECT p.id, p.version FROM papers p
@@ -91,9 +88,6 @@ export class CardStore {
              AND c.prompt_version = ? AND c.model = ? AND c.fallback = 0)
          ORDER BY p.announce_date IS NULL, p.announce_date DESC, p.id DESC
          LIMIT ?`,
-      ),
-      hasAny: db.prepare<[string], { one: number }>(
-        `SELECT 1 AS one FROM cards WHERE paper_id = ? LIMIT 1`,
       ),
       addUsage: db.prepare(
         `INSERT INTO llm_usage (day, calls, prompt_tokens, completion_tokens)
@@ -122,9 +116,11 @@ export class CardStore {
       });
       const best = this.best(card.paper_id);
       const text = best && !best.fallback ? cardSearchText(best) : "";
-      if (this.stmt.ftsUpdate.run(text, card.paper_id).changes === 0) {
-        const row = this.stmt.ftsInsert.run(text, card.paper_id);
-        this.stmt.ftsLink.run(row.lastInsertRowid, card.paper_id);
+      const rowid = this.stmt.ftsRow.get(card.paper_id);
+      if (rowid !== undefined) this.stmt.ftsUpdate.run(text, rowid);
+      else if (text) {
+        const row = this.stmt.ftsInsert.run(card.paper_id, text);
+        this.stmt.ftsLink.run(card.paper_id, row.lastInsertRowid);
       }
     });
   }
@@ -156,11 +152,6 @@ export class CardStore {
       if (card) out.set(row.paper_id, card);
     }
     return out;
-  }
-
-  /** Whether a paper has any card at all, real or fallback. */
-  hasAny(paperId: string): boolean {
-    return this.stmt.hasAny.get(paperId) !== undefined;
   }
 
   /**

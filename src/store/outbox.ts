@@ -171,6 +171,9 @@ export class OutboxStore {
       unfinishedOfChat: db.prepare<[number], DeliveryRow>(
         `SELECT * FROM deliveries WHERE chat = ? AND state = 'pending'`,
       ),
+      pendingDeliveries: db
+        .prepare<[], number>(`SELECT count(*) FROM deliveries WHERE state = 'pending'`)
+        .pluck(),
       closeChat: db.prepare<[string, number]>(
         `UPDATE deliveries SET state = 'gone', parts = NULL, finished_at = ?
            WHERE chat = ? AND state = 'pending'`,
@@ -374,6 +377,11 @@ export class OutboxStore {
       this.q.closeChat.run(at, chat);
       return this.dropPending(chat);
     });
+  }
+
+  /** How many deliveries are still open (in flight or deferred), for `sudi health`. */
+  pendingDeliveries(): number {
+    return this.q.pendingDeliveries.get() ?? 0;
   }
 
   /** Open deliveries of one chat. */

@@ -147,13 +147,13 @@ export class PaperStore {
     this.selectMany = db.prepare<[string], PaperRow>(
       `SELECT ${PAPER_COLUMNS} FROM papers WHERE id IN (SELECT value FROM json_each(?))`,
     );
-    this.insertPaper = db.prepare<[PaperValues & { now: string }]>(
+    this.insertPaper = db.prepare<[PaperValues & { fts_rowid: number | bigint; now: string }]>(
       `INSERT INTO papers (id, version, title, abstract, authors, primary_category, categories,
-         comment, journal_ref, doi, published, updated, code_url, announce_date, announce_type,
-         created_at, updated_at)
+         comment, journal_ref, doi, published, updated, code_url, fts_rowid, announce_date,
+         announce_type, created_at, updated_at)
        VALUES (@id, @version, @title, @abstract, @authors, @primary_category, @categories,
-         @comment, @journal_ref, @doi, @published, @updated, @code_url, @announce_date,
-         @announce_type, @now, @now)`,
+         @comment, @journal_ref, @doi, @published, @updated, @code_url, @fts_rowid,
+         @announce_date, @announce_type, @now, @now)`,
     );
     this.updatePaper = db.prepare<[PaperValues & { now: string }]>(
       `UPDATE papers SET version = @version, title = @title, abstract = @abstract,
@@ -214,9 +214,8 @@ export class PaperStore {
       let result: UpsertResult;
       if (!row) {
         const values = toValues(paper, announced?.date ?? null, announced?.type ?? null);
-        this.insertPaper.run({ ...values, now: nowIso() });
         const fts = this.insertFts.run(paper.id, paper.title, paper.abstract);
-        this.setFtsRowid.run(fts.lastInsertRowid, paper.id);
+        this.insertPaper.run({ ...values, fts_rowid: fts.lastInsertRowid, now: nowIso() });
         result = "inserted";
       } else {
         const stored = fromRow(row);
@@ -243,7 +242,10 @@ export class PaperStore {
     if (row.title === paper.title && row.abstract === paper.abstract && row.fts_rowid !== null) {
       return;
     }
-    if (row.fts_rowid !== null && this.updateFts.run(paper.title, paper.abstract, row.fts_rowid).changes > 0) {
+    if (
+      row.fts_rowid !== null &&
+      this.updateFts.run(paper.title, paper.abstract, row.fts_rowid).changes > 0
+    ) {
       return;
     }
     const fts = this.insertFts.run(paper.id, paper.title, paper.abstract);
@@ -306,8 +308,11 @@ export class PaperStore {
     });
   }
 
-  /** Runs `fn` in one transaction (nested calls join the outer one); a throw rolls it all back. */
+  /**
+   * Runs `fn` in one transaction; a throw rolls it all back. Inside an open transaction `fn`
+   * simply joins it (no savepoint per call: the ingest upserts thousands of papers in one).
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.inTransaction ? fn() : this.db.transaction(fn)();
   }
 }

@@ -131,9 +131,7 @@ function downgradeFor(error: APIError, mode: JsonMode): Downgrade | undefined {
     // json_schema refused: JSON mode; JSON mode refused too: the prompt alone asks for JSON.
     return mode === "json_schema" ? "json_object" : "no_response_format";
   }
-  if (/max_tokens/.test(text) && !/max_completion_tokens/.test(text)) {
-    return "max_completion_tokens";
-  }
+  if (/\bmax_tokens\b/.test(text)) return "max_completion_tokens";
   if (/temperature/.test(text)) return "no_temperature";
   return undefined;
 }

@@ -69,9 +69,9 @@ function fill(template: string, values: Record<string, string>): string {
   return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => values[name] ?? "");
 }
 
-/** The topic ids offered to the model (self-explaining English ids, to keep the prompt short). */
+/** The topics offered to the model: "id 名称" pairs. */
 export function topicList(taxonomy: Taxonomy): string {
-  return taxonomy.topics.map((t) => t.id).join(", ");
+  return taxonomy.topics.map((t) => `${t.id} ${t.name}`).join(", ");
 }
 
 /** The system and user messages for one paper. */

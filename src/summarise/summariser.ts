@@ -265,7 +265,13 @@ export class Summariser {
       report.completionTokens = now.completionTokens - start.completionTokens;
       report.tokens = report.promptTokens + report.completionTokens;
     };
-    options.onProgress?.({ ...report });
+    const progress = (): SummariseProgress => ({
+      done: report.done,
+      total: report.total,
+      failures: report.failures,
+      tokens: report.tokens,
+    });
+    options.onProgress?.(progress());
     let next = 0;
     const worker = async () => {
       while (next < missing.length) {
@@ -280,12 +286,7 @@ export class Summariser {
         }
         report.done++;
         update();
-        options.onProgress?.({
-          done: report.done,
-          total: report.total,
-          failures: report.failures,
-          tokens: report.tokens,
-        });
+        options.onProgress?.(progress());
       }
     };
     const workers = Math.min(this.slots.limit, Math.max(1, missing.length));

@@ -121,7 +121,13 @@ function poolEntry(xml: string): PoolEntry | null {
   if (!id) return null;
   const categories = [...xml.matchAll(/<category term="([^"]+)"/g)].map((m) => m[1] ?? "");
   const published = /<published>([^<]+)<\/published>/.exec(xml)?.[1] ?? "";
-  return { id, xml, categories, published, submitted: published.slice(0, 16).replace(/[-T:]/g, "") };
+  return {
+    id,
+    xml,
+    categories,
+    published,
+    submitted: published.slice(0, 16).replace(/[-T:]/g, ""),
+  };
 }
 
 function apiDocument(entries: string[], total: number, start: number, query: string): string {
@@ -220,17 +226,35 @@ export async function startFakeArxiv(options: FakeArxivOptions = {}): Promise<Fa
         .map((id) => pool.get(id.replace(/v\d+$/, "")))
         .filter((e): e is PoolEntry => e !== undefined);
       const page = found.slice(start, start + max);
-      return { status: 200, body: apiDocument(page.map((e) => e.xml), found.length, start, raw) };
+      return {
+        status: 200,
+        body: apiDocument(
+          page.map((e) => e.xml),
+          found.length,
+          start,
+          raw,
+        ),
+      };
     }
     const search = query.search_query ?? "";
     const cats = [...search.matchAll(/cat:([\w.-]+)/g)].map((m) => m[1] ?? "");
     const window = /submittedDate:\[(\d{12}) TO (\d{12})\]/.exec(search);
     const matching = [...pool.values()]
       .filter((e) => cats.length === 0 || e.categories.some((c) => cats.includes(c)))
-      .filter((e) => !window || (e.submitted >= (window[1] ?? "") && e.submitted <= (window[2] ?? "")))
+      .filter(
+        (e) => !window || (e.submitted >= (window[1] ?? "") && e.submitted <= (window[2] ?? "")),
+      )
       .sort((a, b) => a.published.localeCompare(b.published) || a.id.localeCompare(b.id));
     const page = matching.slice(start, start + max);
-    return { status: 200, body: apiDocument(page.map((e) => e.xml), matching.length, start, raw) };
+    return {
+      status: 200,
+      body: apiDocument(
+        page.map((e) => e.xml),
+        matching.length,
+        start,
+        raw,
+      ),
+    };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -281,7 +305,10 @@ export async function startFakeArxiv(options: FakeArxivOptions = {}): Promise<Fa
     }
     let answer: { status: number; body: string };
     if (format) {
-      answer = { status: 200, body: fault?.kind === "emptyFeed" ? emptyFeed(feeds[format]) : feeds[format] };
+      answer = {
+        status: 200,
+        body: fault?.kind === "emptyFeed" ? emptyFeed(feeds[format]) : feeds[format],
+      };
     } else {
       answer = answerApi(query);
     }

@@ -656,7 +656,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const match = /^\/api\/v10(\/.*)$/.exec(url.pathname);
+    let pathname = url.pathname;
+    try {
+      pathname = decodeURIComponent(pathname); // "@original" arrives as "%40original"
+    } catch {}
+    const match = /^\/api\/v10(\/.*)$/.exec(pathname);
     const record: RequestRecord = {
       method: req.method ?? "GET",
       path: url.pathname,

@@ -20,7 +20,9 @@ const fake = await startFakeTelegram({
   ...(arg("token") ? { token: arg("token") } : {}),
   ...(arg("port") ? { port: Number(arg("port")) } : {}),
 });
-process.stdout.write(`${JSON.stringify({ apiRoot: fake.apiRoot, token: fake.token, port: fake.port })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ apiRoot: fake.apiRoot, token: fake.token, port: fake.port })}\n`,
+);
 
 const shutdown = () => {
   void fake.close().then(() => process.exit(0));

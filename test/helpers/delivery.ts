@@ -32,7 +32,12 @@ export function addChats(
   settings: Partial<Pick<Chat, "timezone" | "digestTime">> = {},
 ): Chat[] {
   return Array.from({ length: n }, (_, i) => {
-    const chat = chats.ensure({ platform, chatId: String(1000 + i), type: "group", title: `g${i}` });
+    const chat = chats.ensure({
+      platform,
+      chatId: String(1000 + i),
+      type: "group",
+      title: `g${i}`,
+    });
     return Object.keys(settings).length ? chats.update(chat.id, settings) : chat;
   });
 }
@@ -137,7 +142,8 @@ export class RecordingSender implements Sender {
   counts(): Map<string, number> {
     const out = new Map<string, number>();
     for (const d of this.delivered) {
-      for (const p of d.paperIds) out.set(`${d.chatId}/${p}`, (out.get(`${d.chatId}/${p}`) ?? 0) + 1);
+      for (const p of d.paperIds)
+        out.set(`${d.chatId}/${p}`, (out.get(`${d.chatId}/${p}`) ?? 0) + 1);
     }
     return out;
   }

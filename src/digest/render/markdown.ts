@@ -29,7 +29,10 @@ function codeSpan(text: string): string {
 
 /** Characters a link destination must not carry raw. */
 function safeDestination(href: string): string {
-  return href.replace(/[()<>\s\\]/g, (c) => encodeURIComponent(c));
+  return href.replace(
+    /[()<>\s\\]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
+  );
 }
 
 function spanToMarkdown(s: Span): string {

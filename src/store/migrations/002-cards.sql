@@ -19,3 +19,11 @@ CREATE TABLE llm_usage (
   prompt_tokens     INTEGER NOT NULL DEFAULT 0,
   completion_tokens INTEGER NOT NULL DEFAULT 0
 );
+
+-- Each paper's card text has a search_fts row of its own (paper_id and card only), next to the
+-- ingest's title/abstract row: writing a short row is cheap, and neither side touches the
+-- other's row. This finds that row again.
+CREATE TABLE card_search (
+  paper_id  TEXT PRIMARY KEY REFERENCES papers (id),
+  fts_rowid INTEGER NOT NULL
+);

@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+#
+# sudi (论文速递) in a container: `docker build -t sudi .`, then
+#   docker run -d --name sudi --init -v sudi-data:/app/data \
+#     -e TELEGRAM_BOT_TOKEN=... -e OPENAI_API_KEY=... sudi
+# The SQLite database lives in the /app/data volume; everything else is rebuilt from source.
+# sudi runs its TypeScript through tsx (a runtime dependency), so there is no compile step.
+
+# --- build: production dependencies, with better-sqlite3's native module built here --------
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# better-sqlite3 downloads a prebuilt binary when one matches, else compiles with node-gyp.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+# npm 11 reads package.json's allowScripts (the install scripts we trust: better-sqlite3,
+# esbuild); the image's npm 10 would not.
+RUN npm install -g npm@11 && npm --version
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY . .
+# Fail the build, not the first start, when the native module or the CLI is broken.
+RUN node -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()" \
+ && node bin/sudi.js --help > /dev/null
+
+# --- run: the same files on a clean slim image, as the unprivileged `node` user ------------
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    SUDI_DB_PATH=/app/data/sudi.db
+WORKDIR /app
+COPY --from=build /app /app
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+VOLUME ["/app/data"]
+# Healthy while the scheduler's heartbeat (written every minute into the database) is fresh.
+HEALTHCHECK --interval=60s --timeout=30s --start-period=2m --retries=3 \
+  CMD ["node", "bin/sudi.js", "health"]
+# SIGTERM (docker stop) finishes the message in flight, stops the cron jobs and closes the
+# database; give it time: docker stop -t 30.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["node", "bin/sudi.js"]
+CMD ["start"]

@@ -1,0 +1,67 @@
+/**
+ * `sudi health`: is the daemon alive? Opens the database read-only and checks the scheduler's
+ * heartbeat (written at every tick, once a minute). The container HEALTHCHECK runs it; an
+ * operator can too. Exit code 0 when healthy, 1 when not.
+ */
+import { loadConfig } from "../config.ts";
+import { HEARTBEAT_KEY, LAST_RUN_KEY } from "../schedule/scheduler.ts";
+import { openDatabase } from "../store/db.ts";
+import { OutboxStore } from "../store/outbox.ts";
+import { ScheduleStore } from "../store/schedule.ts";
+import { type CliCommand, type CliIo, UsageError } from "./command.ts";
+
+const DEFAULT_MAX_AGE_S = 180;
+
+const HELP = `Usage: sudi health [--max-age SECONDS]
+
+Checks that \`sudi start\` is running: its scheduler writes a heartbeat into the
+database every minute. Healthy when the heartbeat is at most SECONDS old (default
+${DEFAULT_MAX_AGE_S}). Prints one JSON object (healthy, heartbeat, ageSeconds, lastRun,
+pendingDeliveries) and exits 0 when healthy, 1 otherwise. Opens the database
+read-only, so it is safe next to the running bot (the Docker HEALTHCHECK uses it).`;
+
+function parseArgs(args: string[]): number {
+  if (args.length === 0) return DEFAULT_MAX_AGE_S;
+  const [flag, value, ...rest] = args;
+  const n = Number(value);
+  if (flag !== "--max-age" || rest.length || !Number.isInteger(n) || n < 1) {
+    throw new UsageError("expected --max-age SECONDS (a whole number, at least 1)");
+  }
+  return n;
+}
+
+async function run(args: string[], io: CliIo): Promise<number> {
+  const maxAge = parseArgs(args);
+  const config = loadConfig(io.env);
+  let report: Record<string, unknown>;
+  try {
+    const db = openDatabase(config.SUDI_DB_PATH, { readonly: true });
+    try {
+      const store = new ScheduleStore(db);
+      const beat = store.getState(HEARTBEAT_KEY);
+      const last = store.getState(LAST_RUN_KEY);
+      const age = beat ? (Date.now() - Date.parse(beat.value)) / 1000 : null;
+      const pending = new OutboxStore(db).pendingDeliveries();
+      report = {
+        healthy: age !== null && age <= maxAge,
+        heartbeat: beat?.value ?? null,
+        ageSeconds: age === null ? null : Math.round(age),
+        lastRun: last ? JSON.parse(last.value) : null,
+        pendingDeliveries: pending,
+      };
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    report = { healthy: false, error: error instanceof Error ? error.message : String(error) };
+  }
+  io.out(JSON.stringify(report));
+  return report.healthy ? 0 : 1;
+}
+
+export const command: CliCommand = {
+  name: "health",
+  summary: "exit 0 when the running bot's scheduler is alive (container HEALTHCHECK)",
+  help: HELP,
+  run,
+};

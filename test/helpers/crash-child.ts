@@ -1,0 +1,37 @@
+/**
+ * The process the crash test kills: one `run-once` round (ingest, summarise, deliver) against
+ * the fake arXiv and the fake Bot API named in the environment, on the database file in
+ * SUDI_DB_PATH, with the clock set to CRASH_NOW (real time keeps passing from there). Pacing
+ * is raised to CRASH_PACE messages/s overall so 500 chats fit in a test; the fake's limits
+ * are off to match.
+ */
+import { TelegramSender } from "../../bots/telegram/sender.ts";
+import { openApp } from "../../src/app.ts";
+import { createChatServices } from "../../src/commands/wiring.ts";
+import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/log.ts";
+import type { Clock } from "../../src/schedule/clock.ts";
+import { systemClock } from "../../src/schedule/clock.ts";
+import { createDaemon } from "../../src/schedule/daemon.ts";
+
+const config = loadConfig(process.env, {});
+const offset = Date.parse(process.env.CRASH_NOW ?? "2024-04-24T12:00:00Z") - Date.now();
+const clock: Clock = { now: () => Date.now() + offset, sleep: systemClock.sleep };
+const log = createLogger({ level: config.LOG_LEVEL, json: true });
+const app = openApp(config, log);
+const services = createChatServices(app, { offline: true });
+const pace = Number(process.env.CRASH_PACE ?? 1000);
+const sender = new TelegramSender({
+  token: config.TELEGRAM_BOT_TOKEN ?? "",
+  apiRoot: config.TELEGRAM_API_ROOT,
+  log,
+  limits: {
+    global: { perSecond: pace, burst: 1 },
+    chat: { perSecond: pace, burst: 1 },
+    group: { perSecond: pace, burst: 1 },
+  },
+});
+const daemon = createDaemon(app, services, { senders: { telegram: sender }, clock });
+const summary = await daemon.runOnce();
+await daemon.shutdown();
+process.stdout.write(`${JSON.stringify(summary)}\n`);
