@@ -8,8 +8,8 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { parseFeed } from "../src/arxiv/parse.ts";
 import type { Paper } from "../src/arxiv/paper.ts";
+import { parseFeed } from "../src/arxiv/parse.ts";
 import { DigestService } from "../src/digest/digest.ts";
 import { CardStore } from "../src/store/cards.ts";
 import { type Chat, ChatStore } from "../src/store/chats.ts";
@@ -46,7 +46,9 @@ const outbox = new OutboxStore(db);
 const taxonomy = loadTaxonomy();
 
 // 1,000 papers: the sample announcement's real titles and abstracts, under new ids.
-const sample = parseFeed(readFileSync(join(here, "../data/sample/feed-2024-04-24.rss.xml"), "utf8"));
+const sample = parseFeed(
+  readFileSync(join(here, "../data/sample/feed-2024-04-24.rss.xml"), "utf8"),
+);
 const topicIds = taxonomy.topics.map((t) => t.id);
 const ids: string[] = [];
 papers.transaction(() => {
@@ -80,7 +82,9 @@ papers.transaction(() => {
 // 10,000 chats × 5 subscriptions.
 const categories = ["cs.CV", "cs.CL", "cs.LG", "cs.AI", "cs.RO", "stat.ML", "eess.AS"];
 const keywords = Array.from({ length: 100 }, (_, i) =>
-  i % 2 ? `diffusion ${["model", "transformer", "policy", "prior", "sampling"][i % 5]}` : `benchmark ${i}`,
+  i % 2
+    ? `diffusion ${["model", "transformer", "policy", "prior", "sampling"][i % 5]}`
+    : `benchmark ${i}`,
 );
 const allChats: Chat[] = [];
 db.transaction(() => {
@@ -97,6 +101,7 @@ db.transaction(() => {
 
 global.gc?.();
 const before = process.memoryUsage();
+const setupPeakRss = process.resourceUsage().maxRSS * 1024;
 const digests = new DigestService({ papers, cards, subscriptions, outbox, taxonomy });
 
 let start = performance.now();
@@ -118,4 +123,5 @@ console.log(`  digests built            ${all.length} (${items} items, ${chunked
 console.log(`  forChats, one call       ${oneCall.toFixed(0)} ms   (target < 2000 ms)`);
 console.log(`  forChats, chunks of ${CHUNK}  ${inChunks.toFixed(0)} ms`);
 console.log(`  heap held by the digests ${mb(heldHeap)}`);
+console.log(`  RSS after set-up         ${mb(before.rss)} (peak so far ${mb(setupPeakRss)})`);
 console.log(`  peak RSS of the process  ${mb(peakRss)}   (target < 300 MB, set-up included)`);

@@ -14,6 +14,7 @@ const DEFAULT_CATEGORIES =
 export const SECRET_VARIABLES = [
   "OPENAI_API_KEY",
   "TELEGRAM_BOT_TOKEN",
+  "SUDI_TELEGRAM_WEBHOOK_SECRET",
   "DISCORD_BOT_TOKEN",
 ] as const;
 
@@ -98,6 +99,20 @@ export const ConfigSchema = z.object({
   SUDI_LLM_DAILY_TOKENS: int(2_000_000, 0, 1_000_000_000_000),
   TELEGRAM_BOT_TOKEN: optionalString,
   TELEGRAM_API_ROOT: url("https://api.telegram.org"),
+  /** when set, Telegram posts updates here instead of the bot long-polling */
+  SUDI_TELEGRAM_WEBHOOK_URL: z.preprocess(
+    emptyToUndefined,
+    z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional(),
+  ),
+  SUDI_TELEGRAM_WEBHOOK_SECRET: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,256}$/, { error: "expected 1-256 characters of A-Z a-z 0-9 _ -" })
+      .optional(),
+  ),
+  /** the local port the webhook server listens on (behind the HTTPS proxy) */
+  SUDI_TELEGRAM_WEBHOOK_PORT: int(8080, 1, 65535),
   DISCORD_BOT_TOKEN: optionalString,
   DISCORD_APPLICATION_ID: z.preprocess(
     emptyToUndefined,
@@ -156,6 +171,12 @@ export function loadConfig(
       throw new ConfigError(
         config.DISCORD_BOT_TOKEN ? "DISCORD_APPLICATION_ID" : "DISCORD_BOT_TOKEN",
         "DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID must be set together",
+      );
+    }
+    if (config.SUDI_TELEGRAM_WEBHOOK_URL && !config.SUDI_TELEGRAM_WEBHOOK_SECRET) {
+      throw new ConfigError(
+        "SUDI_TELEGRAM_WEBHOOK_SECRET",
+        "a secret token is required with SUDI_TELEGRAM_WEBHOOK_URL",
       );
     }
     return config;

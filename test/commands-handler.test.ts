@@ -95,7 +95,10 @@ describe("/subscribe", () => {
 
   it("stops at 50 subscriptions and says so", async () => {
     const s = setup();
-    const words = Array.from({ length: 50 }, (_, i) => `"keyword${String.fromCharCode(97 + (i % 26))}${i}"`);
+    const words = Array.from(
+      { length: 50 },
+      (_, i) => `"keyword${String.fromCharCode(97 + (i % 26))}${i}"`,
+    );
     for (let i = 0; i < 50; i += 10) {
       await s.send(`/subscribe ${words.slice(i, i + 10).join(",")}`);
     }
@@ -276,7 +279,9 @@ describe("/search", () => {
     }
     const target = paper("2404.11912", { title: "TriForce: Lossless Acceleration" });
     s.papers.upsert(target, { date: "2024-04-24", type: "new" });
-    s.cards.put(realCard(target, { title_zh: "TriForce：分层投机解码", tldr: "投机解码加速长序列。" }));
+    s.cards.put(
+      realCard(target, { title_zh: "TriForce：分层投机解码", tldr: "投机解码加速长序列。" }),
+    );
 
     const english = await s.say("/search speculative decoding");
     expect(english.match(/\d\. /g)?.length).toBe(5);
@@ -323,7 +328,10 @@ describe("/digest", () => {
     expect(await s.say("/digest")).toContain("还没有订阅");
     await s.send("/subscribe 文生视频");
     expect(await s.say("/digest")).toContain("还没有抓取到");
-    s.papers.upsert(paper("2404.30001", { title: "Graph theory" }), { date: "2024-04-24", type: "new" });
+    s.papers.upsert(paper("2404.30001", { title: "Graph theory" }), {
+      date: "2024-04-24",
+      type: "new",
+    });
     expect(await s.say("/digest")).toContain("共 1 篇");
   });
 });

@@ -60,7 +60,14 @@ describe("/paper", () => {
 
   it("answers with the accepted forms for an invalid id, asking arXiv nothing", async () => {
     const s = setup({ arxivApiUrl: arxiv.apiUrl });
-    for (const bad of ["2404.1", "9913.12345", "abc", "2404.14469v0", "<script>", "2404.14469 2404.14470"]) {
+    for (const bad of [
+      "2404.1",
+      "9913.12345",
+      "abc",
+      "2404.14469v0",
+      "<script>",
+      "2404.14469 2404.14470",
+    ]) {
       const reply = await s.say(`/paper ${bad}`);
       expect(reply).toContain("不是有效的 arXiv id");
       expect(reply).toContain("https://arxiv.org/abs/2404.14469");

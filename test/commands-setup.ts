@@ -70,7 +70,11 @@ export function realCard(p: Paper, overrides: Partial<Card> = {}): Card {
     authors: "Ada Lovelace",
     affiliations: [],
     venue: null,
-    links: { abs: `https://arxiv.org/abs/${p.id}`, pdf: `https://arxiv.org/pdf/${p.id}`, code: null },
+    links: {
+      abs: `https://arxiv.org/abs/${p.id}`,
+      pdf: `https://arxiv.org/pdf/${p.id}`,
+      code: null,
+    },
     fallback: false,
     prompt_version: "test-v1",
     model: "test-model",
@@ -96,7 +100,10 @@ export interface Setup {
     options?: { chat?: ChatAddress; userId?: string; admin?: boolean },
   ): Promise<RichMessage[]>;
   /** the replies as plain text, joined */
-  say(text: string, options?: { chat?: ChatAddress; userId?: string; admin?: boolean }): Promise<string>;
+  say(
+    text: string,
+    options?: { chat?: ChatAddress; userId?: string; admin?: boolean },
+  ): Promise<string>;
   /** how many times the adapter was asked whether the sender is an admin */
   adminChecks: number;
 }

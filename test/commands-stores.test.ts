@@ -72,7 +72,12 @@ describe("ChatStore", () => {
     expect(moved?.digestTime).toBe("07:30");
     expect(chats.find("telegram", GROUP.chatId)).toBeNull();
     expect(chats.find("telegram", "-100999")?.id).toBe(old.id);
-    expect(subs.list(old.id).map((s) => s.value).sort()).toEqual(["agent", "text-to-video"]);
+    expect(
+      subs
+        .list(old.id)
+        .map((s) => s.value)
+        .sort(),
+    ).toEqual(["agent", "text-to-video"]);
     expect(outbox.sentAmong(old.id, ["2404.00001"]).size).toBe(1);
     expect(chats.byId(early.id)).toBeNull();
   });
@@ -121,7 +126,10 @@ describe("SearchStore", () => {
       date: "2024-04-24",
       type: "new",
     });
-    papers.upsert(paper("2404.00002", { title: "Another one" }), { date: "2024-04-24", type: "new" });
+    papers.upsert(paper("2404.00002", { title: "Another one" }), {
+      date: "2024-04-24",
+      type: "new",
+    });
     const search = new SearchStore(db);
     expect(search.search("%").map((h) => h.paperId)).toEqual([]);
     expect(search.search("0%").map((h) => h.paperId)).toEqual(["2404.00001"]);

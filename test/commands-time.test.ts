@@ -43,7 +43,9 @@ describe("time zones and the next delivery", () => {
     expect(formatWallTime(nextDelivery(now, "09:00", "Asia/Shanghai"), "Asia/Shanghai")).toBe(
       "2024-04-25 09:00",
     );
-    expect(nextDelivery(now, "09:00", "Asia/Shanghai").toISOString()).toBe("2024-04-25T01:00:00.000Z");
+    expect(nextDelivery(now, "09:00", "Asia/Shanghai").toISOString()).toBe(
+      "2024-04-25T01:00:00.000Z",
+    );
     expect(formatWallTime(nextDelivery(now, "08:00", "Asia/Shanghai"), "Asia/Shanghai")).toBe(
       "2024-04-26 08:00",
     );

@@ -12,7 +12,10 @@ import { setup } from "./commands-setup.ts";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Runs `sudi start` with `input` on stdin and no platform token, in an empty directory. */
-function sudiStart(input: string, dbPath: string): Promise<{ code: number | null; out: string; err: string }> {
+function sudiStart(
+  input: string,
+  dbPath: string,
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? "",
@@ -52,7 +55,9 @@ describe("console chat", () => {
       interactive: false,
     });
     const text = out.join("\n");
-    expect(text.indexOf("> /subscribe 文生视频")).toBeLessThan(text.indexOf("已订阅主题「文生视频」"));
+    expect(text.indexOf("> /subscribe 文生视频")).toBeLessThan(
+      text.indexOf("已订阅主题「文生视频」"),
+    );
     expect(text.indexOf("已订阅主题「文生视频」")).toBeLessThan(text.indexOf("> /list"));
     expect(text).toContain("1. 主题 文生视频");
     expect(text).toContain("已暂停");

@@ -23,16 +23,20 @@ describe("sudi demo", () => {
     const dbPath = join(dir, "data", "sudi.db");
     const { code, out, err } = await new Promise<{ code: number | null; out: string; err: string }>(
       (resolve, reject) => {
-        const child = spawn(process.execPath, ["--import", guard, join(ROOT, "bin/sudi.js"), "demo"], {
-          cwd: dir,
-          env: {
-            PATH: process.env.PATH ?? "",
-            SUDI_DB_PATH: dbPath,
-            OPENAI_API_KEY: "sk-should-not-be-used-123",
-            OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
-            ARXIV_API_URL: "http://127.0.0.1:9/api/query",
+        const child = spawn(
+          process.execPath,
+          ["--import", guard, join(ROOT, "bin/sudi.js"), "demo"],
+          {
+            cwd: dir,
+            env: {
+              PATH: process.env.PATH ?? "",
+              SUDI_DB_PATH: dbPath,
+              OPENAI_API_KEY: "sk-should-not-be-used-123",
+              OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
+              ARXIV_API_URL: "http://127.0.0.1:9/api/query",
+            },
           },
-        });
+        );
         let out = "";
         let err = "";
         child.stdout.on("data", (d) => {

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ArxivClient } from "../src/arxiv/client.ts";
 import { ingestAnnouncement } from "../src/arxiv/ingest.ts";
 import type { Paper } from "../src/arxiv/paper.ts";
 import { DigestService } from "../src/digest/digest.ts";
@@ -18,7 +19,12 @@ function groupChat(s: ReturnType<typeof setup>, subs: [Subscription["kind"], str
   return chat;
 }
 
-function announce(s: ReturnType<typeof setup>, p: Paper, date = DAY1, type: "new" | "cross" = "new") {
+function announce(
+  s: ReturnType<typeof setup>,
+  p: Paper,
+  date = DAY1,
+  type: "new" | "cross" = "new",
+) {
   s.papers.upsert(p, { date, type });
 }
 
@@ -46,7 +52,9 @@ describe("selecting a chat's digest", () => {
 
     const capped = s.digests.forChat(s.chats.update(chat.id, { digestLimit: 2 }));
     expect(ids(capped)).toEqual(["2404.00001", "2404.00002"]);
-    expect(toPlainText(capped?.message ?? { blocks: [] })).toContain("共 3 篇匹配订阅，本期精选 2 篇");
+    expect(toPlainText(capped?.message ?? { blocks: [] })).toContain(
+      "共 3 篇匹配订阅，本期精选 2 篇",
+    );
   });
 
   it("groups papers into chapters in the taxonomy's order, with header and footer", () => {
@@ -170,13 +178,12 @@ describe("digests from real announcement feeds", () => {
     const ingest = (file: string) =>
       ingestAnnouncement(
         {
-          client: {
-            fetchFeed: async () => {
-              throw new Error("offline");
-            },
-            fetchByIds: async () => [],
-            searchByDate: async () => [],
-          },
+          // A file ingest makes no request; the client points nowhere to prove it.
+          client: new ArxivClient({
+            apiUrl: "http://127.0.0.1:9/api/query",
+            rssUrl: "http://127.0.0.1:9/atom",
+            minIntervalMs: 0,
+          }),
           store: s.papers,
         },
         { categories: ["cs.CL", "cs.CV", "cs.LG"], file: join(FIXTURES_DIR, file) },

@@ -6,10 +6,17 @@
  */
 import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { startTelegramBot, type TelegramBot, type TelegramBotDeps } from "../bots/telegram/bot.ts";
+import {
+  startTelegramBot,
+  type TelegramBot,
+  type TelegramBotDeps,
+  TelegramStartError,
+  webhookFromConfig,
+} from "../bots/telegram/bot.ts";
 import type { Lifecycle } from "../src/commands/lifecycle.ts";
 import { COMMANDS } from "../src/commands/texts.ts";
 import type { ChatAddress, CommandHandler, Incoming } from "../src/commands/types.ts";
+import { ConfigError, loadConfig, secretsOf } from "../src/config.ts";
 import { type RichMessage, span, textMessage } from "../src/digest/message.ts";
 import { createLogger } from "../src/log.ts";
 import {
@@ -313,6 +320,34 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
+describe("Telegram bot start-up", () => {
+  it("fails fast with TelegramStartError, without the token, on a wrong token or API root", async () => {
+    tg = await startFakeTelegram({ limits: false });
+    const deps = {
+      handler: scriptedHandler().handler,
+      lifecycle: recordingLifecycle().lifecycle,
+      commands: COMMANDS,
+      log: createLogger({ level: "silent" }),
+    };
+    const wrongToken = "111:WrongTokenWrongTokenWrong";
+    const refused = await startTelegramBot({
+      ...deps,
+      token: wrongToken,
+      apiRoot: tg.apiRoot,
+    }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(TelegramStartError);
+    expect(String(refused)).toContain("401");
+    expect(String(refused)).not.toContain("WrongToken");
+    const unreachable = await startTelegramBot({
+      ...deps,
+      token: wrongToken,
+      apiRoot: "http://127.0.0.1:9",
+    }).catch((e: unknown) => e);
+    expect(unreachable).toBeInstanceOf(TelegramStartError);
+    expect(`${String(unreachable)} ${(unreachable as Error).stack}`).not.toContain("WrongToken");
+  });
+});
+
 describe("Telegram bot in webhook mode", () => {
   it("registers its webhook with a secret and answers updates Telegram posts", async () => {
     const port = await freePort();
@@ -352,5 +387,42 @@ describe("Telegram bot in webhook mode", () => {
     );
     expect(seen).toHaveLength(0);
     expect(fake.sent).toHaveLength(0);
+  });
+});
+
+describe("Telegram webhook settings", () => {
+  it("come from SUDI_TELEGRAM_WEBHOOK_*; the secret is redacted like the token", () => {
+    const config = loadConfig(
+      {
+        TELEGRAM_BOT_TOKEN: "42:abc-token",
+        SUDI_TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram",
+        SUDI_TELEGRAM_WEBHOOK_SECRET: "hook_secret-1",
+        SUDI_TELEGRAM_WEBHOOK_PORT: "9000",
+      },
+      {},
+    );
+    expect(webhookFromConfig(config)).toEqual({
+      url: "https://bot.example.org/telegram",
+      secretToken: "hook_secret-1",
+      port: 9000,
+    });
+    expect(secretsOf(config)).toContain("hook_secret-1");
+    expect(webhookFromConfig(loadConfig({}, {}))).toBeUndefined();
+  });
+
+  it("refuse a webhook URL without a secret, naming the variable", () => {
+    const attempt = () =>
+      loadConfig({ SUDI_TELEGRAM_WEBHOOK_URL: "https://bot.example.org/t" }, {});
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/SUDI_TELEGRAM_WEBHOOK_SECRET/);
+    expect(() =>
+      loadConfig(
+        {
+          SUDI_TELEGRAM_WEBHOOK_URL: "https://x.org/t",
+          SUDI_TELEGRAM_WEBHOOK_SECRET: "bad secret!",
+        },
+        {},
+      ),
+    ).toThrow(/SUDI_TELEGRAM_WEBHOOK_SECRET/);
   });
 });

@@ -9,6 +9,7 @@ import { createServer, type Server } from "node:http";
 import { Bot, webhookCallback } from "grammy";
 import type { Lifecycle } from "../../src/commands/lifecycle.ts";
 import type { CommandHandler } from "../../src/commands/types.ts";
+import type { Config } from "../../src/config.ts";
 import { type Logger, registerSecrets, silentLogger } from "../../src/log.ts";
 import { AdminCheck } from "./admins.ts";
 import { ChatQueue } from "./chat-queue.ts";
@@ -35,6 +36,19 @@ export interface TelegramWebhookOptions {
   port?: number;
   /** default 0.0.0.0 */
   host?: string;
+}
+
+/** Webhook mode from SUDI_TELEGRAM_WEBHOOK_*, or undefined for long polling (the default). */
+export function webhookFromConfig(
+  config: Pick<
+    Config,
+    "SUDI_TELEGRAM_WEBHOOK_URL" | "SUDI_TELEGRAM_WEBHOOK_SECRET" | "SUDI_TELEGRAM_WEBHOOK_PORT"
+  >,
+): TelegramWebhookOptions | undefined {
+  const url = config.SUDI_TELEGRAM_WEBHOOK_URL;
+  const secretToken = config.SUDI_TELEGRAM_WEBHOOK_SECRET;
+  if (!url || !secretToken) return undefined;
+  return { url, secretToken, port: config.SUDI_TELEGRAM_WEBHOOK_PORT };
 }
 
 export interface TelegramBotDeps {
@@ -88,9 +102,14 @@ export async function startTelegramBot(deps: TelegramBotDeps): Promise<TelegramB
   registerSecrets(secrets);
   const apiRoot = deps.apiRoot ?? "https://api.telegram.org";
   const clock = deps.clock ?? systemClock;
-  const bot = new Bot(deps.token, { client: { apiRoot } });
+  const pollingTimeoutSeconds = deps.pollingTimeoutSeconds ?? 30;
+  // Every call shares the client's timeout, the long poll included, so it must outlast it.
+  const bot = new Bot(deps.token, {
+    client: { apiRoot, timeoutSeconds: pollingTimeoutSeconds + 15 },
+  });
   try {
-    await bot.init();
+    // getMe once, without grammY's retries (bot.init would retry a wrong API root for ever).
+    bot.botInfo = await bot.api.getMe();
   } catch (err) {
     throw new TelegramStartError(safeErrorText(err, secrets));
   }
@@ -142,7 +161,7 @@ export async function startTelegramBot(deps: TelegramBotDeps): Promise<TelegramB
 
   const receiving = deps.webhook
     ? await receiveByWebhook(bot, deps.webhook, log, secrets)
-    : await receiveByPolling(bot, deps.pollingTimeoutSeconds ?? 30, log, secrets);
+    : await receiveByPolling(bot, pollingTimeoutSeconds, log, secrets);
   log.info("telegram bot started", { username, mode: deps.webhook ? "webhook" : "polling" });
 
   let stopping: Promise<void> | undefined;

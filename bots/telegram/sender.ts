@@ -28,7 +28,7 @@ import {
   toTelegramKeyboard,
   toTelegramPlainText,
 } from "../../src/digest/render/telegram.ts";
-import { type Logger, silentLogger } from "../../src/log.ts";
+import { type Logger, registerSecrets, silentLogger } from "../../src/log.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { classifyTelegramError, safeErrorText, TelegramRejectedError } from "./errors.ts";
 import { type Lane, type PaceLimits, Pacer, TELEGRAM_PACE } from "./pacer.ts";
@@ -98,6 +98,7 @@ export class TelegramSender implements Sender {
 
   constructor(private readonly options: TelegramSenderOptions) {
     this.token = options.token;
+    registerSecrets([options.token]);
     this.api = new Api(options.token, {
       apiRoot: options.apiRoot ?? "https://api.telegram.org",
       timeoutSeconds: options.requestTimeoutSeconds ?? 30,
@@ -220,7 +221,7 @@ export class TelegramSender implements Sender {
     }
   }
 
-  /** Stops pacing: sends still waiting for their turn fail with PacerClosedError. */
+  /** Stops pacing: sends still waiting for their turn, and later ones, fail with PacerClosedError. */
   close(): void {
     this.pacer.close();
   }

@@ -74,13 +74,14 @@ export async function ingestAnnouncement(
   deps: IngestDeps,
   opts: IngestOptions,
 ): Promise<IngestResult> {
-  const run = new IngestRun(deps, opts);
+  const run = new Ingestion(deps, opts);
   if (opts.file !== undefined) return run.fromFile(opts.file);
   if (opts.date !== undefined) return run.fromSearch(opts.date);
   return run.fromFeed();
 }
 
-class IngestRun {
+/** One call of ingestAnnouncement: its options, categories and logger. */
+class Ingestion {
   private readonly log: Logger;
   private readonly categories: string[];
 

@@ -89,8 +89,11 @@ function signals(): { received: Promise<NodeJS.Signals>; dispose: () => void } {
 
 async function run(_args: string[], io: CliIo): Promise<number> {
   const config = loadConfig(io.env);
-  // On the console chat, log lines go to stderr and stay quiet unless asked for.
-  const log = createLogger({ level: config.LOG_LEVEL, secrets: secretsOf(config) });
+  // Log lines go to stderr; on the console chat they would interleave with the replies, so
+  // there only warnings show unless LOG_LEVEL asks for more.
+  const consoleOnly = !config.TELEGRAM_BOT_TOKEN && !config.DISCORD_BOT_TOKEN;
+  const level = consoleOnly && !io.env.LOG_LEVEL ? "warn" : config.LOG_LEVEL;
+  const log = createLogger({ level, secrets: secretsOf(config) });
   const app = openApp(config, log);
   const services = createChatServices(app);
   const rt: Runtime = { app, services, io };

@@ -41,10 +41,13 @@ export function normalise(text: string): string {
 export function parseCommand(text: string): ParsedCommand | null {
   const folded = normalise(text).replace(/^[\p{Cf}\s]+/u, "");
   // Invisible characters after the command word stay in the argument, where they are refused.
-  const m = /^\/([A-Za-z_]{1,32})(?:@[A-Za-z0-9_]+)?(?:(?:\s+|(?=\p{Cf}))([\s\S]*))?$/u.exec(folded);
+  const m = COMMAND.exec(folded);
   if (!m) return null;
   return { name: (m[1] ?? "").toLowerCase(), args: (m[2] ?? "").trim() };
 }
+
+/** "/name", an optional "@bot", then whitespace (or an invisible character) and the argument. */
+const COMMAND = /^\/([A-Za-z_]{1,32})(?:@[A-Za-z0-9_]+)?(?:(?:\s+|(?=\p{Cf}))([\s\S]*))?$/u;
 
 export type TextProblem = "empty" | "too_long" | "invisible" | "characters" | "too_short";
 

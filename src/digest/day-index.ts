@@ -140,10 +140,13 @@ export class DayIndex {
     switch (sub.kind) {
       case "topic":
         return entry.topics.includes(sub.value);
-      case "category":
+      case "category": {
+        const v = sub.value;
+        // The category itself, or any category of an archive ("cs" covers "cs.CV").
         return entry.paper.categories.some(
-          (c) => c === sub.value || c.startsWith(`${sub.value}.`),
+          (c) => c === v || (c.charCodeAt(v.length) === 46 && c.startsWith(v)),
         );
+      }
       case "keyword": {
         let set = this.keywordSets.get(sub.value);
         if (!set) {
@@ -180,7 +183,7 @@ export class DayIndex {
     if (needle !== null) this.cardTexts ??= this.papers.map((p) => cardText(p.card));
     for (let i = 0; i < this.papers.length; i++) {
       if (
-        (regex && regex.test(this.haystacks?.[i] ?? "")) ||
+        regex?.test(this.haystacks?.[i] ?? "") ||
         (needle !== null && (this.cardTexts?.[i] ?? "").includes(needle))
       ) {
         hits.push(i);

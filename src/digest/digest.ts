@@ -60,8 +60,9 @@ export interface DigestDeps {
 const RULE_CACHE_LIMIT = 50_000;
 /** Subscriptions named in a digest header; more are summarised as "等 N 项". */
 const HEADER_LABELS = 5;
-/** A chat may hold up to 50 subscriptions; sort keys leave room for more. */
+/** Match counts are kept in bytes; a chat holds at most 50 subscriptions anyway. */
 const MAX_MATCHES = 255;
+const CHAPTER_ORDER = new Map<Chapter, number>(CHAPTERS.map((c, i) => [c, i]));
 
 /**
  * Builds digests from the stores. Holds a cache of rule-based topics (they depend on a paper
@@ -160,32 +161,49 @@ export class DigestService {
   }
 
   /**
-   * The chat's papers, best first: more matched subscriptions, then the day's rank. Sorting
-   * numeric keys (matches and rank in one number) keeps this cheap when a chat matches
-   * hundreds of papers; only the best are then checked against the outbox, in batches.
+   * The chat's papers, best first: more matched subscriptions, then the day's rank. Only as
+   * many as asked for are produced (`take`), scanning the day in rank order once per distinct
+   * number of matches, so a chat matching hundreds of papers costs no sort. `release` must be
+   * called when done: the match counts live in a buffer shared by every chat.
    */
-  private ranked(day: DayIndex, subs: Subscription[]): { order: Int32Array; total: number } {
+  private ranked(
+    day: DayIndex,
+    subs: Subscription[],
+  ): { total: number; take: (k: number) => number[]; release: () => void } {
     const n = day.papers.length;
     if (this.counts.length < n) this.counts = new Uint8Array(n);
     const counts = this.counts;
     const touched: number[] = [];
+    let most = 0;
     for (const sub of subs) {
       for (const i of day.matching(sub)) {
-        if (counts[i] === 0) touched.push(i);
-        counts[i] = Math.min(MAX_MATCHES, (counts[i] ?? 0) + 1);
+        const c = counts[i] ?? 0;
+        if (c === 0) touched.push(i);
+        if (c < MAX_MATCHES) counts[i] = c + 1;
+        if (c + 1 > most) most = c + 1;
       }
     }
-    const keys = new Float64Array(touched.length);
-    touched.forEach((i, k) => {
-      keys[k] = (MAX_MATCHES - (counts[i] ?? 0)) * n + (day.papers[i]?.rank ?? 0);
-      counts[i] = 0;
-    });
-    keys.sort();
-    const order = new Int32Array(keys.length);
-    keys.forEach((key, k) => {
-      order[k] = day.byRank[key % n] ?? 0;
-    });
-    return { order, total: touched.length };
+    // A scan position: the number of matches being listed, and where in the day's ranking.
+    let level = most;
+    let position = 0;
+    const take = (k: number): number[] => {
+      const out: number[] = [];
+      while (out.length < k && level > 0) {
+        for (; position < n && out.length < k; position++) {
+          const index = day.byRank[position] ?? 0;
+          if (counts[index] === level) out.push(index);
+        }
+        if (position >= n) {
+          level--;
+          position = 0;
+        }
+      }
+      return out;
+    };
+    const release = () => {
+      for (const i of touched) counts[i] = 0;
+    };
+    return { total: touched.length, take, release };
   }
 
   private select(
@@ -195,22 +213,28 @@ export class DigestService {
     includeSent: boolean,
     blocks: Map<string, Block>,
   ): Digest | null {
-    const { order, total } = this.ranked(day, subs);
-    if (total === 0) return null;
+    const ranking = this.ranked(day, subs);
+    const total = ranking.total;
     const limit = Math.max(1, chat.digestLimit);
     let kept: number[] = [];
-    if (includeSent) {
-      kept = Array.from(order.subarray(0, limit));
-    } else {
-      const batch = Math.max(20, limit * 2);
-      for (let start = 0; start < order.length && kept.length < limit; start += batch) {
-        const slice = Array.from(order.subarray(start, start + batch));
-        const ids = slice.map((i) => day.papers[i]?.paper.id ?? "");
-        const sent = this.deps.outbox.sentAmong(chat.id, ids);
-        slice.forEach((i, k) => {
-          if (kept.length < limit && !sent.has(ids[k] ?? "")) kept.push(i);
-        });
+    try {
+      if (total === 0) return null;
+      if (includeSent) {
+        kept = ranking.take(limit);
+      } else {
+        // Most chats were sent none of the day's papers: one small outbox query settles it.
+        const batch = Math.max(20, limit * 2);
+        for (let slice = ranking.take(batch); slice.length > 0; slice = ranking.take(batch)) {
+          const ids = slice.map((i) => day.papers[i]?.paper.id ?? "");
+          const sent = this.deps.outbox.sentAmong(chat.id, ids);
+          slice.forEach((i, k) => {
+            if (kept.length < limit && !sent.has(ids[k] ?? "")) kept.push(i);
+          });
+          if (kept.length >= limit) break;
+        }
       }
+    } finally {
+      ranking.release();
     }
     if (kept.length === 0) return null;
     const items: DigestItem[] = [];
@@ -247,21 +271,25 @@ export class DigestService {
     kept: number[],
     subs: Subscription[],
   ): { chapter: Chapter; members: { index: number; matched: Subscription[] }[] }[] {
-    const byChapter = new Map<Chapter, { index: number; matched: Subscription[] }[]>();
+    const buckets: { index: number; matched: Subscription[] }[][] = CHAPTERS.map(() => []);
     for (const index of kept) {
       const entry = day.papers[index];
       if (!entry) continue;
       const matched = subs.filter((s) => day.matches(s, index));
-      const subscribed = new Set(matched.filter((s) => s.kind === "topic").map((s) => s.value));
-      const topic = entry.topics.find((t) => subscribed.has(t));
-      const chapter = (topic && day.chapterOf(topic)) || entry.chapter;
-      const list = byChapter.get(chapter);
-      if (list) list.push({ index, matched });
-      else byChapter.set(chapter, [{ index, matched }]);
+      let chapter = entry.chapter;
+      for (const t of entry.topics) {
+        const subscribed = matched.some((s) => s.kind === "topic" && s.value === t);
+        const own = subscribed ? day.chapterOf(t) : undefined;
+        if (own) {
+          chapter = own;
+          break;
+        }
+      }
+      buckets[CHAPTER_ORDER.get(chapter) ?? CHAPTERS.length - 1]?.push({ index, matched });
     }
-    return CHAPTERS.flatMap((chapter) => {
-      const members = byChapter.get(chapter);
-      return members ? [{ chapter, members }] : [];
+    return CHAPTERS.flatMap((chapter, i) => {
+      const members = buckets[i] ?? [];
+      return members.length ? [{ chapter, members }] : [];
     });
   }
 

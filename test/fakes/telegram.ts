@@ -527,7 +527,11 @@ export interface FakeTelegram {
   /** Resolves with the chat's messages once it has at least `count`; rejects after timeoutMs. */
   waitForSent(chatId: number | string, count?: number, timeoutMs?: number): Promise<SentMessage[]>;
   /** Resolves once `predicate` holds (checked after every call and update); rejects after timeoutMs. */
-  waitUntil(predicate: () => boolean, timeoutMs?: number, what?: string): Promise<void>;
+  waitUntil(
+    predicate: () => boolean,
+    timeoutMs?: number,
+    what?: string | (() => string),
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -1123,7 +1127,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   function waitUntil(
     predicate: () => boolean,
     timeoutMs = 5000,
-    what = "condition",
+    what: string | (() => string) = "condition",
   ): Promise<void> {
     if (predicate()) return Promise.resolve();
     return new Promise((resolve, reject) => {
@@ -1135,7 +1139,10 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       };
       const timer = setTimeout(() => {
         events.off("change", check);
-        reject(new Error(`fake Telegram: timed out after ${timeoutMs} ms waiting for ${what}`));
+        const described = typeof what === "function" ? what() : what;
+        reject(
+          new Error(`fake Telegram: timed out after ${timeoutMs} ms waiting for ${described}`),
+        );
       }, timeoutMs);
       events.on("change", check);
     });
@@ -1237,7 +1244,12 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       await waitUntil(
         () => (sentByChat.get(String(chatId))?.length ?? 0) >= count,
         timeoutMs,
-        `${count} message(s) to chat ${chatId} (got ${(sentByChat.get(String(chatId)) ?? []).map((m) => JSON.stringify(m.text.slice(0, 80))).join(", ") || "none"})`,
+        () =>
+          `${count} message(s) to chat ${chatId} (got ${
+            (sentByChat.get(String(chatId)) ?? [])
+              .map((m) => JSON.stringify(m.text.slice(0, 80)))
+              .join(", ") || "none"
+          })`,
       );
       return sentByChat.get(String(chatId)) ?? [];
     },

@@ -150,8 +150,16 @@ function renderLine(line: Line): string {
   return out;
 }
 
+/** Rendered lines, remembered per array: splitting measures the same blocks many times over. */
+const renderedLines = new WeakMap<Line[], string>();
+
 function renderLines(lines: Line[]): string {
-  return lines.map(renderLine).join("\n");
+  let out = renderedLines.get(lines);
+  if (out === undefined) {
+    out = lines.map(renderLine).join("\n");
+    renderedLines.set(lines, out);
+  }
+  return out;
 }
 
 const plainLine = (line: Line): string => line.map((s) => s.text).join("");
