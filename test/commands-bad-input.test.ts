@@ -80,6 +80,8 @@ const CASES: [string, string][] = [
   ["/setformat", "用法"],
   ["/setformat huge", "用法"],
   ["/setformat <i>brief</i>", "用法"],
+  ["/setformat constructor", "用法"],
+  ["/setformat __proto__", "用法"],
   ["/pause now", "不需要参数"],
   ["/resume please", "不需要参数"],
   ["/digest now", "不需要参数"],
@@ -101,6 +103,9 @@ const CASES: [string, string][] = [
   ["/search %_%", "没有可用的文字"],
   // unknown commands
   ["/drop_table", "没有 /drop_table 这个命令"],
+  ["/constructor", "没有 /constructor 这个命令"],
+  ["/toString x", "没有 /tostring 这个命令"],
+  ["/__proto__", "请输入命令"],
 ];
 
 describe("bad inputs", () => {

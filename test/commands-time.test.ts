@@ -78,6 +78,7 @@ describe("input parsing", () => {
     expect(parseCommand("/start@sudi_bot payload")).toEqual({ name: "start", args: "payload" });
     expect(parseCommand("hello")).toBeNull();
     expect(parseCommand("/ help")).toBeNull();
+    expect(parseCommand("/cmd2 x")).toEqual({ name: "cmd2", args: "x" });
   });
 
   it("splits lists on commas but not on spaces, and unquotes keywords", () => {

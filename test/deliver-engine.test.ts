@@ -222,4 +222,22 @@ describe("delivery engine: platform errors", () => {
     expect(outbox.delivery(d.id, DAY)).toBeUndefined();
     expect(outbox.entries(d.id)).toEqual([]);
   });
+
+  it("a platform outage pauses that platform for the run, and the next run tries again", async () => {
+    const { chats, outbox, sender, engine } = setup({
+      retries: 0,
+      circuitThreshold: 5,
+      concurrency: 1,
+    });
+    const group = addChats(chats, 12);
+    for (const chat of group) sender.fail(chat.chatId, { kind: "transient" });
+    const first = await engine.deliverAll(group.map((chat) => digestOf(chat, DAY, PAPERS)));
+    expect(first.deferred).toBe(12);
+    expect(sender.attempts).toBe(5); // the other 7 were not even tried
+    // The 7 untried chats reserved nothing: they are simply due again.
+    expect(group.filter((c) => outbox.delivery(c.id, DAY) === undefined)).toHaveLength(7);
+    for (const chat of group) sender.faults.set(chat.chatId, []);
+    const second = await engine.deliverAll(group.map((chat) => digestOf(chat, DAY, PAPERS)));
+    expect(second).toMatchObject({ sent: 7, already: 5 });
+  });
 });

@@ -315,4 +315,20 @@ describe("scheduler: ingest retries, holidays and catch-up", () => {
     expect(received(w, w.shanghai)).toEqual(["2024-04-24 @ 2024-04-24T09:00:00.000Z"]);
     expect(received(w, w.berlin)).toEqual([]);
   });
+
+  it("only one process delivers from a database; a silent holder is taken over after the lease", async () => {
+    const a = world("2024-04-24T00:59:00Z", { owner: "host-a:1" });
+    await a.scheduler.tick(); // ingested and ready; holds the lease; nobody due yet
+    const b = world("2024-04-24T01:00:00Z", { owner: "host-b:2" }, a);
+    await b.clock.advanceTo(at("2024-04-24T01:00:00Z"));
+    await b.scheduler.tick();
+    expect(b.sender.delivered).toEqual([]); // Shanghai is due, but a holds the lease
+    expect(b.logs.filter((l) => l.level === "warn").map((l) => l.holder)).toEqual(["host-a:1"]);
+    await a.scheduler.tick();
+    expect(received(a, a.shanghai)).toEqual(["2024-04-24 @ 2024-04-24T01:00:00.000Z"]);
+    // a goes silent (no stop, no renewal): after 3 minutes b takes over and delivers Berlin.
+    await runUntil(b, "2024-04-24T06:00:00Z");
+    expect(received(b, b.berlin)).toEqual(["2024-04-24 @ 2024-04-24T06:00:00.000Z"]); // 08:00 CEST
+    expect([...b.sender.counts().values()].every((n) => n === 1)).toBe(true);
+  });
 });

@@ -29,12 +29,15 @@ export interface ConsoleChatOptions {
   write: (text: string) => void;
   /** a person at a terminal: greet and show a prompt; otherwise echo each command */
   interactive: boolean;
+  /** stops reading (shutdown on a signal); the command being answered still finishes */
+  signal?: AbortSignal;
 }
 
 /** Runs the console chat until end of input. Commands are answered one at a time, in order. */
 export async function runConsoleChat(options: ConsoleChatOptions): Promise<void> {
   const { bot, input, write, interactive } = options;
   const rl = createInterface({ input, terminal: false, crlfDelay: Number.POSITIVE_INFINITY });
+  options.signal?.addEventListener("abort", () => rl.close(), { once: true });
   const prompt = () => {
     if (interactive) process.stdout.write(PROMPT);
   };

@@ -1,8 +1,8 @@
 /**
  * Delivery to Discord: one digest part to one channel (or DM) over REST, with Discord's answers
- * turned into the typed errors src/deliver decides on. Rate limits never surface here:
- * @discordjs/rest waits out 429s and paces every request under the global limit, so a
- * broadcast may call sendPart for many chats at once and still run at Discord's pace.
+ * turned into the typed errors src/deliver decides on. Rate limits never surface here: sends
+ * are spaced evenly under the global limit (Pacer), and @discordjs/rest honours every bucket
+ * and waits out any 429, so a broadcast may call sendPart for many chats at once.
  */
 import {
   type APIChannel,
@@ -17,6 +17,7 @@ import type { ChatAddress } from "../../src/commands/types.ts";
 import { ChatGoneError, type Sender, TransientSendError } from "../../src/deliver/sender.ts";
 import type { RichMessage } from "../../src/digest/message.ts";
 import { renderDiscordPayload, splitForDiscord } from "../../src/digest/render/discord.ts";
+import { Pacer } from "./pacer.ts";
 
 /** Discord JSON error codes that mean "this chat will never take our messages". */
 export const GONE_CODES: Record<number, string> = {
@@ -77,7 +78,10 @@ export class DiscordSender implements Sender {
   readonly platform = "discord" as const;
   private readonly dmChannels = new Map<string, string>();
 
-  constructor(private readonly rest: REST) {}
+  constructor(
+    private readonly rest: REST,
+    private readonly pacer: Pacer = new Pacer(),
+  ) {}
 
   split(message: RichMessage): RichMessage[] {
     return splitForDiscord(message);
@@ -90,6 +94,7 @@ export class DiscordSender implements Sender {
   async sendPart(chat: ChatAddress, part: RichMessage): Promise<string> {
     try {
       const channelId = chat.type === "private" ? await this.dmChannel(chat.chatId) : chat.chatId;
+      await this.pacer.wait();
       const message = (await this.rest.post(Routes.channelMessages(channelId), {
         body: renderDiscordPayload(part),
       })) as APIMessage;
@@ -102,6 +107,7 @@ export class DiscordSender implements Sender {
   private async dmChannel(userId: string): Promise<string> {
     const known = this.dmChannels.get(userId);
     if (known) return known;
+    await this.pacer.wait();
     const channel = (await this.rest.post(Routes.userChannels(), {
       body: { recipient_id: userId },
     })) as APIChannel;

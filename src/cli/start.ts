@@ -61,13 +61,23 @@ export async function startScheduler(_rt: Runtime, _senders: Sender[]): Promise<
  */
 export function startConsole(rt: Runtime): Running & { done: Promise<void> } {
   const sender = new ConsoleSender((text) => rt.io.out(text));
+  const reading = new AbortController();
   const done = runConsoleChat({
     bot: rt.services.bot,
     input: rt.io.stdin,
     write: (text) => rt.io.out(text),
     interactive: rt.io.isTty,
+    signal: reading.signal,
   });
-  return { name: "console", sender, done, stop: async () => {} };
+  return {
+    name: "console",
+    sender,
+    done,
+    stop: async () => {
+      reading.abort();
+      await done;
+    },
+  };
 }
 
 /** Settles on the first SIGINT or SIGTERM; `dispose` removes the listeners. */

@@ -33,16 +33,19 @@ export function createCommandHandler(deps: CommandDeps): ChatBot {
   const clock = deps.clock ?? (() => new Date());
   const lifecycle = createLifecycle(deps);
 
-  const commands: Record<string, Command> = {
-    start: ({ chat }) => [
-      greetingMessage(chat.type, chat.title, deps.subscriptions.count(chat.id)),
-      helpMessage(),
-    ],
-    help: () => [helpMessage()],
-    ...subscriptionCommands(deps, taxonomy, limits),
-    ...paperCommands(deps, taxonomy, limits, clock),
-    ...settingsCommands(deps),
-  };
+  // A Map, not an object: "/constructor" must not find Object.prototype's.
+  const commands = new Map<string, Command>(
+    Object.entries({
+      start: (({ chat }) => [
+        greetingMessage(chat.type, chat.title, deps.subscriptions.count(chat.id)),
+        helpMessage(),
+      ]) satisfies Command,
+      help: (() => [helpMessage()]) satisfies Command,
+      ...subscriptionCommands(deps, taxonomy, limits),
+      ...paperCommands(deps, taxonomy, limits, clock),
+      ...settingsCommands(deps),
+    }),
+  );
 
   async function handle(incoming: Incoming) {
     if (incoming.text.length > MAX_MESSAGE_LENGTH) {
@@ -51,7 +54,7 @@ export function createCommandHandler(deps: CommandDeps): ChatBot {
     const parsed = parseCommand(incoming.text);
     if (!parsed) return [reply(T.notACommand)];
     const name = ALIASES.get(parsed.name) ?? parsed.name;
-    const command = commands[name];
+    const command = commands.get(name);
     if (!command) return [reply(T.unknownCommand(parsed.name))];
     const log = deps.log.child({ command: name, platform: incoming.chat.platform });
     try {

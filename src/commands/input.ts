@@ -47,7 +47,8 @@ export function parseCommand(text: string): ParsedCommand | null {
 }
 
 /** "/name", an optional "@bot", then whitespace (or an invisible character) and the argument. */
-const COMMAND = /^\/([A-Za-z_]{1,32})(?:@[A-Za-z0-9_]+)?(?:(?:\s+|(?=\p{Cf}))([\s\S]*))?$/u;
+const COMMAND =
+  /^\/([A-Za-z][A-Za-z0-9_]{0,31})(?:@[A-Za-z0-9_]+)?(?:(?:\s+|(?=\p{Cf}))([\s\S]*))?$/u;
 
 export type TextProblem = "empty" | "too_long" | "invisible" | "characters" | "too_short";
 

@@ -13,17 +13,18 @@ import { canonicalTimeZone, formatWallTime, nextDelivery, parseDigestTime } from
 export const MIN_DIGEST_LIMIT = 1;
 export const MAX_DIGEST_LIMIT = 30;
 
-const DENSITY_WORDS: Record<string, Density> = {
-  brief: "brief",
-  short: "brief",
-  简版: "brief",
-  简洁: "brief",
-  简略: "brief",
-  full: "full",
-  long: "full",
-  完整: "full",
-  详细: "full",
-};
+/** What /setformat accepts (a Map: user text must never reach Object.prototype). */
+const DENSITY_WORDS = new Map<string, Density>([
+  ["brief", "brief"],
+  ["short", "brief"],
+  ["简版", "brief"],
+  ["简洁", "brief"],
+  ["简略", "brief"],
+  ["full", "full"],
+  ["long", "full"],
+  ["完整", "full"],
+  ["详细", "full"],
+]);
 
 export function settingsCommands(
   deps: CommandDeps,
@@ -61,7 +62,7 @@ export function settingsCommands(
   };
 
   const setformat: Command = ({ chat, args }) => {
-    const density = DENSITY_WORDS[args.toLowerCase()];
+    const density = DENSITY_WORDS.get(args.toLowerCase());
     if (!density) return [reply(T.setformatUsage)];
     if (density === chat.density) return [reply(T.setformatSame(DENSITY_LABEL[density]))];
     deps.chats.update(chat.id, { density });

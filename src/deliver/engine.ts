@@ -142,6 +142,8 @@ export class DeliveryEngine {
   private readonly running = new Set<Promise<unknown>>();
   private readonly abort = new AbortController();
   private stopping = false;
+  /** Messages confirmed by a platform since this engine was created. */
+  messages = 0;
 
   constructor(
     private readonly deps: DeliveryEngineDeps,
@@ -176,6 +178,7 @@ export class DeliveryEngine {
   ): Promise<DeliveryReport> {
     const report = emptyReport();
     const messagesBefore = this.messages;
+    this.consecutiveDeferrals.clear(); // every run gives each platform a fresh chance
     await runPool(digests, this.opts.concurrency, async (digest) => {
       if (this.stopping) {
         report.stopped++;
@@ -195,6 +198,7 @@ export class DeliveryEngine {
   async resume(): Promise<DeliveryReport> {
     const report = emptyReport();
     const messagesBefore = this.messages;
+    this.consecutiveDeferrals.clear();
     const released = this.deps.outbox.releaseOrphans();
     if (released)
       this.log.warn("released pending outbox rows without an open delivery", { released });
@@ -220,9 +224,6 @@ export class DeliveryEngine {
     this.abort.abort(new Error("delivery engine stopping"));
     while (this.running.size) await Promise.allSettled([...this.running]);
   }
-
-  /** Messages confirmed by a platform since this engine was created. */
-  messages = 0;
 
   private track<T>(work: Promise<T>): Promise<T> {
     this.running.add(work);

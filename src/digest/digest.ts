@@ -63,6 +63,8 @@ const HEADER_LABELS = 5;
 /** Match counts are kept in bytes; a chat holds at most 50 subscriptions anyway. */
 const MAX_MATCHES = 255;
 const CHAPTER_ORDER = new Map<Chapter, number>(CHAPTERS.map((c, i) => [c, i]));
+/** Blocks are never mutated, so the footer (and chapter headings, per run) are shared. */
+const FOOTER: Block = { kind: "footer", lines: [[span(DIGEST.footer)]] };
 
 /**
  * Builds digests from the stores. Holds a cache of rule-based topics (they depend on a paper
@@ -72,6 +74,7 @@ const CHAPTER_ORDER = new Map<Chapter, number>(CHAPTERS.map((c, i) => [c, i]));
 export class DigestService {
   private readonly taxonomy: Taxonomy;
   private readonly ruleCache = new Map<string, RuleTopics>();
+  private readonly labels = new Map<string, string>();
   private readonly now: () => number;
   private readonly bulkCacheMs: number;
   private bulk: { day: DayIndex; at: number; blocks: Map<string, Block> } | undefined;
@@ -240,11 +243,17 @@ export class DigestService {
     const items: DigestItem[] = [];
     const body: Block[] = [];
     for (const { chapter, members } of this.chapters(day, kept, subs)) {
-      body.push({
-        kind: "heading",
-        title: [bold(DIGEST.chapter(chapter, members.length))],
-        lines: [],
-      });
+      const key = `heading:${chapter}:${members.length}`;
+      let heading = blocks.get(key);
+      if (!heading) {
+        heading = {
+          kind: "heading",
+          title: [bold(DIGEST.chapter(chapter, members.length))],
+          lines: [],
+        };
+        blocks.set(key, heading);
+      }
+      body.push(heading);
       for (const { index, matched } of members) {
         const entry = day.papers[index];
         if (!entry) continue;
@@ -253,11 +262,7 @@ export class DigestService {
       }
     }
     const message: RichMessage = {
-      blocks: [
-        this.header(day.date, subs, items.length, total),
-        ...body,
-        { kind: "footer", lines: [[span(DIGEST.footer)]] },
-      ],
+      blocks: [this.header(day.date, subs, items.length, total), ...body, FOOTER],
     };
     return { chat, announceDate: day.date, items, totalMatched: total, message };
   }
@@ -294,7 +299,16 @@ export class DigestService {
   }
 
   private header(date: string, subs: Subscription[], shown: number, total: number): Block {
-    const labels = subs.slice(0, HEADER_LABELS).map((s) => subscriptionLabel(s, this.taxonomy));
+    const labels = subs.slice(0, HEADER_LABELS).map((s) => {
+      const key = `${s.kind}:${s.value}`;
+      let label = this.labels.get(key);
+      if (label === undefined) {
+        label = subscriptionLabel(s, this.taxonomy);
+        if (this.labels.size > 10_000) this.labels.clear();
+        this.labels.set(key, label);
+      }
+      return label;
+    });
     return {
       kind: "heading",
       title: [bold(DIGEST.title(date))],

@@ -11,7 +11,9 @@
  * published the announcement (20:00 New York), or, if sudi was still ingesting and summarising
  * at that moment, as soon as the day is ready. Only the newest ready day is delivered.
  */
+import { hostname } from "node:os";
 import cron, { type ScheduledTask } from "node-cron";
+import { EmptyFeedError } from "../arxiv/errors.ts";
 import type { DeliveryEngine, DeliveryReport, DigestToDeliver } from "../deliver/engine.ts";
 import { addReports, emptyReport } from "../deliver/engine.ts";
 import { type Logger, redact, silentLogger } from "../log.ts";
@@ -84,6 +86,10 @@ export interface SchedulerOptions {
   chunkSize?: number;
   /** mailing dates without announcement (default ARXIV_HOLIDAYS) */
   holidays?: Iterable<string>;
+  /** who this process is, for the delivery lease (default hostname:pid) */
+  owner?: string;
+  /** a delivery lease not renewed for this long is taken over (default 3 min) */
+  leaseTtlMs?: number;
 }
 
 /** One tick's work, also logged as the run summary line. */
@@ -113,15 +119,32 @@ const describe = (error: unknown) =>
   redact(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
 function isEmptyFeed(error: unknown): boolean {
-  return error instanceof Error && error.name === "EmptyFeedError";
+  return error instanceof EmptyFeedError;
 }
 
 export const HEARTBEAT_KEY = "heartbeat";
+/** Only one process delivers from a database at a time (sudi start and a cron run-once, say). */
+export const DELIVERY_LEASE_KEY = "delivery_lease";
+
+/** Whether the process holding a lease ("host:pid") is known to be dead (same host only). */
+function holderGone(holder: string): boolean {
+  const at = holder.lastIndexOf(":");
+  const pid = Number(holder.slice(at + 1));
+  if (holder.slice(0, at) !== hostname()) return false;
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
 export const LAST_RUN_KEY = "last_run";
 
 export class Scheduler {
   private readonly log: Logger;
   private readonly opts: Required<Omit<SchedulerOptions, "holidays">>;
+  private leaseWarned = false;
   private readonly holidays: Set<string>;
   private readonly lastIngestAttempt = new Map<string, number>();
   private readonly dueCache = new Map<string, number>();
@@ -144,6 +167,8 @@ export class Scheduler {
       slowRetryEveryMs: options.slowRetryEveryMs ?? 3_600_000,
       catchUpDays: options.catchUpDays ?? 3,
       chunkSize: options.chunkSize ?? 200,
+      owner: options.owner ?? `${hostname()}:${process.pid}`,
+      leaseTtlMs: options.leaseTtlMs ?? 3 * 60_000,
     };
   }
 
@@ -185,6 +210,7 @@ export class Scheduler {
     this.tasks = [];
     await this.deps.engine.stop();
     await this.deliveryRun?.catch(() => undefined);
+    this.deps.store.releaseLease(DELIVERY_LEASE_KEY, this.opts.owner);
     if (this.pipelineRun) {
       await Promise.race([
         this.pipelineRun.catch(() => undefined),
@@ -279,6 +305,9 @@ export class Scheduler {
       this.deliveryAgain = true;
       return Promise.resolve(emptyReport());
     }
+    // A long fan-out keeps renewing the lease, so no other process takes it over meanwhile.
+    const renew = setInterval(() => this.holdsLease(), this.opts.leaseTtlMs / 3);
+    renew.unref();
     const run = (async () => {
       let report = emptyReport();
       do {
@@ -293,6 +322,7 @@ export class Scheduler {
       } while (this.deliveryAgain && !this.stopped);
       return report;
     })().finally(() => {
+      clearInterval(renew);
       this.deliveryRun = null;
     });
     this.deliveryRun = run;
@@ -459,8 +489,28 @@ export class Scheduler {
       );
   }
 
+  /** Takes or renews the delivery lease; says once when another live process holds it. */
+  private holdsLease(): boolean {
+    const { store, clock } = this.deps;
+    const held = store.acquireLease(
+      DELIVERY_LEASE_KEY,
+      this.opts.owner,
+      clock.now(),
+      this.opts.leaseTtlMs,
+      holderGone,
+    );
+    if (!held && !this.leaseWarned) {
+      this.log.warn("another sudi process is delivering from this database; not delivering here", {
+        holder: store.getState(DELIVERY_LEASE_KEY)?.value,
+      });
+    }
+    this.leaseWarned = !held;
+    return held;
+  }
+
   private async deliveryStep(): Promise<DeliveryReport> {
     const { engine, store, clock } = this.deps;
+    if (!this.holdsLease()) return emptyReport();
     let report = await engine.resume();
     const ready = store.latestReady();
     if (!ready || this.stopped) return report;

@@ -14,7 +14,7 @@ export interface ReadyDay {
 export class ScheduleStore {
   private readonly q;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.q = {
       markSummarised: db.prepare<[string, string, string | null]>(
         `INSERT INTO schedule_days (announce_date, summarised_at, note) VALUES (?, ?, ?)
@@ -39,6 +39,9 @@ export class ScheduleStore {
       setState: db.prepare<[string, string, string]>(
         `INSERT INTO schedule_state (key, value, updated_at) VALUES (?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      ),
+      deleteState: db.prepare<[string, string]>(
+        `DELETE FROM schedule_state WHERE key = ? AND value = ?`,
       ),
       getState: db.prepare<[string], { value: string; updated_at: string }>(
         `SELECT value, updated_at FROM schedule_state WHERE key = ?`,
@@ -80,6 +83,37 @@ export class ScheduleStore {
 
   setState(key: string, value: string, at: string): void {
     this.q.setState.run(key, value, at);
+  }
+
+  /**
+   * Takes or renews the lease `key` for `owner`: granted when nobody holds it, `owner` already
+   * does, the holder's lease is older than `ttlMs`, or `isGone(holder)` says it died. Checked
+   * and written in one transaction, so two processes never both get it.
+   */
+  acquireLease(
+    key: string,
+    owner: string,
+    now: number,
+    ttlMs: number,
+    isGone: (holder: string) => boolean,
+  ): boolean {
+    return this.db
+      .transaction(() => {
+        const held = this.getState(key);
+        const free =
+          !held ||
+          held.value === owner ||
+          Date.parse(held.updatedAt) + ttlMs < now ||
+          isGone(held.value);
+        if (free) this.setState(key, owner, new Date(now).toISOString());
+        return free;
+      })
+      .immediate();
+  }
+
+  /** Gives the lease back (only if `owner` holds it). */
+  releaseLease(key: string, owner: string): void {
+    this.q.deleteState.run(key, owner);
   }
 
   getState(key: string): { value: string; updatedAt: string } | null {

@@ -66,14 +66,17 @@ export class SubscriptionStore {
       "DELETE FROM subscriptions WHERE chat = ? AND kind = ? AND value = ?",
     );
     this.deleteAllStmt = db.prepare("DELETE FROM subscriptions WHERE chat = ?");
-    // One statement for any number of chats: the ids travel as one JSON array.
-    this.forChatsStmt = db.prepare<[string], SubscriptionRow>(
-      `SELECT ${COLUMNS} FROM subscriptions
-       WHERE chat IN (SELECT value FROM json_each(?)) ORDER BY chat, id`,
-    );
-    this.allStmt = db.prepare<[], SubscriptionRow>(
-      `SELECT ${COLUMNS} FROM subscriptions ORDER BY chat, id`,
-    );
+    // One statement for any number of chats: the ids travel as one JSON array. Bulk reads
+    // come back as arrays (raw), which saves an object per row on 50,000 rows.
+    this.forChatsStmt = db
+      .prepare<[string], RawRow>(
+        `SELECT ${COLUMNS} FROM subscriptions
+         WHERE chat IN (SELECT value FROM json_each(?)) ORDER BY chat, id`,
+      )
+      .raw();
+    this.allStmt = db
+      .prepare<[], RawRow>(`SELECT ${COLUMNS} FROM subscriptions ORDER BY chat, id`)
+      .raw();
   }
 
   /** The chat's subscriptions in the order they were added. */
@@ -129,13 +132,16 @@ export class SubscriptionStore {
   }
 }
 
-function group(rows: SubscriptionRow[]): Map<number, Subscription[]> {
+/** A row of COLUMNS as an array, in that order. */
+type RawRow = [number, string, string, string | null, string];
+
+function group(rows: RawRow[]): Map<number, Subscription[]> {
   const byChat = new Map<number, Subscription[]>();
-  for (const row of rows) {
-    const list = byChat.get(row.chat);
-    const sub = toSubscription(row);
+  for (const [chat, kind, value, addedBy, createdAt] of rows) {
+    const sub: Subscription = { chat, kind: kind as SubscriptionKind, value, addedBy, createdAt };
+    const list = byChat.get(chat);
     if (list) list.push(sub);
-    else byChat.set(row.chat, [sub]);
+    else byChat.set(chat, [sub]);
   }
   return byChat;
 }

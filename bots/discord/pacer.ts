@@ -1,0 +1,40 @@
+/**
+ * Even spacing of broadcast messages. @discordjs/rest alone lets 50 requests go at the start of
+ * each one-second window and then waits: a burst that, if the process stalls for a moment right
+ * after the window opened (a busy event loop delays the writes), reaches Discord squeezed
+ * against the next burst and earns global 429s. Spacing sends 1/rate apart keeps the stream
+ * smooth, so REST's global limiter stays a safety net rather than the pacer.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** A little under Discord's 50/s: replies and command registration share the global limit. */
+export const BROADCAST_PER_SECOND = 48;
+
+export class Pacer {
+  private readonly intervalMs: number;
+  private next = 0;
+  private turn: Promise<void> = Promise.resolve();
+
+  constructor(
+    perSecond: number = BROADCAST_PER_SECOND,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (!(perSecond > 0)) throw new RangeError(`invalid rate ${perSecond}/s`);
+    this.intervalMs = 1000 / perSecond;
+  }
+
+  /**
+   * Resolves at this caller's turn: callers start at most `perSecond` a second, in order. Turns
+   * are one interval apart on a fixed grid (timer lateness does not slow the rate), but never
+   * scheduled in the past: after a stall, at most two callers go back to back, not all the
+   * ones that waited.
+   */
+  wait(): Promise<void> {
+    this.turn = this.turn.then(async () => {
+      const delay = this.next - this.now();
+      if (delay > 0) await sleep(delay);
+      this.next = Math.max(this.next + this.intervalMs, this.now());
+    });
+    return this.turn;
+  }
+}
