@@ -124,9 +124,7 @@ const peakRss = process.resourceUsage().maxRSS * 1024;
 console.log(`digest selection: ${CHATS} chats × 5 subscriptions over ${PAPERS} papers`);
 console.log(`  digests built            ${all.length} (${items} items, ${chunked} in chunks)`);
 console.log(`  forChats, one call       ${oneCall.toFixed(0)} ms   (target < 2000 ms)`);
-console.log(
-  `    process CPU time       ${oneCallCpu.toFixed(0)} ms   (all threads, GC included)`,
-);
+console.log(`    process CPU time       ${oneCallCpu.toFixed(0)} ms   (all threads, GC included)`);
 console.log(`  forChats, chunks of ${CHUNK}  ${inChunks.toFixed(0)} ms`);
 console.log(`  heap held by the digests ${mb(heldHeap)}`);
 console.log(`  RSS after set-up         ${mb(before.rss)} (peak so far ${mb(setupPeakRss)})`);
