@@ -27,7 +27,12 @@ interface FakeReport {
   posts: { status: number; at: number }[];
   /** paper ids of the card embeds each channel received, one entry per embed */
   papersByChannel: Record<string, string[]>;
-  stats: { rateLimited: number; globalRateLimited: number; peakPerWindow: number; earlyRetries: number };
+  stats: {
+    rateLimited: number;
+    globalRateLimited: number;
+    peakPerWindow: number;
+    earlyRetries: number;
+  };
 }
 
 /** The child: serves the fake API until told to report. */
@@ -68,10 +73,16 @@ async function main(): Promise<void> {
     readFileSync(join(here, "../test/fixtures/discord/papers.json"), "utf8"),
   ).slice(0, PAPERS);
 
-  const child: ChildProcess = fork(join(here, "../bin/run-ts.js"), [fileURLToPath(import.meta.url), "--fake"], {
-    stdio: ["inherit", "inherit", "inherit", "ipc"],
-  });
-  const [{ apiRoot, token }] = (await once(child, "message")) as [{ apiRoot: string; token: string }];
+  const child: ChildProcess = fork(
+    join(here, "../bin/run-ts.js"),
+    [fileURLToPath(import.meta.url), "--fake"],
+    {
+      stdio: ["inherit", "inherit", "inherit", "ipc"],
+    },
+  );
+  const [{ apiRoot, token }] = (await once(child, "message")) as [
+    { apiRoot: string; token: string },
+  ];
 
   const rest = createDiscordRest({ token, apiRoot });
   const sender = new DiscordSender(rest);
@@ -126,7 +137,10 @@ async function main(): Promise<void> {
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   const rows: [string, string][] = [
     ["channels", `${CHANNELS} (${parts} messages each, ${PAPERS} papers; ${IN_FLIGHT} in flight)`],
-    ["engine outcome", `${outcome.sent} sent, ${outcome.deferred} deferred, ${outcome.failed} failed`],
+    [
+      "engine outcome",
+      `${outcome.sent} sent, ${outcome.deferred} deferred, ${outcome.failed} failed`,
+    ],
     ["messages accepted", `${accepted.length} of ${CHANNELS * parts} in ${seconds.toFixed(1)} s`],
     [
       "rate achieved",

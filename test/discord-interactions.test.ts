@@ -28,7 +28,9 @@ import {
 type Raw = Record<string, unknown> & { id: string; token: string };
 
 function fixture(name: string): Raw {
-  return JSON.parse(readFileSync(new URL(`./fixtures/discord/${name}.json`, import.meta.url), "utf8"));
+  return JSON.parse(
+    readFileSync(new URL(`./fixtures/discord/${name}.json`, import.meta.url), "utf8"),
+  );
 }
 
 /** The fixture with another member permission bitfield. */
@@ -132,7 +134,10 @@ describe("interaction payloads as sudi's Incoming", () => {
     const button = parseInteraction(fixture("guild-button-paper"));
     if (!button) throw new Error("fixture not parsed");
     expect(commandTextOf(button)).toBe("/paper 2404.14469");
-    const foreign = { ...fixture("guild-button-paper"), data: { component_type: 2, custom_id: "other:1" } };
+    const foreign = {
+      ...fixture("guild-button-paper"),
+      data: { component_type: 2, custom_id: "other:1" },
+    };
     const parsed = parseInteraction(foreign);
     expect(parsed && commandTextOf(parsed)).toBeUndefined();
     expect(parseInteraction({ type: 2 })).toBeUndefined();
@@ -200,7 +205,11 @@ describe("answering interactions", () => {
     expect(record?.callbacks.map((c) => c.type)).toEqual([5]);
     expect(record?.original?.content).toBe("已订阅：文生视频");
 
-    const working = { ...fixture("guild-subscribe-manager"), id: "1232264570474699999", token: "working-token" };
+    const working = {
+      ...fixture("guild-subscribe-manager"),
+      id: "1232264570474699999",
+      token: "working-token",
+    };
     const { handler: busy } = recordingHandler(async (incoming) => {
       incoming.onWorking?.();
       await fake.waitFor(() => (fake.interactions.get(working.id)?.callbacks.length ?? 0) > 0);
@@ -211,7 +220,10 @@ describe("answering interactions", () => {
   });
 
   it("sends a long reply as the original message plus follow-ups, each within Discord's limits", async () => {
-    const raw = { ...fixture("guild-subscribe-manager"), data: { id: "1", name: "digest", type: 1 } };
+    const raw = {
+      ...fixture("guild-subscribe-manager"),
+      data: { id: "1", name: "digest", type: 1 },
+    };
     const { handler } = recordingHandler(() => [sampleDigest(papers)]);
     await answer(raw, handler);
     const record = fake.interactions.get(raw.id);
@@ -232,7 +244,11 @@ describe("answering interactions", () => {
 
   it("survives an interaction Discord no longer knows, and keeps its token out of the log", async () => {
     const raw = { ...fixture("dm-paper"), token: "expired-interaction-token-secret" };
-    const rest = createDiscordRest({ token: fake.token, apiRoot: fake.apiRoot, rest: { retries: 0 } });
+    const rest = createDiscordRest({
+      token: fake.token,
+      apiRoot: fake.apiRoot,
+      rest: { retries: 0 },
+    });
     const log = createLogger({ level: "debug", json: true, write: (l) => logLines.push(l) });
     const { handler } = recordingHandler(() => [textMessage("x")]);
     // never registered with the fake: the callback gets 404 Unknown interaction (10062)
@@ -258,7 +274,8 @@ describe("autocomplete", () => {
     await answer(raw, handler);
     const callback = fake.interactions.get(raw.id)?.callbacks[0];
     expect(callback?.type).toBe(8);
-    const choices = (callback?.data as { choices: { name: string; value: string }[] }).choices;
+    const data = callback?.data as { choices: { name: string; value: string }[] } | undefined;
+    const choices = data?.choices ?? [];
     expect(choices.length).toBeGreaterThan(0);
     expect(choices.length).toBeLessThanOrEqual(25);
     expect(choices.map((c) => c.value)).toContain("文生视频");
@@ -267,7 +284,11 @@ describe("autocomplete", () => {
 
   it("offers 全部 (all) first when unsubscribing", () => {
     const raw = fixture("guild-autocomplete-subscribe");
-    const data = { name: "unsubscribe", type: 1, options: [{ name: "topic", type: 3, value: "", focused: true }] };
+    const data = {
+      name: "unsubscribe",
+      type: 1,
+      options: [{ name: "topic", type: 3, value: "", focused: true }],
+    };
     const i = parseInteraction({ ...raw, data });
     if (!i) throw new Error("fixture not parsed");
     const choices = autocompleteChoices(i, taxonomy);
@@ -282,12 +303,27 @@ describe("slash command registration", () => {
     expect(body.map((c) => c.name)).toEqual(COMMANDS.map((c) => c.name));
     const byName = new Map(body.map((c) => [c.name, c]));
     expect(byName.get("subscribe")?.description).toBe("订阅主题、arXiv 分类或关键词");
-    expect(byName.get("subscribe")?.options[0]).toMatchObject({ name: "topic", type: 3, required: true, autocomplete: true });
-    expect(byName.get("unsubscribe")?.options[0]).toMatchObject({ name: "topic", autocomplete: true });
+    expect(byName.get("subscribe")?.options[0]).toMatchObject({
+      name: "topic",
+      type: 3,
+      required: true,
+      autocomplete: true,
+    });
+    expect(byName.get("unsubscribe")?.options[0]).toMatchObject({
+      name: "topic",
+      autocomplete: true,
+    });
     expect(byName.get("paper")?.options[0]).toMatchObject({ name: "id", type: 3, required: true });
     expect(byName.get("settime")?.options[0]).toMatchObject({ name: "time", type: 3 });
-    expect(byName.get("setlimit")?.options[0]).toMatchObject({ name: "count", type: 4, min_value: 1 });
-    expect(byName.get("setformat")?.options[0]?.choices?.map((c) => c.value)).toEqual(["full", "brief"]);
+    expect(byName.get("setlimit")?.options[0]).toMatchObject({
+      name: "count",
+      type: 4,
+      min_value: 1,
+    });
+    expect(byName.get("setformat")?.options[0]?.choices?.map((c) => c.value)).toEqual([
+      "full",
+      "brief",
+    ]);
     expect(byName.get("list")?.options).toEqual([]);
     for (const c of body) expect(c.contexts).toEqual([0, 1]);
 

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { type REST, RESTEvents } from "discord.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BROADCAST_PER_SECOND, Pacer } from "../bots/discord/pacer.ts";
 import { createDiscordRest } from "../bots/discord/rest.ts";
 import { DiscordRejectedError, DiscordSender, toSendError } from "../bots/discord/sender.ts";
 import type { ChatAddress } from "../src/commands/types.ts";
@@ -29,13 +30,16 @@ let sender: DiscordSender;
 
 let rest: REST;
 
-function makeSender(token = fake.token, globalRequestsPerSecond = 50) {
+function makeSender(token = fake.token, perSecond = 50) {
   rest = createDiscordRest({
     token,
     apiRoot: fake.apiRoot,
-    rest: { retries: 2, timeout: 5000, globalRequestsPerSecond },
+    rest: { retries: 2, timeout: 5000, globalRequestsPerSecond: perSecond },
   });
-  return new DiscordSender(rest);
+  return new DiscordSender(
+    rest,
+    new Pacer(perSecond === 50 ? BROADCAST_PER_SECOND : perSecond - 1),
+  );
 }
 
 /** Resolves once the client has read a 429 (and so knows it must wait). */
@@ -108,7 +112,7 @@ describe("DiscordSender", () => {
     expect(fake.messagesIn("100000000000000004")).toHaveLength(1);
   });
 
-  it("paces a broadcast under the global limit instead of hitting 429s", async () => {
+  it("spaces a broadcast under the global limit instead of hitting 429s", async () => {
     await fake.close();
     fake = await startFakeDiscord({ globalLimit: 20 });
     sender = makeSender(fake.token, 20);

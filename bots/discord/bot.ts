@@ -57,7 +57,6 @@ export interface DiscordBot {
   stop(): Promise<void>;
 }
 
-
 /**
  * Registers the slash commands, connects to the gateway and resolves once the bot is online.
  * Rejects when Discord refuses the token or the commands.

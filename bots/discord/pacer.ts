@@ -25,15 +25,17 @@ export class Pacer {
 
   /**
    * Resolves at this caller's turn: callers start at most `perSecond` a second, in order. Turns
-   * are one interval apart on a fixed grid (timer lateness does not slow the rate), but never
-   * scheduled in the past: after a stall, at most two callers go back to back, not all the
-   * ones that waited.
+   * keep a grid one interval apart, so a timer firing a little late does not slow the rate;
+   * after an idle time or a stall the grid restarts from now, so the callers that waited go
+   * one interval apart, not all at once.
    */
   wait(): Promise<void> {
     this.turn = this.turn.then(async () => {
       const delay = this.next - this.now();
       if (delay > 0) await sleep(delay);
-      this.next = Math.max(this.next + this.intervalMs, this.now());
+      const now = this.now();
+      const late = now - this.next;
+      this.next = late > this.intervalMs ? now + this.intervalMs : this.next + this.intervalMs;
     });
     return this.turn;
   }

@@ -10,6 +10,8 @@ export interface CliIo {
   stdin: NodeJS.ReadableStream;
   /** true when stdout is a terminal (progress bars, colours) */
   isTty: boolean;
+  /** true when a person types at standard input (a terminal), not a pipe or file */
+  interactive?: boolean;
 }
 
 export interface CliCommand {
@@ -35,5 +37,6 @@ export function defaultIo(): CliIo {
     env: process.env,
     stdin: process.stdin,
     isTty: Boolean(process.stdout.isTTY),
+    interactive: Boolean(process.stdin.isTTY),
   };
 }

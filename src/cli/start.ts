@@ -10,11 +10,14 @@
 
 import { runConsoleChat } from "../../bots/console/chat.ts";
 import { ConsoleSender } from "../../bots/console/sender.ts";
+import { startTelegramBot, webhookFromConfig } from "../../bots/telegram/bot.ts";
 import { type App, openApp } from "../app.ts";
+import { COMMANDS } from "../commands/handler.ts";
 import { type ChatServices, createChatServices } from "../commands/wiring.ts";
 import { loadConfig, secretsOf } from "../config.ts";
 import type { Sender } from "../deliver/sender.ts";
 import { createLogger } from "../log.ts";
+import { startDaemon } from "../schedule/daemon.ts";
 import type { CliCommand, CliIo } from "./command.ts";
 
 /** A started part of the bot: an adapter or the scheduler. */
@@ -33,11 +36,20 @@ export interface Runtime {
   io: CliIo;
 }
 
-/** Hook: the Telegram adapter (bots/telegram), when TELEGRAM_BOT_TOKEN is set. */
+/** The Telegram adapter (bots/telegram), when TELEGRAM_BOT_TOKEN is set. */
 export async function startTelegram(rt: Runtime): Promise<Running | null> {
-  if (!rt.app.config.TELEGRAM_BOT_TOKEN) return null;
-  rt.app.log.warn("TELEGRAM_BOT_TOKEN is set but the Telegram adapter is not wired in yet");
-  return null;
+  const { config, log } = rt.app;
+  if (!config.TELEGRAM_BOT_TOKEN) return null;
+  const bot = await startTelegramBot({
+    token: config.TELEGRAM_BOT_TOKEN,
+    apiRoot: config.TELEGRAM_API_ROOT,
+    handler: rt.services.bot,
+    lifecycle: rt.services.bot,
+    commands: COMMANDS,
+    log,
+    webhook: webhookFromConfig(config),
+  });
+  return { name: "telegram", sender: bot.sender, stop: () => bot.stop() };
 }
 
 /** Hook: the Discord adapter (bots/discord), when DISCORD_BOT_TOKEN is set. */
@@ -48,11 +60,11 @@ export async function startDiscord(rt: Runtime): Promise<Running | null> {
 }
 
 /**
- * Hook: the scheduler (src/schedule), delivering through `senders` (one per started
- * platform, the console's included). Null until it is wired in.
+ * The scheduler (src/schedule), delivering through `senders` (one per started platform, the
+ * console's included): daily ingest, summarise, and each chat's digest at its own time.
  */
-export async function startScheduler(_rt: Runtime, _senders: Sender[]): Promise<Running | null> {
-  return null;
+export async function startScheduler(rt: Runtime, senders: Sender[]): Promise<Running | null> {
+  return startDaemon(rt.app, rt.services, senders);
 }
 
 /**
@@ -66,7 +78,7 @@ export function startConsole(rt: Runtime): Running & { done: Promise<void> } {
     bot: rt.services.bot,
     input: rt.io.stdin,
     write: (text) => rt.io.out(text),
-    interactive: rt.io.isTty,
+    interactive: Boolean(rt.io.interactive && rt.io.isTty),
     signal: reading.signal,
   });
   return {
@@ -113,7 +125,9 @@ async function run(_args: string[], io: CliIo): Promise<number> {
   const consoleChat = adapters.length === 0 ? startConsole(rt) : null;
   const running = consoleChat ? [consoleChat] : adapters;
   const senders = running.flatMap((r) => (r.sender ? [r.sender] : []));
-  const scheduler = await startScheduler(rt, senders);
+  // A scripted console session (stdin not a terminal) only answers its commands: it must not
+  // start a catch-up ingest over the network. An interactive console gets scheduled digests.
+  const scheduler = consoleChat && !io.interactive ? null : await startScheduler(rt, senders);
   (consoleChat ? log.debug : log.info)("sudi started", {
     adapters: running.map((r) => r.name),
     scheduler: Boolean(scheduler),

@@ -4,12 +4,12 @@
  * and `sudi digest` use it; so can src/app.ts when it wires the adapters and the scheduler.
  */
 import type { App } from "../app.ts";
-import { ArxivClient } from "../arxiv/client.ts";
+import type { ArxivClient } from "../arxiv/client.ts";
 import { DigestService } from "../digest/digest.ts";
-import { CardStore } from "../store/cards.ts";
+import type { CardStore } from "../store/cards.ts";
 import { ChatStore } from "../store/chats.ts";
 import { OutboxStore } from "../store/outbox.ts";
-import { PaperStore } from "../store/papers.ts";
+import type { PaperStore } from "../store/papers.ts";
 import { SearchStore } from "../store/search.ts";
 import { SubscriptionStore } from "../store/subscriptions.ts";
 import { createSummariser, type Summariser } from "../summarise/summariser.ts";
@@ -38,9 +38,7 @@ export interface ChatServiceOptions {
 }
 
 export function createChatServices(app: App, options: ChatServiceOptions = {}): ChatServices {
-  const { config, db, log } = app;
-  const papers = new PaperStore(db);
-  const cards = new CardStore(db);
+  const { config, db, log, papers, cards } = app;
   const chats = new ChatStore(db, {
     timezone: config.SUDI_TIMEZONE,
     digestTime: config.SUDI_DIGEST_TIME,
@@ -49,20 +47,12 @@ export function createChatServices(app: App, options: ChatServiceOptions = {}): 
   const outbox = new OutboxStore(db);
   const search = new SearchStore(db);
   const digests = new DigestService({ papers, cards, subscriptions, outbox });
-  const summariser = createSummariser(
-    options.offline ? { ...config, OPENAI_API_KEY: undefined } : config,
-    { cards, papers, log },
-  );
-  let client: ArxivClient | undefined = options.arxiv;
-  const arxiv = () => {
-    client ??= new ArxivClient({
-      apiUrl: config.ARXIV_API_URL,
-      rssUrl: config.ARXIV_RSS_URL,
-      minIntervalMs: config.ARXIV_MIN_INTERVAL_MS,
-      log,
-    });
-    return client;
-  };
+  // One summariser and one arXiv client per process: they hold the LLM cache of in-flight
+  // calls, the token budget and the arXiv pacing, which must not be split in two.
+  const summariser = options.offline
+    ? createSummariser({ ...config, OPENAI_API_KEY: undefined }, { cards, papers, log })
+    : app.summariser;
+  const arxiv = options.arxiv ? () => options.arxiv as ArxivClient : () => app.arxiv();
   const bot = createCommandHandler({
     chats,
     subscriptions,

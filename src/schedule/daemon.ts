@@ -28,7 +28,7 @@ export interface DaemonOptions {
 /** The real pipeline: the feed (or a back-filled day) into the store, then missing cards. */
 export function createPipeline(
   app: App,
-  services: Pick<ChatServices, "papers" | "summariser" | "arxiv">,
+  services: Pick<ChatServices, "papers" | "summariser" | "arxiv" | "digests">,
   store: ScheduleStore,
 ): Pipeline {
   const log = app.log.child({ stage: "pipeline" });
@@ -49,6 +49,8 @@ export function createPipeline(
     },
     summarise: async () => {
       const r = await services.summariser.summariseMissing();
+      // Cards written or upgraded just now must show in the digests about to be selected.
+      services.digests.refresh();
       return { cards: r.written, tokens: r.tokens, failures: r.failures };
     },
   };
