@@ -38,35 +38,52 @@ describe("time zones and the next delivery", () => {
     expect(canonicalTimeZone("<script>")).toBeNull();
   });
 
-  it("is later today when the time has not passed, else tomorrow", () => {
-    const now = new Date("2024-04-25T00:30:00Z"); // 08:30 in Shanghai
-    expect(formatWallTime(nextDelivery(now, "09:00", "Asia/Shanghai"), "Asia/Shanghai")).toBe(
-      "2024-04-25 09:00",
-    );
+  it("is the chat's time after the newest announcement while that is still ahead", () => {
+    // Wednesday 2024-04-24 20:00 New York = Thursday 08:00 Shanghai: the mailing of 04-25.
+    const now = new Date("2024-04-25T00:30:00Z"); // Thursday 08:30 in Shanghai
     expect(nextDelivery(now, "09:00", "Asia/Shanghai").toISOString()).toBe(
       "2024-04-25T01:00:00.000Z",
     );
+    expect(formatWallTime(nextDelivery(now, "09:00", "Asia/Shanghai"), "Asia/Shanghai")).toBe(
+      "2024-04-25 09:00",
+    );
+    // 08:00 has passed: the next announcement is Thursday evening in New York.
     expect(formatWallTime(nextDelivery(now, "08:00", "Asia/Shanghai"), "Asia/Shanghai")).toBe(
       "2024-04-26 08:00",
     );
   });
 
+  it("skips the weekend, when arXiv announces nothing", () => {
+    // Friday 2024-04-26 10:00 Shanghai: no announcement Friday or Saturday evening in New York;
+    // the next is Sunday 20:00 EDT = Monday 08:00 Shanghai.
+    const friday = new Date("2024-04-26T02:00:00Z");
+    expect(formatWallTime(nextDelivery(friday, "09:00", "Asia/Shanghai"), "Asia/Shanghai")).toBe(
+      "2024-04-29 09:00",
+    );
+    // A 07:00 chat has not had Friday's mailing (published 08:00 Shanghai): Saturday 07:00.
+    expect(formatWallTime(nextDelivery(friday, "07:00", "Asia/Shanghai"), "Asia/Shanghai")).toBe(
+      "2024-04-27 07:00",
+    );
+    // On Saturday after that, 07:00 comes before Monday's 08:00 announcement: Tuesday 07:00.
+    const saturday = new Date("2024-04-27T02:00:00Z");
+    expect(formatWallTime(nextDelivery(saturday, "07:00", "Asia/Shanghai"), "Asia/Shanghai")).toBe(
+      "2024-04-30 07:00",
+    );
+  });
+
   it("follows daylight saving time in Berlin and New York", () => {
-    // Berlin goes to summer time on 2024-03-31 at 02:00.
-    const before = new Date("2024-03-30T12:00:00Z");
-    expect(nextDelivery(before, "08:00", "Europe/Berlin").toISOString()).toBe(
-      "2024-03-31T06:00:00.000Z",
+    // Berlin goes to summer time on 2024-03-31; the Sunday-evening announcement is at
+    // 2024-04-01 00:00 UTC, so 08:00 Berlin (CEST) on Monday is 06:00 UTC.
+    const saturday = new Date("2024-03-30T12:00:00Z");
+    expect(nextDelivery(saturday, "08:00", "Europe/Berlin").toISOString()).toBe(
+      "2024-04-01T06:00:00.000Z",
     );
-    // New York falls back on 2024-11-03: 08:00 is then UTC-5.
+    // New York falls back on 2024-11-03; Sunday's announcement is 20:00 EST = 01:00 UTC Monday,
+    // and 21:00 that evening is 02:00 UTC.
     const fall = new Date("2024-11-02T20:00:00Z");
-    expect(nextDelivery(fall, "08:00", "America/New_York").toISOString()).toBe(
-      "2024-11-03T13:00:00.000Z",
+    expect(nextDelivery(fall, "21:00", "America/New_York").toISOString()).toBe(
+      "2024-11-04T02:00:00.000Z",
     );
-    // A time skipped by the spring jump still gets a delivery that day.
-    const spring = new Date("2024-03-10T05:00:00Z");
-    const at = nextDelivery(spring, "02:30", "America/New_York");
-    expect(at.getTime()).toBeGreaterThan(spring.getTime());
-    expect(formatWallTime(at, "America/New_York").slice(0, 10)).toBe("2024-03-10");
   });
 });
 

@@ -181,7 +181,8 @@ export const T = {
   listTime: (time: string, timezone: string) => `⏰ 每日推送：${time}（${timezone}）`,
   listFormat: (density: string, limit: number) => `📰 格式：${density}，每期最多 ${limit} 篇`,
   listPaused: "⏸ 已暂停推送，发送 /resume 恢复。",
-  listNext: (at: string) => `⏭ 下次推送：${at}（arXiv 有新公告时才推送，周末通常没有）`,
+  listNext: (at: string) =>
+    `⏭ 下次推送：${at}（按 arXiv 的公告日程；周五、周六晚和节假日没有公告）`,
   listCount: (n: number, max: number) => `共 ${n} 个订阅（上限 ${max}）`,
 
   // --- /topics ---

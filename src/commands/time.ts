@@ -2,6 +2,8 @@
  * Delivery times: parsing what users type for /settime and computing when a chat's next
  * digest is due in its own time zone, with only Intl (no time-zone library).
  */
+import { latestAnnouncementAt, nextAnnouncementAt } from "../schedule/calendar.ts";
+import { nextDailyAt, wallTime } from "../schedule/zoned-time.ts";
 
 /**
  * "HH:MM" from what a user typed: 9:00, 09:00, ９：００ (folded by NFKC before this), 9点,
@@ -35,82 +37,21 @@ export function canonicalTimeZone(input: string): string | null {
   }
 }
 
-interface WallTime {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function wallTime(at: Date, timeZone: string): WallTime {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-    });
-    formatters.set(timeZone, f);
-  }
-  const parts: Record<string, number> = {};
-  for (const p of f.formatToParts(at)) if (p.type !== "literal") parts[p.type] = Number(p.value);
-  return {
-    year: parts.year ?? 0,
-    month: parts.month ?? 1,
-    day: parts.day ?? 1,
-    hour: parts.hour ?? 0,
-    minute: parts.minute ?? 0,
-  };
-}
-
 /**
- * The instant a wall-clock time occurs in `timeZone`. A time skipped by a DST jump resolves
- * to the same wall time after the jump's offset (e.g. 02:30 → 03:30), which is what a person
- * who set 02:30 would expect to see.
+ * When this chat's next digest goes out: its HH:MM after the newest announcement when that is
+ * still ahead, else its HH:MM after the next announcement (arXiv's calendar: none on Friday and
+ * Saturday evenings or holidays). The same rule the scheduler delivers by.
  */
-export function zonedInstant(wall: WallTime, timeZone: string): Date {
-  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute);
-  let guess = asUtc;
-  // Two rounds settle the offset, also across a DST change between the guess and the answer.
-  for (let i = 0; i < 2; i++) {
-    const seen = wallTime(new Date(guess), timeZone);
-    const seenUtc = Date.UTC(seen.year, seen.month - 1, seen.day, seen.hour, seen.minute);
-    guess += asUtc - seenUtc;
-  }
-  return new Date(guess);
-}
-
-/** The first time after `now` that the clock in `timeZone` shows `digestTime` (HH:MM). */
 export function nextDelivery(now: Date, digestTime: string, timeZone: string): Date {
-  const [hour = 0, minute = 0] = digestTime.split(":").map(Number);
-  const today = wallTime(now, timeZone);
-  for (let offset = 0; offset < 3; offset++) {
-    const day = new Date(Date.UTC(today.year, today.month - 1, today.day + offset));
-    const at = zonedInstant(
-      {
-        year: day.getUTCFullYear(),
-        month: day.getUTCMonth() + 1,
-        day: day.getUTCDate(),
-        hour,
-        minute,
-      },
-      timeZone,
-    );
-    if (at.getTime() > now.getTime()) return at;
-  }
-  throw new Error(`no delivery time found for ${digestTime} in ${timeZone}`);
+  const at = now.getTime();
+  const dueLatest = nextDailyAt(latestAnnouncementAt(at).at, digestTime, timeZone);
+  if (dueLatest > at) return new Date(dueLatest);
+  return new Date(nextDailyAt(nextAnnouncementAt(at).at, digestTime, timeZone));
 }
 
 /** "2024-04-25 09:00" as the clock in `timeZone` shows it. */
 export function formatWallTime(at: Date, timeZone: string): string {
-  const w = wallTime(at, timeZone);
+  const w = wallTime(at.getTime(), timeZone);
   const two = (n: number) => String(n).padStart(2, "0");
-  return `${w.year}-${two(w.month)}-${two(w.day)} ${two(w.hour)}:${two(w.minute)}`;
+  return `${w.date} ${two(w.hour)}:${two(w.minute)}`;
 }

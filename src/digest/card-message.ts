@@ -8,6 +8,7 @@ import { absUrl, pdfUrl } from "../arxiv/paper.ts";
 import { CARD } from "../commands/texts.ts";
 import type { Density } from "../store/chats.ts";
 import type { Card } from "../summarise/card.ts";
+import { safeHttpUrl } from "../summarise/parts.ts";
 import { loadTaxonomy, type Taxonomy } from "../topics/taxonomy.ts";
 import { type Block, bold, italic, type Line, link, type RichMessage, span } from "./message.ts";
 
@@ -45,17 +46,6 @@ export function cardTags(card: Card, taxonomy?: Taxonomy): string[] {
   return [...new Set(tags)].slice(0, MAX_TAGS);
 }
 
-/** Only http(s) URLs become links; a code URL is the one link not built from the id. */
-function httpUrl(url: string | null): string | null {
-  if (!url) return null;
-  try {
-    const u = new URL(url);
-    return u.protocol === "https:" || u.protocol === "http:" ? u.href : null;
-  } catch {
-    return null;
-  }
-}
-
 function linksLine(card: Card): Line {
   const line: Line = [
     span(CARD.links),
@@ -63,7 +53,8 @@ function linksLine(card: Card): Line {
     span(CARD.separator),
     link(CARD.pdf, pdfUrl(card.paper_id)),
   ];
-  const code = httpUrl(card.links.code);
+  // A code URL is the one link not built from the id: only http(s) becomes a link.
+  const code = safeHttpUrl(card.links.code);
   if (code) line.push(span(CARD.separator), link(CARD.code, code));
   return line;
 }

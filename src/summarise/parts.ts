@@ -48,7 +48,7 @@ export function venueOf(paper: Pick<Paper, "comment" | "journalRef">): string | 
 }
 
 /** Only http(s) links leave this function; anything else becomes null. */
-function safeHttpUrl(url: string | null): string | null {
+export function safeHttpUrl(url: string | null): string | null {
   if (!url) return null;
   try {
     const u = new URL(url);
