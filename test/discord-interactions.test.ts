@@ -164,6 +164,23 @@ describe("answering interactions", () => {
     expect(record?.original?.allowed_mentions).toEqual({ parse: [] });
   });
 
+  it("warns in the /subscribe reply when the bot cannot post digests in the channel", async () => {
+    const { handler } = recordingHandler(() => [textMessage("已订阅：文生视频")]);
+    // View Channel and Send Messages, but no Embed Links
+    const raw = {
+      ...fixture("guild-subscribe-manager"),
+      app_permissions: String((1n << 10n) | (1n << 11n)),
+    };
+    await answer(raw, handler);
+    const original = fake.interactions.get(raw.id)?.original;
+    expect(original?.content).toMatch(/^已订阅：文生视频\n\n⚠️ .*嵌入链接/);
+    expect(fake.interactions.get(raw.id)?.followUps).toEqual([]);
+
+    const allowed = fixture("guild-subscribe-manager");
+    await answer(allowed, handler);
+    expect(fake.interactions.get(allowed.id)?.original?.content).toBe("已订阅：文生视频");
+  });
+
   it("tells the handler an ordinary member is no admin", async () => {
     const { handler, seen } = recordingHandler((i) => [
       textMessage(i.chat.type === "group" ? T.adminOnly("subscribe") : "ok"),

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { cardBlock, cardMessage } from "../src/digest/card-message.ts";
 import { bold, type RichMessage, textMessage } from "../src/digest/message.ts";
 import {
   DISCORD_LIMITS,
@@ -11,6 +12,7 @@ import {
   toDiscordPayloads,
 } from "../src/digest/render/discord.ts";
 import { paperIdsOf } from "../src/digest/split.ts";
+import { paper, realCard } from "./commands-setup.ts";
 import {
   type SamplePaper,
   sampleCard,
@@ -55,6 +57,48 @@ describe("Discord rendering", () => {
     expect(embed?.description).toContain("🎯 动机：");
     expect(embed?.description).toContain(`[PDF](https://arxiv.org/pdf/${paper.id})`);
     expect(embed?.description?.split("\n")[0]).toMatch(/^\*.+\*$/);
+  });
+
+  it("renders sudi's own /paper card: Chinese title linked to arXiv, every section, the links", () => {
+    const p = paper("2304.06648", {
+      title: "DiffFit: Unlocking Transferability of Large Diffusion Models",
+    });
+    const card = realCard(p, {
+      title_zh: "DiffFit：只调偏置和缩放因子，大扩散模型也能快速迁移",
+      tldr: "只微调偏置项和新增的缩放因子，就能把预训练扩散模型快速迁移到新领域。",
+      score: 4,
+    });
+    const [payload] = toDiscordPayloads(cardMessage(card));
+    const embed = payload?.embeds?.[0];
+    expect(shown(embed?.title ?? "")).toBe(card.title_zh);
+    expect(embed?.url).toBe("https://arxiv.org/abs/2304.06648");
+    expect(embed?.description).toContain(`*${p.title}*`);
+    expect(embed?.description).toContain(card.tldr);
+    expect(embed?.description).toContain("★★★★☆");
+    expect(embed?.description).toContain("(https://arxiv.org/pdf/2304.06648)");
+  });
+
+  it("lists a brief digest's one-line cards together, under their chapter heading", () => {
+    const cards = papers.slice(0, 6).map((p) => cardBlock(realCard(paper(p.id)), "brief"));
+    const message: RichMessage = {
+      blocks: [
+        {
+          kind: "heading",
+          title: [bold("📚 论文速递 · 2024-04-24")],
+          lines: [[{ text: "共 6 篇" }]],
+        },
+        { kind: "heading", title: [bold("文/图生视频（6）")], lines: [] },
+        ...cards,
+        { kind: "footer", lines: [[{ text: "用 /subscribe 添加主题" }]] },
+      ],
+    };
+    const [payload, ...more] = toDiscordPayloads(message);
+    expect(more).toEqual([]);
+    expect(payload?.embeds).toHaveLength(2);
+    const list = payload?.embeds?.[1];
+    expect(shown(list?.title ?? "")).toBe("文/图生视频（6）");
+    expect(list?.description?.split("\n")).toHaveLength(6);
+    expect(list?.footer?.text).toBe("用 /subscribe 添加主题");
   });
 
   it("shows hostile text literally and disables every mention", () => {

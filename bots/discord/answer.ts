@@ -7,6 +7,7 @@
  * bot down.
  */
 import { type REST, Routes } from "discord.js";
+import { T } from "../../src/commands/texts.ts";
 import type { CommandHandler } from "../../src/commands/types.ts";
 import { type RichMessage, textMessage } from "../../src/digest/message.ts";
 import { type DiscordMessagePayload, toDiscordPayloads } from "../../src/digest/render/discord.ts";
@@ -17,8 +18,8 @@ import {
   type TopicChoice,
 } from "../../src/topics/autocomplete.ts";
 import type { Taxonomy } from "../../src/topics/taxonomy.ts";
-import { DISCORD_TEXT } from "./commands.ts";
 import {
+  cannotPostHere,
   commandNameOf,
   type DiscordInteraction,
   focusedOptionOf,
@@ -29,6 +30,8 @@ import {
 
 /** Commands that defer before running: they may fetch, summarise or search. */
 export const SLOW_COMMANDS = new Set(["paper", "digest", "search"]);
+/** Commands after which a channel expects digests: worth a warning if the bot cannot post. */
+const DELIVERY_COMMANDS = new Set(["subscribe", "sub", "resume", "settime"]);
 
 /** Discord's interaction callback types. */
 const CALLBACK = { reply: 4, defer: 5, autocomplete: 8 } as const;
@@ -85,7 +88,7 @@ export function autocompleteChoices(i: DiscordInteraction, taxonomy: Taxonomy): 
   const q = focused.value.trim().toLowerCase();
   const wantsAll = q === "" || "all".startsWith(q) || "全部".startsWith(q);
   if (!unsubscribing || !wantsAll) return topics;
-  return [{ name: DISCORD_TEXT.unsubscribeAll, value: "all" }, ...topics].slice(0, MAX_CHOICES);
+  return [{ name: T.unsubscribeAllChoice, value: "all" }, ...topics].slice(0, MAX_CHOICES);
 }
 
 async function answerCommand(i: DiscordInteraction, ctx: AnswerContext, r: Responder) {
@@ -104,9 +107,15 @@ async function answerCommand(i: DiscordInteraction, ctx: AnswerContext, r: Respo
     messages = await ctx.handler.handle(incoming);
   } catch (error) {
     ctx.log.error("discord command failed", { command, error });
-    messages = [textMessage(DISCORD_TEXT.failed)];
+    messages = [textMessage(T.internalError)];
   } finally {
     clearTimeout(timer);
+  }
+  if (DELIVERY_COMMANDS.has(command) && cannotPostHere(i)) {
+    // in the same reply, right under the confirmation it qualifies
+    const last = messages.at(-1) ?? { blocks: [] };
+    const warning = textMessage(T.cannotPostHere).blocks;
+    messages = [...messages.slice(0, -1), { ...last, blocks: [...last.blocks, ...warning] }];
   }
   const payloads = messages.flatMap(toDiscordPayloads);
   // an interaction must be answered even if a command had nothing to say

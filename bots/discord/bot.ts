@@ -17,8 +17,8 @@ import {
 import { COMMANDS, type CommandInfo } from "../../src/commands/handler.ts";
 import type { Lifecycle } from "../../src/commands/lifecycle.ts";
 import type { CommandHandler } from "../../src/commands/types.ts";
-import type { Logger } from "../../src/log.ts";
-import type { Taxonomy } from "../../src/topics/taxonomy.ts";
+import { type Logger, registerSecrets } from "../../src/log.ts";
+import { loadTaxonomy, type Taxonomy } from "../../src/topics/taxonomy.ts";
 import { answerInteraction } from "./answer.ts";
 import { registerSlashCommands } from "./commands.ts";
 import { discordRestOptions } from "./rest.ts";
@@ -39,7 +39,8 @@ export interface DiscordBotDeps {
    * deleted).
    */
   bot: CommandHandler & Pick<Lifecycle, "onBotRemoved">;
-  taxonomy: Taxonomy;
+  /** for topic autocomplete (default: the bundled data/topics.json) */
+  taxonomy?: Taxonomy;
   /** the chat commands to register (default: COMMANDS of src/commands) */
   commands?: readonly CommandInfo[];
   log: Logger;
@@ -62,6 +63,7 @@ export interface DiscordBot {
  * Rejects when Discord refuses the token or the commands.
  */
 export async function startDiscordBot(deps: DiscordBotDeps): Promise<DiscordBot> {
+  registerSecrets([deps.token]);
   const log = deps.log.child({ platform: "discord" });
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],
@@ -75,7 +77,7 @@ export async function startDiscordBot(deps: DiscordBotDeps): Promise<DiscordBot>
   const ctx = {
     rest,
     handler: deps.bot,
-    taxonomy: deps.taxonomy,
+    taxonomy: deps.taxonomy ?? loadTaxonomy(),
     log,
     deferAfterMs: deps.deferAfterMs,
   };
@@ -106,17 +108,22 @@ export async function startDiscordBot(deps: DiscordBotDeps): Promise<DiscordBot>
   client.on(Events.Error, (error) => log.error("discord client error", { error }));
   client.on(Events.ShardError, (error) => log.warn("discord gateway error", { error }));
 
-  const registered = await registerSlashCommands(
-    rest,
-    deps.applicationId,
-    deps.commands ?? COMMANDS,
-    deps.guildId,
-  );
-  log.info("discord slash commands registered", {
-    commands: registered.length,
-    guild: deps.guildId ?? null,
-  });
-  await client.login(deps.token);
+  try {
+    const registered = await registerSlashCommands(
+      rest,
+      deps.applicationId,
+      deps.commands ?? COMMANDS,
+      deps.guildId,
+    );
+    log.info("discord slash commands registered", {
+      commands: registered.length,
+      guild: deps.guildId ?? null,
+    });
+    await client.login(deps.token);
+  } catch (error) {
+    await client.destroy();
+    throw error;
+  }
   log.info("discord bot online", { user: client.user?.tag });
 
   return {

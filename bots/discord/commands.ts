@@ -5,13 +5,6 @@
  */
 import { type REST, Routes } from "discord.js";
 import type { CommandInfo } from "../../src/commands/handler.ts";
-import { T } from "../../src/commands/texts.ts";
-
-/** What the Discord adapter says on its own (the handler writes every other reply). */
-export const DISCORD_TEXT = {
-  failed: T.internalError,
-  unsubscribeAll: "全部（all）",
-} as const;
 
 const STRING = 3;
 const INTEGER = 4;

@@ -20,6 +20,13 @@ export const InteractionKind = {
 const ADMINISTRATOR = 1n << 3n;
 const MANAGE_CHANNELS = 1n << 4n;
 const MANAGE_GUILD = 1n << 5n;
+/** Permission bits the bot needs to post a digest in a channel. */
+const VIEW_CHANNEL = 1n << 10n;
+const SEND_MESSAGES = 1n << 11n;
+const EMBED_LINKS = 1n << 14n;
+const SEND_MESSAGES_IN_THREADS = 1n << 38n;
+/** Channel types of threads (announcement, public, private). */
+const THREAD_TYPES = new Set([10, 11, 12]);
 
 const UserSchema = z.object({
   id: z.string(),
@@ -50,6 +57,8 @@ export const InteractionSchema = z.object({
   type: z.number().int(),
   token: z.string(),
   guild_id: z.string().optional(),
+  /** the bot's own permissions in this channel */
+  app_permissions: z.string().regex(/^\d+$/).optional(),
   channel_id: z.string().optional(),
   channel: z
     .object({ id: z.string(), type: z.number().int(), name: z.string().nullish() })
@@ -111,6 +120,19 @@ export function isAdminOf(i: DiscordInteraction): boolean {
   if (!inGuild(i)) return true;
   const permissions = BigInt(i.member?.permissions ?? "0");
   return (permissions & (ADMINISTRATOR | MANAGE_GUILD | MANAGE_CHANNELS)) !== 0n;
+}
+
+/**
+ * Whether the bot may not post digests in this guild channel (it lacks View Channel, Send
+ * Messages, or Embed Links), so a subscription there would deliver nothing. Interactions are
+ * answered whatever the channel's permissions, so this is the moment to say so.
+ */
+export function cannotPostHere(i: DiscordInteraction): boolean {
+  if (!inGuild(i) || i.app_permissions === undefined) return false;
+  const has = BigInt(i.app_permissions);
+  const send = THREAD_TYPES.has(i.channel?.type ?? -1) ? SEND_MESSAGES_IN_THREADS : SEND_MESSAGES;
+  const needed = VIEW_CHANNEL | send | EMBED_LINKS;
+  return (has & needed) !== needed && (has & ADMINISTRATOR) === 0n;
 }
 
 function optionValues(options: OptionData[] | undefined): string[] {

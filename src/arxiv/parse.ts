@@ -3,11 +3,11 @@
  * flavours) and the API's Atom responses. Nothing downstream sees raw XML: every paper passes
  * PaperSchema, malformed XML is an ArxivParseError and the API's error entry an ArxivApiError.
  */
-import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { ArxivApiError, ArxivParseError } from "./errors.ts";
 import { InvalidPaperIdError, parsePaperId } from "./ids.ts";
 import { type AnnounceType, AnnounceTypeSchema, type Paper, PaperSchema } from "./paper.ts";
-import { collapseWhitespace, decodeEntities, findCodeUrl } from "./text.ts";
+import { collapseWhitespace, findCodeUrl } from "./text.ts";
+import { readXml, type XmlElement, XmlSyntaxError } from "./xml.ts";
 
 /** One announcement feed: the day it announces and its items, each with its announce type. */
 export interface AnnouncementFeed {
@@ -34,63 +34,38 @@ export type ArxivDocument =
   | { kind: "feed"; feed: AnnouncementFeed }
   | { kind: "api"; page: ApiPage };
 
-type Node = Record<string, unknown>;
-
-const ARRAY_TAGS = new Set(["entry", "item", "author", "category", "link", "affiliation"]);
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: "@_",
-  // arXiv's prefixes (arxiv:, dc:, opensearch:) are fixed in practice; matching local names
-  // keeps us working if a response declares them differently.
-  removeNSPrefix: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  // Entities are decoded by text() below, once, only in the fields we read, and the long
-  // text fields are taken as raw text (stopNodes): less work on 2,000-entry pages, and no
-  // DOCTYPE entity is ever expanded. XMLValidator still checks the whole document first.
-  processEntities: false,
-  stopNodes: ["*.title", "*.summary", "*.description"],
-  jPath: false,
-  isArray: (name, _path, _leaf, isAttribute) => !isAttribute && ARRAY_TAGS.has(name),
-});
-
-/** The decoded text of an element, whether it came as a string or as {#text, @_attrs}. */
-function text(node: unknown): string {
-  if (typeof node === "string") return decodeEntities(node);
-  if (node && typeof node === "object" && "#text" in node) return text((node as Node)["#text"]);
-  return "";
+/** The first child element called `name` (a local name), if there is one. */
+function child(element: XmlElement | undefined, name: string): XmlElement | undefined {
+  return element?.children.find((c) => c.name === name);
 }
 
-function optionalText(node: unknown): string | null {
-  const t = collapseWhitespace(text(node));
+/** Every child element called `name`, in document order. */
+function children(element: XmlElement | undefined, name: string): XmlElement[] {
+  return element ? element.children.filter((c) => c.name === name) : [];
+}
+
+/** An element's text (entities already decoded by the reader); "" when it is absent. */
+function text(element: XmlElement | undefined): string {
+  return element?.text ?? "";
+}
+
+function optionalText(element: XmlElement | undefined): string | null {
+  const t = collapseWhitespace(text(element));
   return t === "" ? null : t;
 }
 
-function list(node: unknown): unknown[] {
-  if (node === undefined || node === null || node === "") return [];
-  return Array.isArray(node) ? node : [node];
+function attr(element: XmlElement | undefined, name: string): string {
+  return element?.attrs.get(name) ?? "";
 }
 
-function attr(node: unknown, name: string): string {
-  if (!node || typeof node !== "object") return "";
-  const v = (node as Node)[`@_${name}`];
-  return typeof v === "string" ? decodeEntities(v) : "";
-}
-
-function asNode(node: unknown): Node {
-  return node && typeof node === "object" && !Array.isArray(node) ? (node as Node) : {};
-}
-
-function parseXml(xml: string, source: string | undefined): Node {
-  const check = XMLValidator.validate(xml);
-  if (check !== true) {
-    throw new ArxivParseError(check.err.msg, check.err.line ?? null, source ?? null);
-  }
+function parseXml(xml: string, source: string | undefined): XmlElement {
   try {
-    return asNode(parser.parse(xml));
+    return readXml(xml);
   } catch (error) {
-    throw new ArxivParseError(error instanceof Error ? error.message : String(error), null, source);
+    if (error instanceof XmlSyntaxError) {
+      throw new ArxivParseError(error.reason, error.line, source ?? null);
+    }
+    throw error;
   }
 }
 
@@ -136,26 +111,26 @@ const DESCRIPTION_HEAD = /^\s*arXiv:(\S+)\s+Announce Type:\s*([\w-]+)\s*(?:Abstr
 
 /** An item of the 2024 feed; RSS and Atom carry the same fields under different names. */
 function feedItem(
-  raw: Node,
+  raw: XmlElement,
   format: "rss" | "atom",
   announceDate: string | null,
   where: string,
   source: string | undefined,
 ): FeedItem {
-  const body = text(format === "rss" ? raw.description : raw.summary);
+  const body = text(child(raw, format === "rss" ? "description" : "summary"));
   const head = DESCRIPTION_HEAD.exec(body);
-  const idText = text(format === "rss" ? raw.guid : raw.id) || head?.[1] || "";
+  const idText = text(child(raw, format === "rss" ? "guid" : "id")) || head?.[1] || "";
   const { id, version } = idFrom(idText, where, source);
-  const typeText = optionalText(raw.announce_type) ?? head?.[2] ?? "";
+  const typeText = optionalText(child(raw, "announce_type")) ?? head?.[2] ?? "";
   const announceType = AnnounceTypeSchema.safeParse(typeText);
   if (!announceType.success) {
     throw new ArxivParseError(`${where}: unknown announce type "${typeText}"`, null, source);
   }
   const abstract = collapseWhitespace(head ? body.slice(head[0].length) : body);
-  const categories = list(raw.category)
+  const categories = children(raw, "category")
     .map((c) => (format === "rss" ? text(c) : attr(c, "term")).trim())
     .filter(Boolean);
-  const authors = text(raw.creator)
+  const authors = text(child(raw, "creator"))
     .split(",")
     .map((name) => collapseWhitespace(name))
     .filter(Boolean)
@@ -164,18 +139,18 @@ function feedItem(
     {
       id,
       version: version ?? 1,
-      title: collapseWhitespace(text(raw.title)),
+      title: collapseWhitespace(text(child(raw, "title"))),
       abstract,
       authors,
       // the feed lists the primary category first
       primaryCategory: categories[0] ?? "",
       categories,
       comment: null,
-      journalRef: optionalText(raw.journal_reference ?? raw.journal_ref),
-      doi: optionalText(raw.DOI ?? raw.doi),
+      journalRef: optionalText(child(raw, "journal_reference") ?? child(raw, "journal_ref")),
+      doi: optionalText(child(raw, "DOI") ?? child(raw, "doi")),
       published: null,
       updated: null,
-      announceDate: announceDate ?? feedDay(text(raw.pubDate ?? raw.published)),
+      announceDate: announceDate ?? feedDay(text(child(raw, "pubDate") ?? child(raw, "published"))),
       announceType: announceType.data,
       codeUrl: findCodeUrl(abstract),
     },
@@ -186,8 +161,11 @@ function feedItem(
 }
 
 /** The categories in the feed's own URL: .../rss/cs.CL+cs.CV → ["cs.CL", "cs.CV"]. */
-function feedCategories(channel: Node): string[] {
-  const urls = [text(channel.id), ...list(channel.link).map((l) => attr(l, "href") || text(l))];
+function feedCategories(channel: XmlElement | undefined): string[] {
+  const urls = [
+    text(child(channel, "id")),
+    ...children(channel, "link").map((l) => attr(l, "href") || text(l)),
+  ];
   for (const url of urls) {
     const m = /\/(?:rss|atom)\/([\w.+-]+?)\/?$/.exec(url.trim());
     if (m) return (m[1] ?? "").split("+").filter(Boolean);
@@ -196,15 +174,19 @@ function feedCategories(channel: Node): string[] {
 }
 
 function readFeed(
-  root: Node,
+  root: XmlElement,
   format: "rss" | "atom",
   source: string | undefined,
 ): AnnouncementFeed {
-  const channel = asNode(format === "rss" ? root.channel : root);
+  const channel = format === "rss" ? child(root, "channel") : root;
   const announceDate = feedDay(
-    text(format === "rss" ? (channel.pubDate ?? channel.lastBuildDate) : channel.updated),
+    text(
+      format === "rss"
+        ? (child(channel, "pubDate") ?? child(channel, "lastBuildDate"))
+        : child(channel, "updated"),
+    ),
   );
-  const rawItems = list(format === "rss" ? channel.item : channel.entry).map(asNode);
+  const rawItems = children(channel, format === "rss" ? "item" : "entry");
   const items = rawItems.map((raw, i) =>
     feedItem(raw, format, announceDate, `item ${i + 1}`, source),
   );
@@ -217,44 +199,39 @@ function readFeed(
 }
 
 /** An API entry; the error entry (title "Error", id .../api/errors#...) throws ArxivApiError. */
-function apiEntry(raw: Node, where: string, source: string | undefined): Paper {
-  const rawId = text(raw.id);
-  if (rawId.includes("/api/errors") || (text(raw.title) === "Error" && !rawId.includes("/abs/"))) {
-    throw new ArxivApiError(
-      collapseWhitespace(text(raw.summary)) || "unknown error",
-      rawId,
-      source ?? null,
-    );
+function apiEntry(raw: XmlElement, where: string, source: string | undefined): Paper {
+  const rawId = text(child(raw, "id"));
+  const title = text(child(raw, "title"));
+  const summary = text(child(raw, "summary"));
+  if (rawId.includes("/api/errors") || (title === "Error" && !rawId.includes("/abs/"))) {
+    throw new ArxivApiError(collapseWhitespace(summary) || "unknown error", rawId, source ?? null);
   }
   const { id, version } = idFrom(rawId, where, source);
-  const primary = attr(raw.primary_category, "term");
-  const categories = [primary, ...list(raw.category).map((c) => attr(c, "term"))].filter(
+  const primary = attr(child(raw, "primary_category"), "term");
+  const categories = [primary, ...children(raw, "category").map((c) => attr(c, "term"))].filter(
     (c, i, all) => c !== "" && all.indexOf(c) === i,
   );
-  const abstract = collapseWhitespace(text(raw.summary));
-  const comment = optionalText(raw.comment);
+  const abstract = collapseWhitespace(summary);
+  const comment = optionalText(child(raw, "comment"));
   return validPaper(
     {
       id,
       version: version ?? 1,
-      title: collapseWhitespace(text(raw.title)),
+      title: collapseWhitespace(title),
       abstract,
-      authors: list(raw.author).map((a) => {
-        const node = asNode(a);
-        return {
-          name: collapseWhitespace(text(node.name)),
-          affiliations: list(node.affiliation)
-            .map((x) => collapseWhitespace(text(x)))
-            .filter(Boolean),
-        };
-      }),
+      authors: children(raw, "author").map((author) => ({
+        name: collapseWhitespace(text(child(author, "name"))),
+        affiliations: children(author, "affiliation")
+          .map((x) => collapseWhitespace(text(x)))
+          .filter(Boolean),
+      })),
       primaryCategory: primary || categories[0] || "",
       categories,
       comment,
-      journalRef: optionalText(raw.journal_ref),
-      doi: optionalText(raw.doi),
-      published: optionalText(raw.published),
-      updated: optionalText(raw.updated),
+      journalRef: optionalText(child(raw, "journal_ref")),
+      doi: optionalText(child(raw, "doi")),
+      published: optionalText(child(raw, "published")),
+      updated: optionalText(child(raw, "updated")),
       announceDate: null,
       announceType: null,
       codeUrl: findCodeUrl(abstract, comment),
@@ -264,17 +241,17 @@ function apiEntry(raw: Node, where: string, source: string | undefined): Paper {
   );
 }
 
-function count(node: unknown, fallback: number): number {
-  const n = Number.parseInt(text(node), 10);
+function count(element: XmlElement | undefined, fallback: number): number {
+  const n = Number.parseInt(text(element), 10);
   return Number.isFinite(n) ? n : fallback;
 }
 
-function readApi(feed: Node, source: string | undefined): ApiPage {
-  const papers = list(feed.entry).map((raw, i) => apiEntry(asNode(raw), `entry ${i + 1}`, source));
+function readApi(feed: XmlElement, source: string | undefined): ApiPage {
+  const papers = children(feed, "entry").map((raw, i) => apiEntry(raw, `entry ${i + 1}`, source));
   return {
-    totalResults: count(feed.totalResults, papers.length),
-    startIndex: count(feed.startIndex, 0),
-    itemsPerPage: count(feed.itemsPerPage, papers.length),
+    totalResults: count(child(feed, "totalResults"), papers.length),
+    startIndex: count(child(feed, "startIndex"), 0),
+    itemsPerPage: count(child(feed, "itemsPerPage"), papers.length),
     papers,
   };
 }
@@ -284,13 +261,13 @@ function readApi(feed: Node, source: string | undefined): ApiPage {
  * an API response (Atom with opensearch counts). For `sudi ingest --file`, which takes either.
  */
 export function parseArxivXml(xml: string, source?: string): ArxivDocument {
-  const doc = parseXml(xml, source);
-  if (doc.rss !== undefined) {
-    return { kind: "feed", feed: readFeed(asNode(doc.rss), "rss", source) };
+  const root = parseXml(xml, source);
+  if (root.name === "rss") {
+    return { kind: "feed", feed: readFeed(root, "rss", source) };
   }
-  if (doc.feed !== undefined) {
-    const feed = asNode(doc.feed);
-    if (feed.totalResults !== undefined || text(feed.id).includes("/api/")) {
+  if (root.name === "feed") {
+    const feed = root;
+    if (child(feed, "totalResults") !== undefined || text(child(feed, "id")).includes("/api/")) {
       return { kind: "api", page: readApi(feed, source) };
     }
     return { kind: "feed", feed: readFeed(feed, "atom", source) };

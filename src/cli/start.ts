@@ -10,6 +10,7 @@
 
 import { runConsoleChat } from "../../bots/console/chat.ts";
 import { ConsoleSender } from "../../bots/console/sender.ts";
+import { startDiscordBot } from "../../bots/discord/bot.ts";
 import { startTelegramBot, webhookFromConfig } from "../../bots/telegram/bot.ts";
 import { type App, openApp } from "../app.ts";
 import { COMMANDS } from "../commands/handler.ts";
@@ -52,11 +53,19 @@ export async function startTelegram(rt: Runtime): Promise<Running | null> {
   return { name: "telegram", sender: bot.sender, stop: () => bot.stop() };
 }
 
-/** Hook: the Discord adapter (bots/discord), when DISCORD_BOT_TOKEN is set. */
+/** The Discord adapter (bots/discord), when DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID are set. */
 export async function startDiscord(rt: Runtime): Promise<Running | null> {
-  if (!rt.app.config.DISCORD_BOT_TOKEN) return null;
-  rt.app.log.warn("DISCORD_BOT_TOKEN is set but the Discord adapter is not wired in yet");
-  return null;
+  const { config, log } = rt.app;
+  if (!config.DISCORD_BOT_TOKEN || !config.DISCORD_APPLICATION_ID) return null;
+  const bot = await startDiscordBot({
+    token: config.DISCORD_BOT_TOKEN,
+    applicationId: config.DISCORD_APPLICATION_ID,
+    apiRoot: config.DISCORD_API_ROOT,
+    guildId: config.SUDI_DISCORD_GUILD_ID,
+    bot: rt.services.bot,
+    log,
+  });
+  return { name: "discord", sender: bot.sender, stop: () => bot.stop() };
 }
 
 /**
@@ -119,6 +128,11 @@ async function run(_args: string[], io: CliIo): Promise<number> {
   const app = openApp(config, log);
   const services = createChatServices(app);
   const rt: Runtime = { app, services, io };
+  // A stray rejection inside a platform library must be logged, not end a bot meant to run
+  // for months; every sudi code path handles its own errors.
+  const onRejection = (reason: unknown) =>
+    log.error("unhandled rejection", { error: reason instanceof Error ? reason : String(reason) });
+  process.on("unhandledRejection", onRejection);
   const adapters = [await startTelegram(rt), await startDiscord(rt)].filter(
     (r): r is Running => r !== null,
   );
@@ -148,6 +162,7 @@ async function run(_args: string[], io: CliIo): Promise<number> {
     }
   }
   app.close();
+  process.off("unhandledRejection", onRejection);
   return 0;
 }
 

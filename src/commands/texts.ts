@@ -123,6 +123,11 @@ export const T = {
   tooLong: (max: number) => `消息太长了（最多 ${max} 个字符），请精简后再发。`,
   noArgsExpected: (name: string) => `/${name} 不需要参数，直接发送 /${name} 即可。`,
   internalError: "抱歉，处理这条命令时出错了，请稍后再试。",
+  /** Discord: the "all" choice of /unsubscribe's autocomplete */
+  unsubscribeAllChoice: "全部（all）",
+  /** Discord: after a change in a channel where the bot cannot post digests */
+  cannotPostHere:
+    "⚠️ 机器人在这个频道缺少「查看频道」「发送消息」或「嵌入链接」权限，每日推送发不出来。请服务器管理员在频道设置里给机器人加上这些权限。",
   adminOnly: (command: string) =>
     `只有群管理员可以使用 /${command} 修改本群的推送。想要自己的订阅，请私聊机器人，在私聊里发送 /subscribe。`,
 

@@ -349,11 +349,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     extra: Record<string, unknown> = {},
   ) => json(res, status, { message: ERROR_MESSAGES[code] ?? "error", code, ...extra });
 
-  const bucketHeaders = (
-    _channelId: string,
-    b: { windowStart: number; count: number },
-    now: number,
-  ) => {
+  /** Discord's per-route headers; every channel shares the route's bucket hash. */
+  const bucketHeaders = (b: { windowStart: number; count: number }, now: number) => {
     const resetAt = b.windowStart + channelLimit.windowMs;
     return {
       "x-ratelimit-limit": String(channelLimit.limit),
@@ -562,7 +559,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
           res,
           (bucket.blockedUntil - now) / 1000,
           false,
-          bucketHeaders(channelId, bucket, now),
+          bucketHeaders(bucket, now),
         );
       }
       const fault = takeFault(channelId);
@@ -572,7 +569,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
         const headers = fault.global
           ? {}
           : {
-              ...bucketHeaders(channelId, bucket, now),
+              ...bucketHeaders(bucket, now),
               "x-ratelimit-remaining": "0",
               "x-ratelimit-reset-after": String(fault.retryAfter),
             };
@@ -584,12 +581,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       if (bucket.count >= channelLimit.limit) {
         const resetAt = bucket.windowStart + channelLimit.windowMs;
         bucket.blockedUntil = resetAt;
-        return rateLimited(
-          res,
-          (resetAt - now) / 1000,
-          false,
-          bucketHeaders(channelId, bucket, now),
-        );
+        return rateLimited(res, (resetAt - now) / 1000, false, bucketHeaders(bucket, now));
       }
       const payload = (body ?? {}) as MessageBody;
       const errors = validateMessageBody(payload);
@@ -599,7 +591,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       }
       bucket.count++;
       const message = createMessage(channelId, payload);
-      return json(res, 200, messageJson(message), bucketHeaders(channelId, bucket, now));
+      return json(res, 200, messageJson(message), bucketHeaders(bucket, now));
     }
 
     if (path === "/users/@me/channels" && method === "POST") {
