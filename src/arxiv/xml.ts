@@ -19,7 +19,10 @@ export interface XmlElement {
   /** attributes by local name, values decoded; namespace declarations (xmlns) left out */
   attrs: ReadonlyMap<string, string>;
   children: XmlElement[];
-  /** the element's own text and CDATA, entities decoded, whitespace as written */
+  /**
+   * the element's own text and CDATA, entities decoded, whitespace as written; "" when it has
+   * only whitespace (indentation is not kept)
+   */
   text: string;
 }
 
@@ -61,7 +64,8 @@ export function readXml(xml: string): XmlElement {
 /** One pass over one document: a cursor, the open elements and the names seen so far. */
 class Reader {
   private pos = 0;
-  private readonly open: Array<{ qname: string; element: XmlElement }> = [];
+  private readonly open: XmlElement[] = [];
+  private readonly openNames: string[] = [];
   private root: XmlElement | null = null;
   /** qualified name → local name, for names already checked */
   private readonly names = new Map<string, string>();
@@ -82,8 +86,8 @@ class Reader {
       else if (next === QUESTION) this.instruction(lt);
       else this.startTag(lt);
     }
-    const unclosed = this.open.at(-1);
-    if (unclosed) this.fail(`<${unclosed.qname}> is never closed (truncated?)`, xml.length);
+    const unclosed = this.openNames.at(-1);
+    if (unclosed !== undefined) this.fail(`<${unclosed}> is never closed (truncated?)`, xml.length);
     if (!this.root) this.fail("no root element", xml.length);
     return this.root;
   }
@@ -96,16 +100,17 @@ class Reader {
     throw new XmlSyntaxError(reason, line);
   }
 
-  /** Character data between markup: the open element's text, or whitespace around the root. */
+  /**
+   * Character data between markup: the open element's text. Runs of whitespace alone (the
+   * indentation between elements) are skipped; outside the root nothing else is allowed.
+   */
   private text(start: number, end: number): void {
+    let i = start;
+    while (i < end && isSpace(this.xml.charCodeAt(i))) i++;
+    if (i === end) return;
     const current = this.open.at(-1);
-    if (!current) {
-      for (let i = start; i < end; i++) {
-        if (!isSpace(this.xml.charCodeAt(i))) this.fail("text outside the root element", i);
-      }
-      return;
-    }
-    current.element.text += this.decode(this.xml.slice(start, end), start);
+    if (!current) this.fail("text outside the root element", i);
+    current.text += this.decode(this.xml.slice(start, end), start);
   }
 
   /** Checks that every `&` starts a reference, then decodes them (once). */
@@ -157,7 +162,10 @@ class Reader {
         this.pos = c === GT ? i + 1 : i + 2;
         if (attrs) element.attrs = attrs;
         this.attach(element);
-        if (c === GT) this.open.push({ qname, element });
+        if (c === GT) {
+          this.open.push(element);
+          this.openNames.push(qname);
+        }
         return;
       }
       if (!spaced) this.fail(`<${qname}>: attributes must be separated by whitespace`, i);
@@ -197,7 +205,7 @@ class Reader {
 
   private attach(element: XmlElement): void {
     const parent = this.open.at(-1);
-    if (parent) parent.element.children.push(element);
+    if (parent) parent.children.push(element);
     else this.root = element;
   }
 
@@ -206,9 +214,10 @@ class Reader {
     const gt = this.xml.indexOf(">", lt);
     if (gt === -1) this.fail("a closing tag is cut off", lt);
     const qname = this.xml.slice(lt + 2, gt).trimEnd();
-    const current = this.open.pop();
-    if (!current) this.fail(`</${qname}> closes nothing`, lt);
-    if (current.qname !== qname) this.fail(`</${qname}> closes <${current.qname}>`, lt);
+    const current = this.openNames.pop();
+    if (current === undefined) this.fail(`</${qname}> closes nothing`, lt);
+    if (current !== qname) this.fail(`</${qname}> closes <${current}>`, lt);
+    this.open.pop();
     this.pos = gt + 1;
   }
 
@@ -221,7 +230,7 @@ class Reader {
       const current = this.open.at(-1);
       if (!current) this.fail("CDATA outside the root element", lt);
       this.pos = this.skipPast("]]>", lt + 9, "a CDATA section");
-      current.element.text += xml.slice(lt + 9, this.pos - 3);
+      current.text += xml.slice(lt + 9, this.pos - 3);
     } else if (xml.startsWith("<!DOCTYPE", lt) && !this.root) {
       this.pos = this.skipDoctype(lt);
     } else {

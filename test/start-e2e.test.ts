@@ -1,0 +1,91 @@
+/**
+ * `sudi start` as an operator runs it: a real child process with a Telegram token, pointed at
+ * the fake Bot API and the fake arXiv. At start-up it catches up the missed announcement,
+ * delivers the digest a subscribed chat is owed, answers commands, and stops cleanly on SIGTERM.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openApp } from "../src/app.ts";
+import { createChatServices } from "../src/commands/wiring.ts";
+import { loadConfig } from "../src/config.ts";
+import { silentLogger } from "../src/log.ts";
+import { type FakeArxiv, startFakeArxiv } from "./fakes/arxiv.ts";
+import { type FakeTelegram, fakeUser, privateChatOf, startFakeTelegram } from "./fakes/telegram.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const reader = fakeUser(203, "读者");
+
+let arxiv: FakeArxiv;
+let tg: FakeTelegram;
+let child: ChildProcess | undefined;
+let stderr = "";
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  [arxiv, tg] = await Promise.all([startFakeArxiv(), startFakeTelegram({ limits: false })]);
+  env = {
+    SUDI_DB_PATH: join(mkdtempSync(join(tmpdir(), "sudi-start-")), "sudi.db"),
+    SUDI_CATEGORIES: "cs.CL,cs.CV,cs.LG",
+    ARXIV_API_URL: arxiv.apiUrl,
+    ARXIV_RSS_URL: arxiv.rssUrl,
+    ARXIV_MIN_INTERVAL_MS: "0",
+    OPENAI_API_KEY: "",
+    TELEGRAM_BOT_TOKEN: tg.token,
+    TELEGRAM_API_ROOT: tg.apiRoot,
+    LOG_LEVEL: "info",
+  };
+  // A reader who subscribed to 文生视频 in a private chat before this start.
+  const app = openApp(loadConfig(env, {}), silentLogger);
+  const services = createChatServices(app);
+  const chat = services.chats.ensure({
+    platform: "telegram",
+    chatId: String(reader.id),
+    type: "private",
+  });
+  services.subscriptions.add(chat.id, "topic", "text-to-video", String(reader.id));
+  app.close();
+});
+
+afterAll(async () => {
+  if (child && child.exitCode === null) child.kill("SIGKILL");
+  await Promise.all([arxiv.close(), tg.close()]);
+});
+
+describe("sudi start with a Telegram token", () => {
+  it("catches up, delivers the owed digest once, answers commands and stops on SIGTERM", async () => {
+    child = spawn(process.execPath, [join(ROOT, "bin/sudi.js"), "start"], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr += d.toString("utf8");
+    });
+
+    // The catch-up: the missed announcement is ingested and the reader's digest goes out.
+    const [digest] = await tg.waitForSent(reader.id, 1, 20_000);
+    expect(digest?.text).toContain("论文速递 · 2024-04-24");
+    expect(digest?.text).toContain("【文/图生视频】");
+    expect(digest?.parseMode).toBe("HTML");
+    expect(arxiv.requests.some((r) => r.endpoint === "feed")).toBe(true);
+
+    // A command is answered by the same process.
+    tg.message(privateChatOf(reader), reader, "/list");
+    const [, list] = await tg.waitForSent(reader.id, 2, 10_000);
+    expect(list?.text).toContain("我的订阅");
+    expect(list?.text).toContain("文生视频");
+
+    // SIGTERM: a clean stop, exit code 0, and the token never reached a log line.
+    const exited = new Promise<number | null>((resolve) => child?.on("exit", resolve));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('"msg":"run"');
+    expect(stderr).not.toContain(tg.token);
+    // Exactly one digest: the later messages are the /list reply only.
+    expect(tg.sentTo(reader.id).filter((m) => m.text.includes("论文速递"))).toHaveLength(1);
+  }, 60_000);
+});
