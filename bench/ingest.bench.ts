@@ -4,6 +4,11 @@
  * file; peak memory; and, in the same run, the same file parsed by Python's feedparser (the
  * parser most arXiv tools use), timing only its parse. Targets: under 1 s, and at least 3x
  * faster than feedparser.
+ *
+ * The machine is shared, so wall time swings with other load: both tools are also timed in
+ * CPU time of their own process (Node: process.cpuUsage, which counts V8's GC threads too;
+ * Python: time.process_time), over several runs, and the best and the median are printed. The
+ * targets are judged on medians.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -15,7 +20,7 @@ import { openDatabase } from "../src/store/db.ts";
 import { PaperStore } from "../src/store/papers.ts";
 
 const ENTRIES = 2000;
-const RUNS = 5;
+const RUNS = 7;
 const PY_RUNS = 3;
 const TARGET_MS = 1000;
 const TARGET_RATIO = 3;
@@ -39,9 +44,25 @@ function buildResponse(): string {
   return `${head.slice(0, head.indexOf("<entry>")).replace(/>20</g, `>${ENTRIES}<`)}${out.join("\n  ")}\n</feed>\n`;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-const ms = (n: number) => `${n.toFixed(0)} ms`;
+/** CPU and wall-clock milliseconds of one timed step. */
+interface Timing {
+  cpu: number;
+  wall: number;
+}
+
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+const best = (xs: number[]) => sorted(xs)[0] ?? 0;
+const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)] ?? 0;
+const ms = (n: number) => `${n.toFixed(0)} ms`.padStart(7);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+
+/** One table row: best and median CPU, then best and median wall. */
+function row(label: string, timings: Timing[]): string {
+  const cpu = timings.map((t) => t.cpu);
+  const wall = timings.map((t) => t.wall);
+  return `${label.padEnd(28)}${ms(best(cpu))}${ms(median(cpu))}   ${ms(best(wall))}${ms(median(wall))}`;
+}
 
 const dir = mkdtempSync(join(tmpdir(), "sudi-bench-ingest-"));
 const file = join(dir, "api-2000.xml");
@@ -51,13 +72,9 @@ const size = statSync(file).size;
 const baselineRss = process.resourceUsage().maxRSS * 1024;
 const heapBefore = process.memoryUsage().heapUsed;
 
-/** Wall-clock ms, and CPU ms of this process (steadier on a shared machine). */
-interface Run {
-  parse: number;
-  store: number;
-  cpu: number;
-}
-const runs: Run[] = [];
+const parse: Timing[] = [];
+const store: Timing[] = [];
+const total: Timing[] = [];
 let stored = 0;
 for (let r = 0; r < RUNS; r++) {
   globalThis.gc?.();
@@ -67,31 +84,21 @@ for (let r = 0; r < RUNS; r++) {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const page = parseApiResponse(xml, file);
+  const cpu1 = process.cpuUsage(cpu0);
   const t1 = performance.now();
   papers.transaction(() => {
     for (const paper of page.papers) papers.upsert(paper, { date: "2024-05-01", type: "new" });
   });
+  const cpu2 = process.cpuUsage(cpu0);
   const t2 = performance.now();
-  const cpu = process.cpuUsage(cpu0);
   stored = db.prepare("SELECT count(*) FROM papers").pluck().get() as number;
   db.close();
-  runs.push({ parse: t1 - t0, store: t2 - t1, cpu: (cpu.user + cpu.system) / 1000 });
+  parse.push({ cpu: cpuMs(cpu1), wall: t1 - t0 });
+  store.push({ cpu: cpuMs(cpu2) - cpuMs(cpu1), wall: t2 - t1 });
+  total.push({ cpu: cpuMs(cpu2), wall: t2 - t0 });
 }
 const peakRss = process.resourceUsage().maxRSS * 1024;
 const heapAfter = process.memoryUsage().heapUsed;
-
-const first = runs[0] ?? { parse: 0, store: 0 };
-const total = median(runs.map((r) => r.parse + r.store));
-const totalCpu = median(runs.map((r) => r.cpu));
-console.log(
-  `file: ${ENTRIES} entries, ${(size / 1024 / 1024).toFixed(1)} MB; ${stored} papers stored`,
-);
-console.log(
-  `sudi parse+store: ${ms(total)} wall, ${ms(totalCpu)} CPU (median of ${RUNS}; parse ${ms(median(runs.map((r) => r.parse)))}, store ${ms(median(runs.map((r) => r.store)))}); first (cold) run ${ms(first.parse + first.store)}`,
-);
-console.log(
-  `peak memory: maxRSS ${mb(peakRss)} (${mb(baselineRss)} before parsing); heap used after ${mb(heapAfter)} (${mb(heapBefore)} before)`,
-);
 
 const PY_SCRIPT = `
 import json, sys, time
@@ -106,11 +113,28 @@ for _ in range(int(sys.argv[2])):
 print(json.dumps({"times": times, "cpu": cpu, "entries": len(d.entries), "version": feedparser.__version__}))
 `;
 const py = spawnSync(PYTHON, ["-c", PY_SCRIPT, file, String(PY_RUNS)], { encoding: "utf8" });
+rmSync(dir, { recursive: true, force: true });
+
+console.log(
+  `file: ${ENTRIES} entries, ${(size / 1024 / 1024).toFixed(1)} MB; ${stored} papers stored`,
+);
+console.log(`${"".padEnd(28)}${"CPU best".padStart(7)} median   wall best median`);
+console.log(row(`sudi parse (${RUNS} runs)`, parse));
+console.log(row("sudi store", store));
+console.log(row("sudi parse+store", total));
+const first = total[0] ?? { cpu: 0, wall: 0 };
+console.log(`  first (cold) run: ${ms(first.cpu).trim()} CPU, ${ms(first.wall).trim()} wall`);
+console.log(
+  `peak memory: maxRSS ${mb(peakRss)} (${mb(baselineRss)} before parsing); heap used after ${mb(heapAfter)} (${mb(heapBefore)} before)`,
+);
+
+const cpuMedian = median(total.map((t) => t.cpu));
+const wallMedian = median(total.map((t) => t.wall));
+const underTarget = cpuMedian < TARGET_MS && wallMedian < TARGET_MS;
 if (py.status !== 0) {
-  console.log(
-    `feedparser: not available (${PYTHON} -c 'import feedparser' failed: ${(py.stderr || String(py.error ?? "")).trim().split("\n").at(-1)})`,
-  );
-  console.log(`target: ${ms(TARGET_MS)}: ${total < TARGET_MS ? "met" : "MISSED"}`);
+  const why = (py.stderr || String(py.error ?? "")).trim().split("\n").at(-1);
+  console.log(`feedparser: not available (${PYTHON} -c 'import feedparser' failed: ${why})`);
+  console.log(`target < ${TARGET_MS} ms (median CPU and wall): ${underTarget ? "met" : "MISSED"}`);
 } else {
   const result = JSON.parse(py.stdout) as {
     times: number[];
@@ -118,16 +142,15 @@ if (py.status !== 0) {
     entries: number;
     version: string;
   };
-  const fp = median(result.times);
-  const ratio = fp / total;
+  const fp = result.times.map((wall, i) => ({ cpu: result.cpu[i] ?? 0, wall }));
+  console.log(row(`feedparser ${result.version} (${PY_RUNS} runs)`, fp));
+  const ratio = (of: (xs: number[]) => number, key: keyof Timing) =>
+    of(fp.map((t) => t[key])) / of(total.map((t) => t[key]));
   console.log(
-    `feedparser ${result.version} parse: ${ms(fp)} wall, ${ms(median(result.cpu))} CPU (median of ${PY_RUNS}, ${result.entries} entries)`,
+    `feedparser parse / sudi parse+store: CPU ${ratio(best, "cpu").toFixed(1)}x best, ${ratio(median, "cpu").toFixed(1)}x median; wall ${ratio(best, "wall").toFixed(1)}x best, ${ratio(median, "wall").toFixed(1)}x median (${result.entries} entries)`,
   );
+  const fast = ratio(median, "cpu") >= TARGET_RATIO;
   console.log(
-    `ratio: feedparser parse / sudi parse+store = ${ratio.toFixed(1)}x wall, ${(median(result.cpu) / totalCpu).toFixed(1)}x CPU; feedparser parse / sudi parse alone = ${(fp / median(runs.map((r) => r.parse))).toFixed(1)}x wall`,
-  );
-  console.log(
-    `target: < ${ms(TARGET_MS)} and >= ${TARGET_RATIO}x faster: ${total < TARGET_MS ? "met" : "MISSED"}, ${ratio >= TARGET_RATIO ? "met" : "MISSED"}`,
+    `targets: parse+store < ${TARGET_MS} ms (median CPU and wall): ${underTarget ? "met" : "MISSED"}; >= ${TARGET_RATIO}x faster than feedparser (median CPU): ${fast ? "met" : "MISSED"}`,
   );
 }
-rmSync(dir, { recursive: true, force: true });

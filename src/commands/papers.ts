@@ -5,11 +5,12 @@
  */
 import { ArxivApiError, ArxivHttpError, ArxivNetworkError } from "../arxiv/errors.ts";
 import { InvalidPaperIdError, parsePaperId } from "../arxiv/ids.ts";
-import type { Paper } from "../arxiv/paper.ts";
-import { absUrl } from "../arxiv/paper.ts";
+import { absUrl, type Paper, pdfUrl } from "../arxiv/paper.ts";
 import { cardMessage } from "../digest/card-message.ts";
-import { bold, italic, type Line, link, span } from "../digest/message.ts";
+import { type Button, bold, italic, type Line, link, span } from "../digest/message.ts";
 import { MAX_QUERY_LENGTH, queryTerms } from "../store/search.ts";
+import type { Card } from "../summarise/card.ts";
+import { safeHttpUrl } from "../summarise/parts.ts";
 import type { Taxonomy } from "../topics/taxonomy.ts";
 import type { Command, CommandDeps, CommandLimits } from "./context.ts";
 import { echo } from "./input.ts";
@@ -91,7 +92,7 @@ export function paperCommands(
     }
     if (!deps.cards.bestMany([stored.id]).has(stored.id)) incoming.onWorking?.();
     const card = await deps.summariser.cardFor(stored);
-    return [cardMessage(card, taxonomy)];
+    return [{ ...cardMessage(card, taxonomy), buttons: paperButtons(card) }];
   };
 
   const search: Command = ({ args }) => {
@@ -162,4 +163,14 @@ export function paperCommands(
   };
 
   return { paper, search, digest };
+}
+
+/** The buttons under a /paper card: links built from the id, and the code link when known. */
+function paperButtons(card: Card): Button[] {
+  const code = safeHttpUrl(card.links.code);
+  return [
+    { label: T.buttonAbs, url: absUrl(card.paper_id) },
+    { label: T.buttonPdf, url: pdfUrl(card.paper_id) },
+    ...(code ? [{ label: T.buttonCode, url: code }] : []),
+  ];
 }

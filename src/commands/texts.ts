@@ -123,6 +123,10 @@ export const T = {
   tooLong: (max: number) => `消息太长了（最多 ${max} 个字符），请精简后再发。`,
   noArgsExpected: (name: string) => `/${name} 不需要参数，直接发送 /${name} 即可。`,
   internalError: "抱歉，处理这条命令时出错了，请稍后再试。",
+  /** the buttons under a /paper card */
+  buttonAbs: "📄 arXiv",
+  buttonPdf: "📥 PDF",
+  buttonCode: "💻 代码",
   /** Discord: the "all" choice of /unsubscribe's autocomplete */
   unsubscribeAllChoice: "全部（all）",
   /** Discord: after a change in a channel where the bot cannot post digests */
