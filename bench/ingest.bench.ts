@@ -53,7 +53,7 @@ interface Timing {
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const best = (xs: number[]) => sorted(xs)[0] ?? 0;
 const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)] ?? 0;
-const ms = (n: number) => `${n.toFixed(0)} ms`.padStart(7);
+const ms = (n: number) => `${n.toFixed(0)} ms`.padStart(9);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
@@ -118,7 +118,9 @@ rmSync(dir, { recursive: true, force: true });
 console.log(
   `file: ${ENTRIES} entries, ${(size / 1024 / 1024).toFixed(1)} MB; ${stored} papers stored`,
 );
-console.log(`${"".padEnd(28)}${"CPU best".padStart(7)} median   wall best median`);
+console.log(
+  `${"".padEnd(28)}${"CPU best".padStart(9)}${"median".padStart(9)}   ${"wall best".padStart(9)}${"median".padStart(9)}`,
+);
 console.log(row(`sudi parse (${RUNS} runs)`, parse));
 console.log(row("sudi store", store));
 console.log(row("sudi parse+store", total));

@@ -1,7 +1,8 @@
 /**
  * Reads arXiv's XML into validated Papers: the announcement feed (2024 format, RSS 2.0 and Atom
- * flavours) and the API's Atom responses. Nothing downstream sees raw XML: every paper passes
- * PaperSchema, malformed XML is an ArxivParseError and the API's error entry an ArxivApiError.
+ * flavours) and the API's Atom responses, read by the strict reader in xml.ts. Nothing
+ * downstream sees raw XML: every paper passes PaperSchema, XML that is not well-formed is an
+ * ArxivParseError (nothing of it is returned) and the API's error entry an ArxivApiError.
  */
 import { ArxivApiError, ArxivParseError } from "./errors.ts";
 import { InvalidPaperIdError, parsePaperId } from "./ids.ts";
