@@ -171,7 +171,7 @@ export const T = {
   alreadySubscribed: (label: string) => `「${label}」已经订阅过了，无需重复订阅。`,
   subscriptionsFull: (max: number) => `订阅已达上限（${max} 个），请先用 /unsubscribe 取消一些。`,
   subscribeNext: (time: string, timezone: string) =>
-    `每天 ${time}（${timezone}）推送匹配的新论文；发送 /digest 立即查看最新一期。`,
+    `每个 arXiv 公告日 ${time}（${timezone}）推送匹配的新论文；发送 /digest 立即查看最新一期。`,
 
   // --- /unsubscribe ---
   unsubscribeUsage:
@@ -232,7 +232,8 @@ export const T = {
     `✅ 每日推送时间已设为 ${time}（${timezone}）。下次推送：${next}`,
   paused: "⏸ 已暂停每日推送，订阅都会保留。发送 /resume 恢复。",
   alreadyPaused: "推送本来就是暂停状态。发送 /resume 恢复。",
-  resumed: (time: string, timezone: string) => `▶️ 已恢复推送，每天 ${time}（${timezone}）送达。`,
+  resumed: (time: string, timezone: string) =>
+    `▶️ 已恢复推送，每个 arXiv 公告日 ${time}（${timezone}）送达。`,
   alreadyResumed: "推送本来就在进行中，无需恢复。",
   setformatUsage: "用法：/setformat brief（每篇一行）或 /setformat full（完整卡片）",
   setformatDone: (density: string) => `✅ 推送格式已设为：${density}。`,
