@@ -17,6 +17,7 @@ describe("config", () => {
     expect(c.TELEGRAM_API_ROOT).toBe("https://api.telegram.org");
     expect(c.DISCORD_API_ROOT).toBe("https://discord.com/api");
     expect(c.LOG_LEVEL).toBe("info");
+    expect(c.SUDI_DELIVERY_IN_FLIGHT).toBe(1);
   });
 
   it("lets the environment win over the .env file", () => {
@@ -39,6 +40,7 @@ describe("config", () => {
     ["SUDI_LLM_JSON_MODE", "yaml", /json_schema|json_object/],
     ["SUDI_LLM_CONCURRENCY", "0", /at least 1/],
     ["LOG_LEVEL", "loud", /debug|info/],
+    ["SUDI_DELIVERY_IN_FLIGHT", "0", /at least 1/],
   ])("refuses %s=%s with a message naming the variable", (name, value, expected) => {
     let error: unknown;
     try {

@@ -240,4 +240,21 @@ describe("delivery engine: platform errors", () => {
     const second = await engine.deliverAll(group.map((chat) => digestOf(chat, DAY, PAPERS)));
     expect(second).toMatchObject({ sent: 7, already: 5 });
   });
+
+  it("keeps at most inFlightPerPlatform messages in flight, and uses them all", async () => {
+    for (const inFlight of [1, 3]) {
+      const { chats, sender, engine } = setup({ inFlightPerPlatform: inFlight, concurrency: 16 });
+      let now = 0;
+      let most = 0;
+      sender.onSend = async () => {
+        most = Math.max(most, ++now);
+        await new Promise((r) => setTimeout(r, 5));
+        now--;
+      };
+      const group = addChats(chats, 8);
+      const report = await engine.deliverAll(group.map((chat) => digestOf(chat, DAY, PAPERS)));
+      expect(report.sent).toBe(8);
+      expect(most).toBe(inFlight);
+    }
+  });
 });

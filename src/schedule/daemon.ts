@@ -73,7 +73,7 @@ export class Daemon {
     this.store = new ScheduleStore(app.db);
     this.engine = new DeliveryEngine(
       { outbox: services.outbox, chats: services.chats, senders: options.senders, clock, log },
-      options.delivery,
+      { inFlightPerPlatform: app.config.SUDI_DELIVERY_IN_FLIGHT, ...options.delivery },
     );
     this.scheduler = new Scheduler(
       {
