@@ -415,13 +415,13 @@ export class Scheduler {
     if (now >= expected.at + this.opts.giveUpAfterMs) {
       if (!store.ingestFailedAt(expected.announceDate)) {
         store.markIngestFailed(expected.announceDate, new Date(now).toISOString(), reason);
-        this.log.error(
-          "announcement still not available; retrying hourly (a holiday missing from the calendar?)",
-          {
-            announceDate: expected.announceDate,
-            reason,
-          },
-        );
+        // A feed that does not move on may be a holiday missing from the calendar; a network or
+        // HTTP error is just that, and the reason says which.
+        const hint = reason.startsWith("the feed") ? " (a holiday missing from the calendar?)" : "";
+        this.log.error(`announcement still not available; retrying hourly${hint}`, {
+          announceDate: expected.announceDate,
+          reason,
+        });
       }
       return;
     }
