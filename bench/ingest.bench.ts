@@ -8,20 +8,28 @@
  * The machine is shared, so wall time swings with other load: both tools are also timed in
  * CPU time of their own process (Node: process.cpuUsage, which counts V8's GC threads too;
  * Python: time.process_time), over several runs, and the best and the median are printed. The
- * targets are judged on medians.
+ * targets are judged on medians. Load on a shared machine comes in bursts that slow both tools
+ * alike (by up to ~1.6x, CPU time included), so the two take turns (one sudi run, then one
+ * feedparser run, in a feedparser process kept open) and the ratio is judged on the median of
+ * the turns' ratios: each compares the two under the same load. Each tool runs once untimed
+ * first (sudi's cold run is printed apart).
+ *
+ * A sudi run counts everything an ingest costs until its data is in the database file: the
+ * parse, the upserts and their commit, and the WAL checkpoint. Each run writes a new file
+ * that is deleted afterwards, so no run pays for flushing an earlier run's pages.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseApiResponse } from "../src/arxiv/parse.ts";
 import { openDatabase } from "../src/store/db.ts";
 import { PaperStore } from "../src/store/papers.ts";
 
 const ENTRIES = 2000;
-const RUNS = 7;
-const PY_RUNS = 3;
+const RUNS = 9;
 const TARGET_MS = 1000;
 const TARGET_RATIO = 3;
 const PYTHON = "/usr/bin/python3";
@@ -64,21 +72,18 @@ function row(label: string, timings: Timing[]): string {
   return `${label.padEnd(28)}${ms(best(cpu))}${ms(median(cpu))}   ${ms(best(wall))}${ms(median(wall))}`;
 }
 
-const dir = mkdtempSync(join(tmpdir(), "sudi-bench-ingest-"));
-const file = join(dir, "api-2000.xml");
-writeFileSync(file, buildResponse());
-const size = statSync(file).size;
+/** One sudi run: parse, then store (upserts, commit, checkpoint), into a file of its own. */
+interface SudiRun {
+  parse: Timing;
+  store: Timing;
+  total: Timing;
+  stored: number;
+}
 
-const baselineRss = process.resourceUsage().maxRSS * 1024;
-const heapBefore = process.memoryUsage().heapUsed;
-
-const parse: Timing[] = [];
-const store: Timing[] = [];
-const total: Timing[] = [];
-let stored = 0;
-for (let r = 0; r < RUNS; r++) {
+function sudiRun(dir: string, file: string, r: number): SudiRun {
   globalThis.gc?.();
-  const db = openDatabase(join(dir, `run-${r}.db`));
+  const path = join(dir, `run-${r}.db`);
+  const db = openDatabase(path);
   const papers = new PaperStore(db);
   const xml = readFileSync(file, "utf8");
   const cpu0 = process.cpuUsage();
@@ -89,43 +94,129 @@ for (let r = 0; r < RUNS; r++) {
   papers.transaction(() => {
     for (const paper of page.papers) papers.upsert(paper, { date: "2024-05-01", type: "new" });
   });
+  // The commit usually checkpoints (the WAL passes wal_autocheckpoint); when it does not, the
+  // copy into the database file is still the ingest's cost, so it is timed here either way.
+  db.pragma("wal_checkpoint(PASSIVE)");
   const cpu2 = process.cpuUsage(cpu0);
   const t2 = performance.now();
-  stored = db.prepare("SELECT count(*) FROM papers").pluck().get() as number;
+  const stored = db.prepare("SELECT count(*) FROM papers").pluck().get() as number;
   db.close();
-  parse.push({ cpu: cpuMs(cpu1), wall: t1 - t0 });
-  store.push({ cpu: cpuMs(cpu2) - cpuMs(cpu1), wall: t2 - t1 });
-  total.push({ cpu: cpuMs(cpu2), wall: t2 - t0 });
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
+  return {
+    parse: { cpu: cpuMs(cpu1), wall: t1 - t0 },
+    store: { cpu: cpuMs(cpu2) - cpuMs(cpu1), wall: t2 - t1 },
+    total: { cpu: cpuMs(cpu2), wall: t2 - t0 },
+    stored,
+  };
 }
-const peakRss = process.resourceUsage().maxRSS * 1024;
-const heapAfter = process.memoryUsage().heapUsed;
 
-const PY_SCRIPT = `
+/** Parses the file once per line read on stdin and answers with its timing, as JSON lines. */
+const PY_WORKER = `
 import json, sys, time
-import feedparser
+try:
+    import feedparser
+except Exception as e:
+    print(json.dumps({"error": repr(e)}), flush=True)
+    sys.exit(1)
 data = open(sys.argv[1], "rb").read()
-times, cpu = [], []
-for _ in range(int(sys.argv[2])):
+print(json.dumps({"version": feedparser.__version__}), flush=True)
+for _ in sys.stdin:
     t, c = time.perf_counter(), time.process_time()
     d = feedparser.parse(data)
-    times.append((time.perf_counter() - t) * 1000)
-    cpu.append((time.process_time() - c) * 1000)
-print(json.dumps({"times": times, "cpu": cpu, "entries": len(d.entries), "version": feedparser.__version__}))
+    wall, cpu = (time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000
+    print(json.dumps({"wall": wall, "cpu": cpu, "entries": len(d.entries)}), flush=True)
 `;
-const py = spawnSync(PYTHON, ["-c", PY_SCRIPT, file, String(PY_RUNS)], { encoding: "utf8" });
+
+interface FeedparserRun extends Timing {
+  entries: number;
+}
+
+/** A feedparser process kept open between runs, or why there is none. */
+type Feedparser =
+  | { ok: true; version: string; run(): Promise<FeedparserRun>; stop(): void }
+  | { ok: false; why: string };
+
+async function startFeedparser(file: string): Promise<Feedparser> {
+  const child = spawn(PYTHON, ["-c", PY_WORKER, file], { stdio: ["pipe", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  child.on("error", (err) => {
+    stderr += String(err);
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<Record<string, unknown> | null> => {
+    const line = await lines.next();
+    return line.done ? null : (JSON.parse(line.value) as Record<string, unknown>);
+  };
+  const hello = await next();
+  if (!hello || typeof hello.version !== "string") {
+    child.kill();
+    const why = String(hello?.error ?? stderr)
+      .trim()
+      .split("\n")
+      .at(-1);
+    return { ok: false, why: why ?? "no output" };
+  }
+  return {
+    ok: true,
+    version: hello.version,
+    async run(): Promise<FeedparserRun> {
+      child.stdin.write("parse\n");
+      const result = await next();
+      if (!result) throw new Error(`feedparser worker stopped: ${stderr.trim()}`);
+      return result as unknown as FeedparserRun;
+    },
+    stop: () => child.stdin.end(),
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "sudi-bench-ingest-"));
+const file = join(dir, "api-2000.xml");
+writeFileSync(file, buildResponse());
+const size = statSync(file).size;
+
+const baselineRss = process.resourceUsage().maxRSS * 1024;
+const heapBefore = process.memoryUsage().heapUsed;
+
+const feedparser = await startFeedparser(file);
+const cold = sudiRun(dir, file, 0);
+if (feedparser.ok) await feedparser.run();
+const runs: SudiRun[] = [];
+const fp: FeedparserRun[] = [];
+for (let r = 1; r <= RUNS; r++) {
+  runs.push(sudiRun(dir, file, r));
+  if (feedparser.ok) fp.push(await feedparser.run());
+}
+if (feedparser.ok) feedparser.stop();
+const peakRss = process.resourceUsage().maxRSS * 1024;
+const heapAfter = process.memoryUsage().heapUsed;
 rmSync(dir, { recursive: true, force: true });
 
+const total = runs.map((r) => r.total);
 console.log(
-  `file: ${ENTRIES} entries, ${(size / 1024 / 1024).toFixed(1)} MB; ${stored} papers stored`,
+  `file: ${ENTRIES} entries, ${(size / 1024 / 1024).toFixed(1)} MB; ${cold.stored} papers stored`,
 );
 console.log(
   `${"".padEnd(28)}${"CPU best".padStart(9)}${"median".padStart(9)}   ${"wall best".padStart(9)}${"median".padStart(9)}`,
 );
-console.log(row(`sudi parse (${RUNS} runs)`, parse));
-console.log(row("sudi store", store));
+console.log(
+  row(
+    `sudi parse (${RUNS} runs)`,
+    runs.map((r) => r.parse),
+  ),
+);
+console.log(
+  row(
+    "sudi store",
+    runs.map((r) => r.store),
+  ),
+);
 console.log(row("sudi parse+store", total));
-const first = total[0] ?? { cpu: 0, wall: 0 };
-console.log(`  first (cold) run: ${ms(first.cpu).trim()} CPU, ${ms(first.wall).trim()} wall`);
+console.log(
+  `  first (cold) run, not in the figures above: ${ms(cold.total.cpu).trim()} CPU, ${ms(cold.total.wall).trim()} wall`,
+);
 console.log(
   `peak memory: maxRSS ${mb(peakRss)} (${mb(baselineRss)} before parsing); heap used after ${mb(heapAfter)} (${mb(heapBefore)} before)`,
 );
@@ -133,26 +224,22 @@ console.log(
 const cpuMedian = median(total.map((t) => t.cpu));
 const wallMedian = median(total.map((t) => t.wall));
 const underTarget = cpuMedian < TARGET_MS && wallMedian < TARGET_MS;
-if (py.status !== 0) {
-  const why = (py.stderr || String(py.error ?? "")).trim().split("\n").at(-1);
-  console.log(`feedparser: not available (${PYTHON} -c 'import feedparser' failed: ${why})`);
+if (!feedparser.ok) {
+  console.log(
+    `feedparser: not available (${PYTHON} -c 'import feedparser' failed: ${feedparser.why})`,
+  );
   console.log(`target < ${TARGET_MS} ms (median CPU and wall): ${underTarget ? "met" : "MISSED"}`);
 } else {
-  const result = JSON.parse(py.stdout) as {
-    times: number[];
-    cpu: number[];
-    entries: number;
-    version: string;
-  };
-  const fp = result.times.map((wall, i) => ({ cpu: result.cpu[i] ?? 0, wall }));
-  console.log(row(`feedparser ${result.version} (${PY_RUNS} runs)`, fp));
+  console.log(row(`feedparser ${feedparser.version} (${RUNS} runs)`, fp));
   const ratio = (of: (xs: number[]) => number, key: keyof Timing) =>
     of(fp.map((t) => t[key])) / of(total.map((t) => t[key]));
+  const turns = (key: keyof Timing) =>
+    median(fp.map((t, i) => t[key] / (total[i]?.[key] ?? Number.NaN)));
   console.log(
-    `feedparser parse / sudi parse+store: CPU ${ratio(best, "cpu").toFixed(1)}x best, ${ratio(median, "cpu").toFixed(1)}x median; wall ${ratio(best, "wall").toFixed(1)}x best, ${ratio(median, "wall").toFixed(1)}x median (${result.entries} entries)`,
+    `feedparser parse / sudi parse+store (${fp[0]?.entries ?? 0} entries): CPU ${turns("cpu").toFixed(1)}x median of turns (${ratio(best, "cpu").toFixed(1)}x of bests, ${ratio(median, "cpu").toFixed(1)}x of medians); wall ${turns("wall").toFixed(1)}x (${ratio(best, "wall").toFixed(1)}x, ${ratio(median, "wall").toFixed(1)}x)`,
   );
-  const fast = ratio(median, "cpu") >= TARGET_RATIO;
+  const fast = turns("cpu") >= TARGET_RATIO;
   console.log(
-    `targets: parse+store < ${TARGET_MS} ms (median CPU and wall): ${underTarget ? "met" : "MISSED"}; >= ${TARGET_RATIO}x faster than feedparser (median CPU): ${fast ? "met" : "MISSED"}`,
+    `targets: parse+store < ${TARGET_MS} ms (median CPU and wall): ${underTarget ? "met" : "MISSED"}; >= ${TARGET_RATIO}x faster than feedparser (CPU, median of turns): ${fast ? "met" : "MISSED"}`,
   );
 }
