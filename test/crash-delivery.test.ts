@@ -142,28 +142,33 @@ describe("crash safety", () => {
     const all = chats.listActive();
     expect(all).toHaveLength(CHATS);
 
-    // Duplicated messages: the same text to the same chat again. Each must be the resend of
-    // a message in flight at a kill, and at most one per kill.
-    const firstIndex = new Map<string, number>();
+    // Duplicated messages: the same text to the same chat again. Each copy must be the resend
+    // of the message in flight at a kill: its previous copy went out in the run that kill ended,
+    // and at most one message per kill. (A resend can itself be in flight at the next kill, and
+    // is then sent a third time: that is the next kill's uncertain message, not this one's.)
+    const lastIndex = new Map<string, number>();
     const uncertainPerKill = boundaries.map(() => 0);
+    const explained: string[] = [];
     let duplicates = 0;
     fake.sent.forEach((m, index) => {
       const key = `${m.chatId}\n${m.raw}`;
-      const first = firstIndex.get(key);
-      if (first === undefined) {
-        firstIndex.set(key, index);
-        return;
-      }
+      const previous = lastIndex.get(key);
+      lastIndex.set(key, index);
+      if (previous === undefined) return;
       duplicates++;
-      const kill = boundaries.findIndex((b) => first < b && index >= b);
+      const kill = boundaries.findIndex((b) => previous < b && index >= b);
       expect(kill, `duplicate message ${index} is not explained by a kill`).toBeGreaterThanOrEqual(
         0,
       );
-      // the original went out in the run that kill ended
-      expect(first).toBeGreaterThanOrEqual(kill === 0 ? 0 : (boundaries[kill - 1] as number));
+      // the previous copy went out in the run that kill ended
+      expect(previous).toBeGreaterThanOrEqual(kill === 0 ? 0 : (boundaries[kill - 1] as number));
       uncertainPerKill[kill] = (uncertainPerKill[kill] ?? 0) + 1;
+      explained.push(`#${index} resends #${previous} (kill ${kill + 1})`);
     });
-    expect(Math.max(...uncertainPerKill)).toBeLessThanOrEqual(1);
+    expect(
+      Math.max(...uncertainPerKill),
+      `boundaries ${boundaries.join(",")}; ${explained.join("; ")}`,
+    ).toBeLessThanOrEqual(1);
 
     // Every chat got every paper of its ledger, and each paper once outside those resends.
     let papers = 0;
