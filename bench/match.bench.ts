@@ -5,9 +5,9 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type EditedPaper, measureAgreement } from "../src/topics/agreement.ts";
+import { editedPapers, measureAgreement } from "../src/topics/agreement.ts";
 import { type MatchablePaper, matchTopics } from "../src/topics/match.ts";
-import { ChapterSchema, loadTaxonomy } from "../src/topics/taxonomy.ts";
+import { loadTaxonomy } from "../src/topics/taxonomy.ts";
 
 interface FixturePaper {
   id: string;
@@ -32,9 +32,7 @@ const toPaper = (p: FixturePaper): MatchablePaper => ({
 const percent = (n: number, of: number) => `${((100 * n) / of).toFixed(1)}%`.padStart(7);
 
 // Agreement with the editor.
-const edited: EditedPaper[] = fixtures.flatMap((p) =>
-  p.chapter ? [{ id: p.id, paper: toPaper(p), chapter: ChapterSchema.parse(p.chapter) }] : [],
-);
+const edited = editedPapers(fixtures);
 console.log(`agreement with the editor's chapter (${edited.length} papers)`);
 console.log(`${"chapter".padEnd(20)} papers   top-1     any`);
 for (const row of measureAgreement(edited)) {

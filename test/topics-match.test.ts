@@ -3,14 +3,14 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { type EditedPaper, measureAgreement } from "../src/topics/agreement.ts";
+import { editedPapers, measureAgreement } from "../src/topics/agreement.ts";
 import {
   chapterOf,
   type MatchablePaper,
   matchesKeyword,
   matchTopics,
 } from "../src/topics/match.ts";
-import { ChapterSchema, loadTaxonomy } from "../src/topics/taxonomy.ts";
+import { loadTaxonomy } from "../src/topics/taxonomy.ts";
 
 const taxonomy = loadTaxonomy();
 
@@ -155,34 +155,8 @@ describe("chapterOf", () => {
 });
 
 describe("agreement with a human editor (test/fixtures/papers.json)", () => {
-  interface FixturePaper {
-    id: string;
-    title: string;
-    abstract: string;
-    primary_category: string;
-    categories: string[];
-    chapter?: string;
-  }
   const here = dirname(fileURLToPath(import.meta.url));
-  const fixtures: FixturePaper[] = JSON.parse(
-    readFileSync(join(here, "fixtures/papers.json"), "utf8"),
-  );
-  const edited: EditedPaper[] = fixtures.flatMap((p) =>
-    p.chapter
-      ? [
-          {
-            id: p.id,
-            chapter: ChapterSchema.parse(p.chapter),
-            paper: {
-              title: p.title,
-              abstract: p.abstract,
-              categories: p.categories,
-              primaryCategory: p.primary_category,
-            },
-          },
-        ]
-      : [],
-  );
+  const edited = editedPapers(JSON.parse(readFileSync(join(here, "fixtures/papers.json"), "utf8")));
 
   // Measured 29/34 top-1 and 34/34 any (bench/match.bench.ts); the floors catch regressions.
   it("puts the best topic in the editor's chapter for at least 80% of papers", () => {

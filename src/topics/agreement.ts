@@ -3,14 +3,48 @@
  * whether a change to data/topics.json made matching better or worse (bench/match.bench.ts,
  * test/topics-match.test.ts).
  */
+import { z } from "zod";
 import { type MatchablePaper, matchTopics } from "./match.ts";
-import { CHAPTERS, type Chapter, loadTaxonomy, type Taxonomy } from "./taxonomy.ts";
+import { CHAPTERS, type Chapter, ChapterSchema, loadTaxonomy, type Taxonomy } from "./taxonomy.ts";
 
 /** A paper and the chapter an editor put it in. */
 export interface EditedPaper {
   id: string;
   paper: MatchablePaper;
   chapter: Chapter;
+}
+
+/** A record of test/fixtures/papers.json (shared/fixtures' layout); `chapter` only on some. */
+const FixtureRecordSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  abstract: z.string(),
+  primary_category: z.string(),
+  categories: z.array(z.string()),
+  chapter: ChapterSchema.nullish(),
+});
+
+/** The papers of a papers.json document that an editor put in a chapter. */
+export function editedPapers(document: unknown): EditedPaper[] {
+  return z
+    .array(FixtureRecordSchema)
+    .parse(document)
+    .flatMap((p) =>
+      p.chapter
+        ? [
+            {
+              id: p.id,
+              chapter: p.chapter,
+              paper: {
+                title: p.title,
+                abstract: p.abstract,
+                categories: p.categories,
+                primaryCategory: p.primary_category,
+              },
+            },
+          ]
+        : [],
+    );
 }
 
 export interface ChapterAgreement {
