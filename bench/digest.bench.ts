@@ -8,16 +8,16 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import type { Paper } from "../src/arxiv/paper.ts";
 import { parseFeed } from "../src/arxiv/parse.ts";
 import { DigestService } from "../src/digest/digest.ts";
+import type { Card } from "../src/store/card.ts";
 import { CardStore } from "../src/store/cards.ts";
 import { type Chat, ChatStore } from "../src/store/chats.ts";
 import { openDatabase } from "../src/store/db.ts";
 import { OutboxStore } from "../src/store/outbox.ts";
+import type { Paper } from "../src/store/paper.ts";
 import { PaperStore } from "../src/store/papers.ts";
 import { SubscriptionStore } from "../src/store/subscriptions.ts";
-import type { Card } from "../src/summarise/card.ts";
 import { cardParts } from "../src/summarise/parts.ts";
 import { loadTaxonomy } from "../src/topics/taxonomy.ts";
 

@@ -6,8 +6,8 @@ import { InvalidAnnounceDateError } from "../src/arxiv/calendar.ts";
 import { ArxivClient } from "../src/arxiv/client.ts";
 import { ArxivApiError, ArxivParseError, EmptyFeedError } from "../src/arxiv/errors.ts";
 import { IngestInputError, ingestAnnouncement } from "../src/arxiv/ingest.ts";
-import type { Paper } from "../src/arxiv/paper.ts";
 import { type Db, openDatabase } from "../src/store/db.ts";
+import type { Paper } from "../src/store/paper.ts";
 import { type Announce, PaperStore } from "../src/store/papers.ts";
 import {
   arxivFixture,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { CliIo } from "../src/cli/command.ts";
 import { progressLine } from "../src/cli/summarise.ts";
 import { main } from "../src/cli.ts";
-import { CardSchema } from "../src/summarise/card.ts";
+import { CardSchema } from "../src/store/card.ts";
 import { resetLearntDowngrades } from "../src/summarise/llm.ts";
 import { type FakeArxiv, startFakeArxiv } from "./fakes/arxiv.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "./fakes/openai.ts";

@@ -4,7 +4,7 @@
  * after.
  */
 import { describe, expect, it } from "vitest";
-import { T } from "../src/commands/texts.ts";
+import { T } from "../src/core/texts/commands.ts";
 import { paper, realCard, setup, snapshot } from "./commands-setup.ts";
 
 const LONG = "a".repeat(65);

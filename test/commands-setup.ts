@@ -3,23 +3,23 @@
  * service of the chat side, papers built in code, and a helper to send a command as a user.
  */
 import { ArxivClient } from "../src/arxiv/client.ts";
-import type { Paper } from "../src/arxiv/paper.ts";
 import type { CommandLimits } from "../src/commands/context.ts";
 import { type ChatBot, createCommandHandler } from "../src/commands/handler.ts";
-import type { ChatAddress } from "../src/commands/types.ts";
 import { loadConfig } from "../src/config.ts";
+import type { ChatAddress } from "../src/core/address.ts";
+import type { RichMessage } from "../src/core/message.ts";
 import { DigestService } from "../src/digest/digest.ts";
-import type { RichMessage } from "../src/digest/message.ts";
 import { toPlainText } from "../src/digest/render/text.ts";
 import { silentLogger } from "../src/log.ts";
+import type { Card } from "../src/store/card.ts";
 import { CardStore } from "../src/store/cards.ts";
 import { ChatStore } from "../src/store/chats.ts";
 import { type Db, openDatabase } from "../src/store/db.ts";
 import { OutboxStore } from "../src/store/outbox.ts";
+import type { Paper } from "../src/store/paper.ts";
 import { PaperStore } from "../src/store/papers.ts";
 import { SearchStore } from "../src/store/search.ts";
 import { SubscriptionStore } from "../src/store/subscriptions.ts";
-import type { Card } from "../src/summarise/card.ts";
 import { createSummariser, type Summariser } from "../src/summarise/summariser.ts";
 
 export const GROUP: ChatAddress = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { ManualClock } from "../src/core/clock.ts";
 import { DeliveryEngine } from "../src/deliver/engine.ts";
-import { ManualClock } from "../src/schedule/clock.ts";
 import { addChats, digestOf, RecordingSender, stores } from "./helpers/delivery.ts";
 
 const DAY = "2024-04-24";

@@ -11,9 +11,9 @@ import {
 } from "../bots/discord/interactions.ts";
 import { createDiscordRest } from "../bots/discord/rest.ts";
 import { COMMANDS } from "../src/commands/handler.ts";
-import { T } from "../src/commands/texts.ts";
 import type { CommandHandler, Incoming } from "../src/commands/types.ts";
-import { type RichMessage, textMessage } from "../src/digest/message.ts";
+import { type RichMessage, textMessage } from "../src/core/message.ts";
+import { T } from "../src/core/texts/commands.ts";
 import { createLogger } from "../src/log.ts";
 import { loadTaxonomy } from "../src/topics/taxonomy.ts";
 import {

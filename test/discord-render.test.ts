@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { bold, type RichMessage, textMessage } from "../src/core/message.ts";
 import { cardBlock, cardMessage } from "../src/digest/card-message.ts";
-import { bold, type RichMessage, textMessage } from "../src/digest/message.ts";
 import {
   DISCORD_LIMITS,
   type DiscordMessagePayload,

@@ -4,9 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BROADCAST_PER_SECOND, Pacer } from "../bots/discord/pacer.ts";
 import { createDiscordRest } from "../bots/discord/rest.ts";
 import { DiscordRejectedError, DiscordSender, toSendError } from "../bots/discord/sender.ts";
-import type { ChatAddress } from "../src/commands/types.ts";
+import type { ChatAddress } from "../src/core/address.ts";
+import { textMessage } from "../src/core/message.ts";
 import { ChatGoneError, TransientSendError } from "../src/deliver/sender.ts";
-import { textMessage } from "../src/digest/message.ts";
 import {
   type FakeDiscord,
   type SamplePaper,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { bold, italic, link, type RichMessage, span } from "../src/core/message.ts";
 import { cardBlock, cardMessage, cardTags, hashtag, stars } from "../src/digest/card-message.ts";
-import { bold, italic, link, type RichMessage, span } from "../src/digest/message.ts";
 import { escapeHtml, toHtml } from "../src/digest/render/html.ts";
 import { escapeMarkdown, lineToMarkdown, toMarkdown } from "../src/digest/render/markdown.ts";
 import { toPlainText } from "../src/digest/render/text.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { Block, RichMessage } from "../src/core/message.ts";
+import { span } from "../src/core/message.ts";
 import { cardBlock } from "../src/digest/card-message.ts";
-import type { Block, RichMessage } from "../src/digest/message.ts";
-import { span } from "../src/digest/message.ts";
 import { toMarkdown } from "../src/digest/render/markdown.ts";
 import { toPlainText } from "../src/digest/render/text.ts";
 import { paperIdsOf, splitMessage } from "../src/digest/split.ts";

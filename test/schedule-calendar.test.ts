@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { instantOf, nextDailyAt, wallTime } from "../src/core/zoned-time.ts";
 import {
   ARXIV_HOLIDAYS,
   announcementAt,
@@ -6,7 +7,6 @@ import {
   latestAnnouncementAt,
   nextAnnouncementAt,
 } from "../src/schedule/calendar.ts";
-import { instantOf, nextDailyAt, wallTime } from "../src/schedule/zoned-time.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const at = (s: string) => Date.parse(s);

@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { EmptyFeedError } from "../src/arxiv/errors.ts";
+import { ManualClock } from "../src/core/clock.ts";
+import { addDays } from "../src/core/zoned-time.ts";
 import { DeliveryEngine } from "../src/deliver/engine.ts";
 import { createLogger } from "../src/log.ts";
 import { announcementAt, isMailingDate } from "../src/schedule/calendar.ts";
-import { ManualClock } from "../src/schedule/clock.ts";
 import {
   type IngestOutcome,
   type Pipeline,
   Scheduler,
   type SchedulerOptions,
 } from "../src/schedule/scheduler.ts";
-import { addDays } from "../src/schedule/zoned-time.ts";
 import type { Chat } from "../src/store/chats.ts";
 import type { Db } from "../src/store/db.ts";
 import type { OutboxStore } from "../src/store/outbox.ts";

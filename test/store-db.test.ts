@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Paper } from "../src/arxiv/paper.ts";
 import {
   type Db,
   loadMigrations,
@@ -11,6 +10,7 @@ import {
   openDatabase,
   SchemaTooNewError,
 } from "../src/store/db.ts";
+import type { Paper } from "../src/store/paper.ts";
 import { PaperStore } from "../src/store/papers.ts";
 
 const all = loadMigrations();

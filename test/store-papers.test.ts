@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import type { Paper } from "../src/arxiv/paper.ts";
 import { type Db, openDatabase } from "../src/store/db.ts";
+import type { Paper } from "../src/store/paper.ts";
 import { PaperStore } from "../src/store/papers.ts";
 
 function paper(overrides: Partial<Paper> = {}): Paper {

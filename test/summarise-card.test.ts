@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CardSchema } from "../src/summarise/card.ts";
+import { CardSchema } from "../src/store/card.ts";
 import { fallbackCard, leadSentences } from "../src/summarise/fallback.ts";
 import { authorLine, cardParts, venueOf } from "../src/summarise/parts.ts";
 import { LIMITS, loadCardPrompt, renderCardMessages } from "../src/summarise/prompt.ts";

@@ -5,10 +5,10 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Paper } from "../src/arxiv/paper.ts";
 import { createLogger, type Logger } from "../src/log.ts";
 import { CardStore } from "../src/store/cards.ts";
 import { type Db, openDatabase } from "../src/store/db.ts";
+import type { Paper } from "../src/store/paper.ts";
 import { PaperStore } from "../src/store/papers.ts";
 import { type JsonMode, LlmClient, type LlmClientOptions } from "../src/summarise/llm.ts";
 import { Summariser, type SummariserOptions } from "../src/summarise/summariser.ts";

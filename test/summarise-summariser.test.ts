@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Paper } from "../src/arxiv/paper.ts";
+import { CardSchema } from "../src/store/card.ts";
+import type { Paper } from "../src/store/paper.ts";
 import { SearchStore } from "../src/store/search.ts";
-import { CardSchema } from "../src/summarise/card.ts";
 import { resetLearntDowngrades } from "../src/summarise/llm.ts";
 import { DEFAULT_PROMPT_FILE } from "../src/summarise/prompt.ts";
 import { type ChatRequest, cardFor, type FakeOpenAI, startFakeOpenAI } from "./fakes/openai.ts";

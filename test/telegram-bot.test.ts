@@ -15,9 +15,10 @@ import {
 } from "../bots/telegram/bot.ts";
 import type { Lifecycle } from "../src/commands/lifecycle.ts";
 import { COMMANDS } from "../src/commands/texts.ts";
-import type { ChatAddress, CommandHandler, Incoming } from "../src/commands/types.ts";
+import type { CommandHandler, Incoming } from "../src/commands/types.ts";
 import { ConfigError, loadConfig, secretsOf } from "../src/config.ts";
-import { type RichMessage, span, textMessage } from "../src/digest/message.ts";
+import type { ChatAddress } from "../src/core/address.ts";
+import { type RichMessage, span, textMessage } from "../src/core/message.ts";
 import { createLogger } from "../src/log.ts";
 import {
   type FakeTelegram,

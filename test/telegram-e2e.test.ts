@@ -10,7 +10,7 @@ import { type App, openApp } from "../src/app.ts";
 import { COMMANDS } from "../src/commands/texts.ts";
 import { type ChatServices, createChatServices } from "../src/commands/wiring.ts";
 import { loadConfig } from "../src/config.ts";
-import { textMessage } from "../src/digest/message.ts";
+import { textMessage } from "../src/core/message.ts";
 import { silentLogger } from "../src/log.ts";
 import { resetLearntDowngrades } from "../src/summarise/llm.ts";
 import { type FakeArxiv, startFakeArxiv } from "./fakes/arxiv.ts";

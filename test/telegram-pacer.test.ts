@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Clock } from "../bots/telegram/clock.ts";
 import { type PaceLimits, Pacer, PacerClosedError } from "../bots/telegram/pacer.ts";
+import type { Clock } from "../src/core/clock.ts";
 
 /** Virtual time that moves only when the test says so. */
 function manualClock() {

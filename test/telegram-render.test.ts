@@ -7,7 +7,7 @@ import {
   type RichMessage,
   span,
   textMessage,
-} from "../src/digest/message.ts";
+} from "../src/core/message.ts";
 import {
   escapeTelegramHtml,
   splitTelegram,

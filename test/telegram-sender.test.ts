@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { Clock } from "../bots/telegram/clock.ts";
 import { TelegramRejectedError } from "../bots/telegram/errors.ts";
 import {
   type SenderStats,
   TelegramSender,
   type TelegramSenderOptions,
 } from "../bots/telegram/sender.ts";
-import type { ChatAddress } from "../src/commands/types.ts";
+import type { ChatAddress } from "../src/core/address.ts";
+import type { Clock } from "../src/core/clock.ts";
+import { bold, link, type RichMessage, span, textMessage } from "../src/core/message.ts";
 import { ChatGoneError, ChatMigratedError, TransientSendError } from "../src/deliver/sender.ts";
-import { bold, link, type RichMessage, span, textMessage } from "../src/digest/message.ts";
 import { createLogger } from "../src/log.ts";
 import { type FakeTelegram, fakeErrors, startFakeTelegram } from "./fakes/telegram.ts";
 

@@ -6,7 +6,7 @@
  */
 import { createInterface } from "node:readline";
 import type { ChatBot } from "../../src/commands/handler.ts";
-import type { ChatAddress } from "../../src/commands/types.ts";
+import type { ChatAddress } from "../../src/core/address.ts";
 import { toPlainText } from "../../src/digest/render/text.ts";
 
 /** The one chat the console stands for. */

@@ -2,9 +2,9 @@
  * Delivery to the console: scheduled digests print on standard output, whole (a terminal has
  * no message limit), so the console chat shows what a group would receive.
  */
-import type { ChatAddress } from "../../src/commands/types.ts";
+import type { ChatAddress } from "../../src/core/address.ts";
+import type { RichMessage } from "../../src/core/message.ts";
 import type { Sender } from "../../src/deliver/sender.ts";
-import type { RichMessage } from "../../src/digest/message.ts";
 import { toPlainText } from "../../src/digest/render/text.ts";
 
 export class ConsoleSender implements Sender {

@@ -7,9 +7,9 @@
  * bot down.
  */
 import { type REST, Routes } from "discord.js";
-import { T } from "../../src/commands/texts.ts";
 import type { CommandHandler } from "../../src/commands/types.ts";
-import { type RichMessage, textMessage } from "../../src/digest/message.ts";
+import { type RichMessage, textMessage } from "../../src/core/message.ts";
+import { T } from "../../src/core/texts/commands.ts";
 import { type DiscordMessagePayload, toDiscordPayloads } from "../../src/digest/render/discord.ts";
 import type { Logger } from "../../src/log.ts";
 import {

@@ -5,7 +5,8 @@
  * so tests feed exactly what Discord sends.
  */
 import { z } from "zod";
-import type { ChatAddress, Incoming } from "../../src/commands/types.ts";
+import type { Incoming } from "../../src/commands/types.ts";
+import type { ChatAddress } from "../../src/core/address.ts";
 import { COMMAND_BUTTON_PREFIX } from "../../src/digest/render/discord.ts";
 
 /** Discord's interaction types. */

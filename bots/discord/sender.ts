@@ -13,9 +13,9 @@ import {
   type REST,
   Routes,
 } from "discord.js";
-import type { ChatAddress } from "../../src/commands/types.ts";
+import type { ChatAddress } from "../../src/core/address.ts";
+import type { RichMessage } from "../../src/core/message.ts";
 import { ChatGoneError, type Sender, TransientSendError } from "../../src/deliver/sender.ts";
-import type { RichMessage } from "../../src/digest/message.ts";
 import { renderDiscordPayload, splitForDiscord } from "../../src/digest/render/discord.ts";
 import { Pacer } from "./pacer.ts";
 

@@ -4,7 +4,7 @@
  * often, and Telegram rate-limits that call too); concurrent questions share one request.
  */
 import type { Api } from "grammy";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../../src/core/clock.ts";
 
 const ADMIN_STATUSES = new Set(["creator", "administrator"]);
 

@@ -6,7 +6,7 @@
  * deliveries, so a /paper answer never waits behind a broadcast, and a chat that must wait
  * never holds up the others.
  */
-import type { Clock } from "./clock.ts";
+import { type Clock, wokenBy } from "../../src/core/clock.ts";
 
 export interface Rate {
   /** tokens added per second */
@@ -225,7 +225,7 @@ export class Pacer {
         this.wakeAt = next;
         const wake = new AbortController();
         this.wake = wake;
-        await this.clock.sleep(next - this.clock.now(), wake.signal);
+        await this.clock.sleep(next - this.clock.now(), wake.signal).catch(wokenBy(wake.signal));
         if (this.closed) break;
         next = this.pump();
       }

@@ -14,14 +14,15 @@
  * The bot token never appears in what it logs or throws.
  */
 import { Api } from "grammy";
-import type { ChatAddress } from "../../src/commands/types.ts";
+import type { ChatAddress } from "../../src/core/address.ts";
+import { type Clock, systemClock } from "../../src/core/clock.ts";
+import type { RichMessage } from "../../src/core/message.ts";
 import {
   ChatGoneError,
   ChatMigratedError,
   type Sender,
   TransientSendError,
 } from "../../src/deliver/sender.ts";
-import type { RichMessage } from "../../src/digest/message.ts";
 import {
   splitTelegram,
   toTelegramHtml,
@@ -29,7 +30,6 @@ import {
   toTelegramPlainText,
 } from "../../src/digest/render/telegram.ts";
 import { type Logger, registerSecrets, silentLogger } from "../../src/log.ts";
-import { type Clock, systemClock } from "./clock.ts";
 import { classifyTelegramError, safeErrorText, TelegramRejectedError } from "./errors.ts";
 import { type Lane, type PaceLimits, Pacer, TELEGRAM_PACE } from "./pacer.ts";
 

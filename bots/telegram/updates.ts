@@ -6,13 +6,14 @@
 import { Composer, type Context } from "grammy";
 import type { Chat, ChatMember, Message } from "grammy/types";
 import type { Lifecycle } from "../../src/commands/lifecycle.ts";
-import type { ChatAddress, CommandHandler, Incoming } from "../../src/commands/types.ts";
+import type { CommandHandler, Incoming } from "../../src/commands/types.ts";
+import type { ChatAddress } from "../../src/core/address.ts";
+import { type Clock, wokenBy } from "../../src/core/clock.ts";
+import type { RichMessage } from "../../src/core/message.ts";
 import { ChatGoneError } from "../../src/deliver/sender.ts";
-import type { RichMessage } from "../../src/digest/message.ts";
 import type { Logger } from "../../src/log.ts";
 import type { AdminCheck } from "./admins.ts";
 import type { ChatQueue } from "./chat-queue.ts";
-import type { Clock } from "./clock.ts";
 import { commandText } from "./command-text.ts";
 import { safeErrorText } from "./errors.ts";
 import type { TelegramSender } from "./sender.ts";
@@ -89,7 +90,7 @@ export function telegramUpdates(deps: UpdateDeps): Composer<Context> {
         void (async () => {
           while (!stop.signal.aborted) {
             await sender.sendChatAction(chatId, "typing");
-            await deps.clock.sleep(deps.typingIntervalMs, stop.signal);
+            await deps.clock.sleep(deps.typingIntervalMs, stop.signal).catch(wokenBy(stop.signal));
           }
         })();
       },

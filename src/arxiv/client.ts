@@ -7,9 +7,9 @@
  */
 
 import { type Logger, silentLogger } from "../log.ts";
+import type { Paper } from "../store/paper.ts";
 import { submissionWindow, submittedDateStamp } from "./calendar.ts";
 import { ArxivApiError, ArxivHttpError, ArxivNetworkError } from "./errors.ts";
-import type { Paper } from "./paper.ts";
 import { type AnnouncementFeed, type ApiPage, parseApiResponse, parseFeed } from "./parse.ts";
 
 export interface ArxivClientOptions {

@@ -7,12 +7,12 @@
  */
 import { readFile } from "node:fs/promises";
 import { type Logger, silentLogger } from "../log.ts";
+import type { AnnounceType, Paper } from "../store/paper.ts";
+import { mergePaper } from "../store/paper-merge.ts";
 import type { PaperStore } from "../store/papers.ts";
 import { submissionWindow } from "./calendar.ts";
 import type { ArxivClient } from "./client.ts";
 import { ArxivParseError, EmptyFeedError } from "./errors.ts";
-import { mergePaper } from "./merge.ts";
-import type { AnnounceType, Paper } from "./paper.ts";
 import { type AnnouncementFeed, parseArxivXml } from "./parse.ts";
 
 export interface IngestDeps {

@@ -4,9 +4,10 @@
  * downstream sees raw XML: every paper passes PaperSchema, XML that is not well-formed is an
  * ArxivParseError (nothing of it is returned) and the API's error entry an ArxivApiError.
  */
+
+import { type AnnounceType, AnnounceTypeSchema, type Paper, PaperSchema } from "../store/paper.ts";
 import { ArxivApiError, ArxivParseError } from "./errors.ts";
 import { InvalidPaperIdError, parsePaperId } from "./ids.ts";
-import { type AnnounceType, AnnounceTypeSchema, type Paper, PaperSchema } from "./paper.ts";
 import { collapseWhitespace, findCodeUrl } from "./text.ts";
 import { readXml, type XmlElement, XmlSyntaxError } from "./xml.ts";
 

@@ -12,12 +12,13 @@ import { z } from "zod";
 import { openApp } from "../app.ts";
 import { ArxivClient } from "../arxiv/client.ts";
 import { ingestAnnouncement } from "../arxiv/ingest.ts";
-import type { ChatAddress } from "../commands/types.ts";
 import { createChatServices } from "../commands/wiring.ts";
 import { loadConfig } from "../config.ts";
+import type { ChatAddress } from "../core/address.ts";
 import { toPlainText } from "../digest/render/text.ts";
 import { createLogger } from "../log.ts";
-import { type Card, LlmCardSchema } from "../summarise/card.ts";
+import type { Card } from "../store/card.ts";
+import { LlmCardSchema } from "../summarise/card.ts";
 import { cardParts } from "../summarise/parts.ts";
 import type { CliCommand, CliIo } from "./command.ts";
 

@@ -6,17 +6,17 @@
  */
 import { parseArgs } from "node:util";
 import { openApp } from "../app.ts";
-import { IsoDateSchema } from "../arxiv/paper.ts";
 import { MAX_DIGEST_LIMIT, MIN_DIGEST_LIMIT } from "../commands/settings.ts";
 import { MAX_ITEMS, resolveItem } from "../commands/subscriptions.ts";
 import { createChatServices } from "../commands/wiring.ts";
 import { loadConfig } from "../config.ts";
+import type { RichMessage } from "../core/message.ts";
 import type { Digest } from "../digest/digest.ts";
-import type { RichMessage } from "../digest/message.ts";
 import { toHtml } from "../digest/render/html.ts";
 import { toMarkdown } from "../digest/render/markdown.ts";
 import { toPlainText } from "../digest/render/text.ts";
 import type { Chat, Density } from "../store/chats.ts";
+import { IsoDateSchema } from "../store/paper.ts";
 import type { Subscription } from "../store/subscriptions.ts";
 import { loadTaxonomy } from "../topics/taxonomy.ts";
 import { type CliCommand, type CliIo, UsageError } from "./command.ts";

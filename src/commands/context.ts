@@ -3,18 +3,18 @@
  * the wiring) and the one message it is answering (CommandContext).
  */
 import type { ArxivClient } from "../arxiv/client.ts";
-import type { Paper } from "../arxiv/paper.ts";
 import type { Config } from "../config.ts";
+import type { RichMessage } from "../core/message.ts";
 import type { DigestService } from "../digest/digest.ts";
-import type { RichMessage } from "../digest/message.ts";
 import type { Logger } from "../log.ts";
+import type { Card } from "../store/card.ts";
 import type { CardStore } from "../store/cards.ts";
 import type { Chat, ChatStore } from "../store/chats.ts";
 import type { OutboxStore } from "../store/outbox.ts";
+import type { Paper } from "../store/paper.ts";
 import type { PaperStore } from "../store/papers.ts";
 import type { SearchStore } from "../store/search.ts";
 import type { SubscriptionStore } from "../store/subscriptions.ts";
-import type { Card } from "../summarise/card.ts";
 import type { Taxonomy } from "../topics/taxonomy.ts";
 import type { Incoming } from "./types.ts";
 

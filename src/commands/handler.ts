@@ -5,6 +5,7 @@
  * polite Chinese reply: a bad input never crashes the bot or changes anything.
  */
 
+import { T } from "../core/texts/commands.ts";
 import { loadTaxonomy } from "../topics/taxonomy.ts";
 import type { Command, CommandDeps, CommandLimits } from "./context.ts";
 import { DEFAULT_LIMITS } from "./context.ts";
@@ -15,7 +16,7 @@ import { paperCommands } from "./papers.ts";
 import { reply } from "./reply.ts";
 import { settingsCommands } from "./settings.ts";
 import { subscriptionCommands } from "./subscriptions.ts";
-import { COMMANDS, T } from "./texts.ts";
+import { COMMANDS } from "./texts.ts";
 import type { CommandHandler, Incoming } from "./types.ts";
 
 export type { CommandInfo } from "./texts.ts";

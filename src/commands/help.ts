@@ -2,9 +2,11 @@
  * /start and /help, and the greeting a chat gets when the bot joins: generated from COMMANDS,
  * so the help text, Telegram's command menu and Discord's slash commands never disagree.
  */
-import { bold, code, type Line, type RichMessage, span } from "../digest/message.ts";
-import { COMMANDS, T } from "./texts.ts";
-import type { ChatType } from "./types.ts";
+
+import type { ChatType } from "../core/address.ts";
+import { bold, code, type Line, type RichMessage, span } from "../core/message.ts";
+import { T } from "../core/texts/commands.ts";
+import { COMMANDS } from "./texts.ts";
 
 function commandLines(): Line[] {
   return COMMANDS.filter((c) => c.name !== "start").map((c) => {

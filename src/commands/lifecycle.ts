@@ -2,12 +2,13 @@
  * Platform events about the chat itself (the bot added or removed, a group migrated to a new
  * id). Adapters call these and send what they return; the decisions live here.
  */
-import type { RichMessage } from "../digest/message.ts";
+
+import type { ChatAddress } from "../core/address.ts";
+import type { RichMessage } from "../core/message.ts";
 import type { Logger } from "../log.ts";
 import type { ChatStore } from "../store/chats.ts";
 import type { SubscriptionStore } from "../store/subscriptions.ts";
 import { greetingMessage } from "./help.ts";
-import type { ChatAddress } from "./types.ts";
 
 export interface Lifecycle {
   /** The bot joined (or was re-added to) a chat: (re)activate it and greet, in Chinese. */

@@ -5,18 +5,19 @@
  */
 import { ArxivApiError, ArxivHttpError, ArxivNetworkError } from "../arxiv/errors.ts";
 import { InvalidPaperIdError, parsePaperId } from "../arxiv/ids.ts";
-import { absUrl, type Paper, pdfUrl } from "../arxiv/paper.ts";
+import { type Button, bold, italic, type Line, link, span } from "../core/message.ts";
+import { T } from "../core/texts/commands.ts";
+import { DIGEST } from "../core/texts/digest.ts";
 import { cardMessage } from "../digest/card-message.ts";
-import { type Button, bold, italic, type Line, link, span } from "../digest/message.ts";
+import type { Card } from "../store/card.ts";
+import { absUrl, type Paper, pdfUrl } from "../store/paper.ts";
 import { MAX_QUERY_LENGTH, queryTerms } from "../store/search.ts";
-import type { Card } from "../summarise/card.ts";
 import { safeHttpUrl } from "../summarise/parts.ts";
 import type { Taxonomy } from "../topics/taxonomy.ts";
 import type { Command, CommandDeps, CommandLimits } from "./context.ts";
 import { echo } from "./input.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { reply } from "./reply.ts";
-import { DIGEST, T } from "./texts.ts";
 
 const SEARCH_RESULTS = 5;
 

@@ -3,11 +3,11 @@
  * Each checks its argument fully before writing, so a bad value changes nothing.
  */
 
+import { DENSITY_LABEL, T } from "../core/texts/commands.ts";
 import type { Density } from "../store/chats.ts";
 import type { Command, CommandDeps } from "./context.ts";
 import { echo } from "./input.ts";
 import { reply } from "./reply.ts";
-import { DENSITY_LABEL, T } from "./texts.ts";
 import { canonicalTimeZone, formatWallTime, nextDelivery, parseDigestTime } from "./time.ts";
 
 export const MIN_DIGEST_LIMIT = 1;

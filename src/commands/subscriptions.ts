@@ -3,10 +3,12 @@
  * src/topics (topic name or alias, arXiv category, keyword phrase) and every item of a command
  * is checked before anything is written, so a bad item changes nothing.
  */
-import type { RichMessage } from "../digest/message.ts";
-import { bold, span } from "../digest/message.ts";
+import type { RichMessage } from "../core/message.ts";
+import { bold, span } from "../core/message.ts";
+import { DENSITY_LABEL, KIND_LABEL, T } from "../core/texts/commands.ts";
 import type { Subscription, SubscriptionKind } from "../store/subscriptions.ts";
 import { TopicInputError } from "../topics/errors.ts";
+import { subscriptionLabel } from "../topics/labels.ts";
 import { resolveTopic } from "../topics/resolve.ts";
 import { type Taxonomy, type Topic, topicsByChapter } from "../topics/taxonomy.ts";
 import type { Command, CommandContext, CommandDeps, CommandLimits } from "./context.ts";
@@ -22,9 +24,7 @@ import {
   topicTextProblem,
   unquote,
 } from "./input.ts";
-import { subscriptionLabel } from "./labels.ts";
 import { reply } from "./reply.ts";
-import { DENSITY_LABEL, KIND_LABEL, T } from "./texts.ts";
 import { formatWallTime, nextDelivery } from "./time.ts";
 
 /** The most items one /subscribe or /unsubscribe may carry. */

@@ -2,8 +2,9 @@
  * Delivery times: parsing what users type for /settime and computing when a chat's next
  * digest is due in its own time zone, with only Intl (no time-zone library).
  */
+
+import { nextDailyAt, wallTime } from "../core/zoned-time.ts";
 import { latestAnnouncementAt, nextAnnouncementAt } from "../schedule/calendar.ts";
-import { nextDailyAt, wallTime } from "../schedule/zoned-time.ts";
 
 /**
  * "HH:MM" from what a user typed: 9:00, 09:00, ９：００ (folded by NFKC before this), 9点,

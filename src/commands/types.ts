@@ -3,19 +3,8 @@
  * platform event into an Incoming and renders the RichMessages it gets back; it knows nothing
  * of topics, subscriptions or cards.
  */
-import type { RichMessage } from "../digest/message.ts";
-
-export type Platform = "telegram" | "discord" | "console";
-export type ChatType = "private" | "group" | "channel";
-
-/** Where a message came from, as the platform names it. */
-export interface ChatAddress {
-  platform: Platform;
-  /** the platform's chat id as text (Discord ids are 64-bit) */
-  chatId: string;
-  type: ChatType;
-  title?: string;
-}
+import type { ChatAddress } from "../core/address.ts";
+import type { RichMessage } from "../core/message.ts";
 
 export interface Incoming {
   chat: ChatAddress;

@@ -15,14 +15,14 @@
  * later tick; a gone chat is deactivated and its pending rows dropped; a migrated chat is moved
  * and the part resent under the new id. One chat's trouble never stalls the others.
  */
-import type { Platform } from "../commands/types.ts";
-import type { RichMessage } from "../digest/message.ts";
+import type { Platform } from "../core/address.ts";
+import { type Clock, systemClock } from "../core/clock.ts";
+import { runPool, Semaphore } from "../core/concurrency.ts";
+import type { RichMessage } from "../core/message.ts";
 import { paperIdsOf } from "../digest/split.ts";
 import { type Logger, redact, silentLogger } from "../log.ts";
-import { type Clock, systemClock } from "../schedule/clock.ts";
 import type { Chat, ChatStore } from "../store/chats.ts";
 import type { OutboxStore } from "../store/outbox.ts";
-import { runPool, Semaphore } from "./concurrency.ts";
 import { ChatGoneError, ChatMigratedError, type Sender, TransientSendError } from "./sender.ts";
 
 /** What the engine needs of a digest; src/digest/digest.ts's Digest fits. */

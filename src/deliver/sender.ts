@@ -2,8 +2,8 @@
  * What the delivery engine needs from a platform: send one digest to one chat and say, with a
  * typed error, what went wrong. Adapters implement it; src/deliver decides what to do.
  */
-import type { ChatAddress } from "../commands/types.ts";
-import type { RichMessage } from "../digest/message.ts";
+import type { ChatAddress } from "../core/address.ts";
+import type { RichMessage } from "../core/message.ts";
 
 export interface Sender {
   readonly platform: ChatAddress["platform"];

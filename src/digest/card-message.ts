@@ -4,13 +4,22 @@
  * 推荐指数 stars, and arXiv · PDF · 代码 links built from the id. Fallback cards (no LLM yet)
  * say so instead of pretending to be summaries.
  */
-import { absUrl, pdfUrl } from "../arxiv/paper.ts";
-import { CARD } from "../commands/texts.ts";
+
+import {
+  type Block,
+  bold,
+  italic,
+  type Line,
+  link,
+  type RichMessage,
+  span,
+} from "../core/message.ts";
+import { CARD } from "../core/texts/digest.ts";
+import type { Card } from "../store/card.ts";
 import type { Density } from "../store/chats.ts";
-import type { Card } from "../summarise/card.ts";
+import { absUrl, pdfUrl } from "../store/paper.ts";
 import { safeHttpUrl } from "../summarise/parts.ts";
 import { loadTaxonomy, type Taxonomy } from "../topics/taxonomy.ts";
-import { type Block, bold, italic, type Line, link, type RichMessage, span } from "./message.ts";
 
 const MAX_TAGS = 5;
 const BRIEF_TLDR_MAX = 80;

@@ -5,9 +5,10 @@
  * touches only the papers its subscriptions point at, which is what lets 10,000 chats share
  * one pass over the day.
  */
-import type { Paper } from "../arxiv/paper.ts";
+
+import type { Card } from "../store/card.ts";
+import type { Paper } from "../store/paper.ts";
 import type { Subscription } from "../store/subscriptions.ts";
-import type { Card } from "../summarise/card.ts";
 import { phrasesRegExp, phraseWords, searchableText } from "../topics/phrase.ts";
 import { type Chapter, OTHER_TOPIC_ID, type Taxonomy } from "../topics/taxonomy.ts";
 

@@ -4,21 +4,22 @@
  * out as one RichMessage. "Never sent" is decided by paper id in the outbox, so a new version
  * or a cross-list of a paper a chat already got never comes back.
  */
-import type { Paper } from "../arxiv/paper.ts";
-import { subscriptionLabel } from "../commands/labels.ts";
-import { DIGEST } from "../commands/texts.ts";
+
+import { type Block, bold, type RichMessage, span } from "../core/message.ts";
+import { DIGEST } from "../core/texts/digest.ts";
+import type { Card } from "../store/card.ts";
 import type { CardStore } from "../store/cards.ts";
 import type { Chat, Density } from "../store/chats.ts";
 import type { OutboxStore } from "../store/outbox.ts";
+import type { Paper } from "../store/paper.ts";
 import type { PaperStore } from "../store/papers.ts";
 import type { Subscription, SubscriptionStore } from "../store/subscriptions.ts";
-import type { Card } from "../summarise/card.ts";
 import { fallbackCard } from "../summarise/fallback.ts";
+import { subscriptionLabel } from "../topics/labels.ts";
 import { matchTopics } from "../topics/match.ts";
 import { CHAPTERS, type Chapter, loadTaxonomy, type Taxonomy } from "../topics/taxonomy.ts";
 import { cardBlock } from "./card-message.ts";
 import { DayIndex, type RuleTopics } from "./day-index.ts";
-import { type Block, bold, type RichMessage, span } from "./message.ts";
 
 export interface DigestItem {
   paper: Paper;

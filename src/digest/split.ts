@@ -4,7 +4,7 @@
  * rendered whole. Blocks (cards) stay together; only a block that alone exceeds the limit is
  * cut, between lines, and a line that alone exceeds it is cut between characters.
  */
-import type { Block, Line, RichMessage } from "./message.ts";
+import type { Block, Line, RichMessage } from "../core/message.ts";
 
 /** The rendered size of a message on the target platform (characters, UTF-16 units, ...). */
 export type Measure = (message: RichMessage) => number;

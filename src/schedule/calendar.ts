@@ -10,7 +10,7 @@
  * then one failure logged). Ingest still runs on those evenings, so a wrong or missing entry
  * never loses papers and never produces an empty digest. Maintain it once a year.
  */
-import { addDays, instantOf, type LocalDate, wallTime, weekdayOf } from "./zoned-time.ts";
+import { addDays, instantOf, type LocalDate, wallTime, weekdayOf } from "../core/zoned-time.ts";
 
 export const ARXIV_TIMEZONE = "America/New_York";
 export const ANNOUNCE_HOUR = 20;

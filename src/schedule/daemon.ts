@@ -6,13 +6,13 @@
  */
 import type { App } from "../app.ts";
 import { ingestAnnouncement } from "../arxiv/ingest.ts";
-import type { Platform } from "../commands/types.ts";
 import type { ChatServices } from "../commands/wiring.ts";
+import type { Platform } from "../core/address.ts";
+import { type Clock, systemClock } from "../core/clock.ts";
 import { DeliveryEngine, type DeliveryOptions } from "../deliver/engine.ts";
 import type { Sender } from "../deliver/sender.ts";
 import type { Logger } from "../log.ts";
 import { ScheduleStore } from "../store/schedule.ts";
-import { type Clock, systemClock } from "./clock.ts";
 import { type Pipeline, type RunSummary, Scheduler, type SchedulerOptions } from "./scheduler.ts";
 
 export interface DaemonOptions {

@@ -14,6 +14,8 @@
 import { hostname } from "node:os";
 import cron, { type ScheduledTask } from "node-cron";
 import { EmptyFeedError } from "../arxiv/errors.ts";
+import type { Clock } from "../core/clock.ts";
+import { addDays, nextDailyAt, wallTime } from "../core/zoned-time.ts";
 import type { DeliveryEngine, DeliveryReport, DigestToDeliver } from "../deliver/engine.ts";
 import { addReports, emptyReport } from "../deliver/engine.ts";
 import { type Logger, redact, silentLogger } from "../log.ts";
@@ -28,8 +30,6 @@ import {
   isMailingDate,
   latestAnnouncementAt,
 } from "./calendar.ts";
-import type { Clock } from "./clock.ts";
-import { addDays, nextDailyAt, wallTime } from "./zoned-time.ts";
 
 /** What one ingest run reports (src/arxiv/ingest.ts's result fits). */
 export interface IngestOutcome {

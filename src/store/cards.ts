@@ -4,7 +4,7 @@
  * never collides with one. The best card's Chinese text also goes into search_fts, in a row
  * of the paper's own (card_search finds it), so a Chinese /search finds papers by their card.
  */
-import { type Card, CardSchema, cardSearchText } from "../summarise/card.ts";
+import { type Card, CardSchema, cardSearchText } from "./card.ts";
 import type { Db } from "./db.ts";
 import { nowIso } from "./db.ts";
 

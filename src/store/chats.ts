@@ -4,7 +4,7 @@
  * settings and the outbox survive a platform changing the chat's id (Telegram's group →
  * supergroup migration).
  */
-import type { ChatAddress, ChatType, Platform } from "../commands/types.ts";
+import type { ChatAddress, ChatType, Platform } from "../core/address.ts";
 import { type Db, nowIso } from "./db.ts";
 
 export type Density = "full" | "brief";

@@ -7,7 +7,7 @@
  * confirmed it. A pending row is "in flight": it is never selected for another digest, and a
  * restart resumes it. Only the message that was in flight at a crash can be uncertain.
  */
-import type { RichMessage } from "../digest/message.ts";
+import { type RichMessage, RichMessagesSchema } from "../core/message.ts";
 import { type Db, nowIso } from "./db.ts";
 
 export type OutboxState = "pending" | "sent" | "failed";
@@ -76,7 +76,7 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
   announceDate: r.announce_date,
   state: r.state,
   batch: r.batch,
-  parts: r.parts === null ? null : (JSON.parse(r.parts) as RichMessage[]),
+  parts: r.parts === null ? null : RichMessagesSchema.parse(JSON.parse(r.parts)),
   partsSent: r.parts_sent,
   attempts: r.attempts,
   nextAttemptAt: r.next_attempt_at,

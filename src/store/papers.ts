@@ -5,15 +5,15 @@
  * `updated_at`, so re-ingesting an announcement is a no-op.
  */
 import { z } from "zod";
-import { mergePaper } from "../arxiv/merge.ts";
+import { type Db, nowIso } from "./db.ts";
 import {
   type AnnounceType,
   AuthorSchema,
   IsoDateSchema,
   type Paper,
   PaperSchema,
-} from "../arxiv/paper.ts";
-import { type Db, nowIso } from "./db.ts";
+} from "./paper.ts";
+import { mergePaper } from "./paper-merge.ts";
 
 /** How an announcement listed a paper; only `new` and `cross` are recorded as announced. */
 export interface Announce {

@@ -4,9 +4,10 @@
  * title, the first sentences of the abstract, rule-based topics), marked `fallback: true`,
  * `score: null`, and replaced by a real card once the LLM is available again.
  */
-import type { Paper } from "../arxiv/paper.ts";
+
+import type { Card } from "../store/card.ts";
+import type { Paper } from "../store/paper.ts";
 import { matchTopics } from "../topics/match.ts";
-import type { Card } from "./card.ts";
 import { cardParts } from "./parts.ts";
 
 /** Fallback cards are stored under this prompt version and model. */

@@ -3,8 +3,9 @@
  * the id, the code link the ingest found, authors, affiliations (only when arXiv has them)
  * and the venue (only when the comment or journal reference names one).
  */
-import { absUrl, type Paper, pdfUrl } from "../arxiv/paper.ts";
-import type { CardParts } from "./card.ts";
+
+import type { CardParts } from "../store/card.ts";
+import { absUrl, type Paper, pdfUrl } from "../store/paper.ts";
 
 const SHOWN_AUTHORS = 3;
 const MAX_AFFILIATIONS = 3;

@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Paper } from "../arxiv/paper.ts";
+import type { Paper } from "../store/paper.ts";
 import type { Taxonomy } from "../topics/taxonomy.ts";
 
 export const PROMPTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../prompts");

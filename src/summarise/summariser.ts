@@ -5,17 +5,19 @@
  * token budget; and a fallback card whenever the LLM is absent, over budget or failing, so a
  * digest is never blocked. Fallback cards are upgraded by the next summariseMissing().
  */
-import type { Paper } from "../arxiv/paper.ts";
+
 import type { Config } from "../config.ts";
+import { Semaphore } from "../core/concurrency.ts";
 import { type Logger, silentLogger } from "../log.ts";
+import type { Card } from "../store/card.ts";
 import { type CallUsage, type CardStore, utcDay } from "../store/cards.ts";
+import type { Paper } from "../store/paper.ts";
 import { loadTaxonomy, type Taxonomy } from "../topics/taxonomy.ts";
-import { type Card, cardResponseSchema, type LlmCard } from "./card.ts";
+import { cardResponseSchema, type LlmCard } from "./card.ts";
 import { fallbackCard, ruleTopics } from "./fallback.ts";
 import { LlmClient, LlmError, type LlmReply, type ResponseSchema } from "./llm.ts";
 import { cardParts } from "./parts.ts";
 import { type CardPrompt, type ChatMessage, loadCardPrompt, renderCardMessages } from "./prompt.ts";
-import { Semaphore } from "./semaphore.ts";
 import { CardOutputError, parseCardOutput } from "./validate.ts";
 
 export { fallbackCard } from "./fallback.ts";

@@ -3,7 +3,7 @@
  * as weak evidence, so matching works without an LLM. The regexes are compiled once per
  * taxonomy; a paper costs two regex scans, whatever the number of topics.
  */
-import type { Paper } from "../arxiv/paper.ts";
+import type { Paper } from "../store/paper.ts";
 import { inCategory } from "./categories.ts";
 import {
   matchedKeyCandidates,

@@ -14,7 +14,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
-import type { Block, RichMessage } from "../../src/digest/message.ts";
+import type { Block, RichMessage } from "../../src/core/message.ts";
 
 export interface FakeDiscordOptions {
   /** the bot token requests must carry (default "fake-discord-token") */

@@ -9,9 +9,9 @@ import { TelegramSender } from "../../bots/telegram/sender.ts";
 import { openApp } from "../../src/app.ts";
 import { createChatServices } from "../../src/commands/wiring.ts";
 import { loadConfig } from "../../src/config.ts";
+import type { Clock } from "../../src/core/clock.ts";
+import { systemClock } from "../../src/core/clock.ts";
 import { createLogger } from "../../src/log.ts";
-import type { Clock } from "../../src/schedule/clock.ts";
-import { systemClock } from "../../src/schedule/clock.ts";
 import { createDaemon } from "../../src/schedule/daemon.ts";
 
 const config = loadConfig(process.env, {});

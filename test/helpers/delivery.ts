@@ -3,7 +3,8 @@
  * blocks carry paper ids, and a Sender that records what a platform would have shown, with
  * faults scripted per chat.
  */
-import type { ChatAddress } from "../../src/commands/types.ts";
+import type { ChatAddress } from "../../src/core/address.ts";
+import { type Block, plainText, type RichMessage, span } from "../../src/core/message.ts";
 import type { DigestToDeliver } from "../../src/deliver/engine.ts";
 import {
   ChatGoneError,
@@ -11,7 +12,6 @@ import {
   type Sender,
   TransientSendError,
 } from "../../src/deliver/sender.ts";
-import { type Block, plainText, type RichMessage, span } from "../../src/digest/message.ts";
 import { paperIdsOf } from "../../src/digest/split.ts";
 import { type Chat, ChatStore } from "../../src/store/chats.ts";
 import { type Db, openDatabase } from "../../src/store/db.ts";

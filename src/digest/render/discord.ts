@@ -8,8 +8,9 @@
  * last embed's footer. A message of text paragraphs only is sent as plain content (command
  * replies read better that way).
  */
-import { absUrl } from "../../arxiv/paper.ts";
-import type { Block, Button, Line, RichMessage, Span } from "../message.ts";
+
+import type { Block, Button, Line, RichMessage, Span } from "../../core/message.ts";
+import { absUrl } from "../../store/paper.ts";
 import { splitMessage } from "../split.ts";
 
 /** Discord's limits, counted in UTF-16 units (never fewer than Discord's own count). */

@@ -3,7 +3,7 @@
  * <a>, every dynamic string escaped (text and attribute), so a title holding `<script>` or
  * `&amp;` shows literally. Telegram's HTML dialect lives in render/telegram.ts.
  */
-import type { Block, Line, RichMessage, Span } from "../message.ts";
+import type { Block, Line, RichMessage, Span } from "../../core/message.ts";
 
 const ENTITIES: Record<string, string> = {
   "&": "&amp;",

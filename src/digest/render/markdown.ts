@@ -3,7 +3,7 @@
  * Every span's text is escaped, so a title holding `<script>`, `**` or `[x](y)` shows
  * literally; formatting comes only from the model's bold/italic/code/link flags.
  */
-import type { Block, Line, RichMessage, Span } from "../message.ts";
+import type { Block, Line, RichMessage, Span } from "../../core/message.ts";
 
 /** ASCII punctuation that can start or end Markdown syntax anywhere in a line. */
 const INLINE_SPECIALS = /[\\`*_[\]()<>&~|!#]/g;

@@ -5,7 +5,7 @@
  * after entity parsing, counted in UTF-16 code units; `telegramLength` measures exactly that,
  * and `splitTelegram` keeps every part within it without cutting a card or a tag.
  */
-import type { Block, Button, Line, RichMessage, Span } from "../message.ts";
+import type { Block, Button, Line, RichMessage, Span } from "../../core/message.ts";
 import { splitMessage } from "../split.ts";
 import { lineToPlainText } from "./text.ts";
 

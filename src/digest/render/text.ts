@@ -3,7 +3,7 @@
  * interpreted, so nothing needs escaping; a link shows its URL after its text so it stays
  * usable in a terminal.
  */
-import type { Block, Button, Line, RichMessage } from "../message.ts";
+import type { Block, Button, Line, RichMessage } from "../../core/message.ts";
 
 export function lineToPlainText(line: Line): string {
   return line.map((s) => (s.href && s.href !== s.text ? `${s.text} ${s.href}` : s.text)).join("");

@@ -3,6 +3,7 @@
  * renderer (plain text, Markdown, Telegram HTML, Discord embeds) consumes. Text in spans is
  * raw (never pre-escaped); renderers escape for their target.
  */
+import { z } from "zod";
 
 export interface Span {
   text: string;
@@ -66,3 +67,33 @@ export function plainText(message: RichMessage): string {
     )
     .join("\n\n");
 }
+
+/**
+ * The stored form of a message (the outbox keeps a digest's split parts while it is pending).
+ * Parsed with this schema when read back, so a row written by an older version or edited by
+ * hand fails loudly instead of reaching a renderer in the wrong shape.
+ */
+export const SpanSchema = z.object({
+  text: z.string(),
+  bold: z.boolean().optional(),
+  italic: z.boolean().optional(),
+  code: z.boolean().optional(),
+  href: z.string().optional(),
+});
+const LineSchema = z.array(SpanSchema);
+export const BlockSchema = z.object({
+  kind: z.enum(["heading", "card", "text", "footer"]),
+  title: LineSchema.optional(),
+  lines: z.array(LineSchema),
+  paperId: z.string().optional(),
+});
+export const ButtonSchema = z.object({
+  label: z.string(),
+  url: z.string().optional(),
+  command: z.string().optional(),
+});
+export const RichMessageSchema = z.object({
+  blocks: z.array(BlockSchema),
+  buttons: z.array(ButtonSchema).optional(),
+});
+export const RichMessagesSchema = z.array(RichMessageSchema);

@@ -1,27 +1,37 @@
 /**
- * The two small concurrency tools delivery needs: a semaphore (how many messages a platform
- * has in flight) and a pull-based pool (how many chats are worked on at once). The pool pulls
- * items lazily, so 20,000 digests are never held in memory together.
+ * The two small concurrency tools: a semaphore (how many LLM calls, or how many messages a
+ * platform, are in flight) and a pull-based pool (how many chats are worked on at once). The
+ * pool pulls items lazily, so 20,000 digests are never held in memory together.
  */
 
+/** A counting semaphore: at most `limit` tasks run at once, the rest wait in arrival order. */
 export class Semaphore {
-  private free: number;
-  private readonly waiters: (() => void)[] = [];
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
-  constructor(readonly size: number) {
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`semaphore size ${size}`);
-    this.free = size;
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`semaphore limit ${limit}`);
   }
 
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiters.push(resolve));
+  /** Tasks running now. */
+  get active(): number {
+    return this.running;
+  }
+
+  /** Runs `task` when a slot is free; the slot is released however the task ends. */
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running++;
+    }
     try {
-      return await fn();
+      return await task();
     } finally {
-      const next = this.waiters.shift();
+      const next = this.waiting.shift();
+      // The slot passes straight to the next waiter, so `running` never dips and overshoots.
       if (next) next();
-      else this.free++;
+      else this.running--;
     }
   }
 }

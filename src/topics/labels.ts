@@ -3,7 +3,7 @@
  * a keyword in quotes. Shared by /list, /unsubscribe replies and digest headers.
  */
 import type { Subscription } from "../store/subscriptions.ts";
-import { loadTaxonomy, type Taxonomy, topicById } from "../topics/taxonomy.ts";
+import { loadTaxonomy, type Taxonomy, topicById } from "./taxonomy.ts";
 
 export function subscriptionLabel(
   sub: Pick<Subscription, "kind" | "value">,

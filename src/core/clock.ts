@@ -1,6 +1,11 @@
 /**
- * Time as the scheduler sees it. Production uses the system clock; tests inject a ManualClock
- * and run a simulated week in milliseconds, with every timer firing in order.
+ * The one Clock: the scheduler, delivery, the pacers and retries all take one, so production
+ * runs on the system clock while tests inject a ManualClock and run a simulated week in
+ * milliseconds, with every timer firing in order.
+ *
+ * The contract on abort: `sleep` rejects with the signal's reason (an AbortError when none was
+ * given), like node:timers/promises. A loop that uses abort only to wake early catches that
+ * with `wokenBy(signal)`.
  */
 
 export interface Clock {
@@ -30,6 +35,17 @@ export const systemClock: Clock = {
       signal?.addEventListener("abort", onAbort, { once: true });
     }),
 };
+
+/**
+ * For a sleep whose abort means "wake up now" rather than "stop": swallows the rejection of
+ * that signal's abort and rethrows anything else.
+ * `await clock.sleep(ms, wake.signal).catch(wokenBy(wake.signal))`
+ */
+export function wokenBy(signal: AbortSignal): (error: unknown) => void {
+  return (error) => {
+    if (!signal.aborted) throw error;
+  };
+}
 
 interface Sleeper {
   due: number;
