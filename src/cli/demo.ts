@@ -5,6 +5,7 @@
  * a scripted chat in a demo group (subscribe, digest in both densities, search, and /paper on
  * a paper the feed did not list, served from the sample API response instead of arXiv).
  */
+
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +16,7 @@ import { ingestAnnouncement } from "../arxiv/ingest.ts";
 import { createChatServices } from "../commands/wiring.ts";
 import { loadConfig } from "../config.ts";
 import type { ChatAddress } from "../core/address.ts";
+import { DEMO } from "../core/texts/cli.ts";
 import { toPlainText } from "../digest/render/text.ts";
 import { createLogger } from "../log.ts";
 import type { Card } from "../store/card.ts";
@@ -38,7 +40,7 @@ const DEMO_CHAT: ChatAddress = {
   platform: "console",
   chatId: "demo",
   type: "group",
-  title: "大模型技术分享群（演示）",
+  title: DEMO.chatTitle,
 };
 
 /** What the demo group types, in order. */
@@ -78,13 +80,13 @@ async function run(_args: string[], io: CliIo): Promise<number> {
     const services = createChatServices(app, { offline: true, arxiv: client });
     const { bot } = services;
 
-    io.out("== sudi demo：离线演示（样例数据 data/sample，不联网，不需要 API key）==\n");
+    io.out(DEMO.banner);
     const ingest = await ingestAnnouncement(
       { client, store: services.papers, log },
       { categories: SAMPLE_CATEGORIES, file: join(SAMPLE_DIR, FEED_FILE) },
     );
     io.out(
-      `1. 导入 arXiv ${ingest.announceDate} 的公告：新论文 ${ingest.newCount} 篇，交叉列表 ${ingest.crossCount} 篇，更新 ${ingest.replaceCount} 篇`,
+      DEMO.ingested(ingest.announceDate, ingest.newCount, ingest.crossCount, ingest.replaceCount),
     );
 
     const sample = SampleCardsSchema.parse(
@@ -105,10 +107,8 @@ async function run(_args: string[], io: CliIo): Promise<number> {
       written++;
     }
     const report = await services.summariser.summariseMissing();
-    io.out(
-      `2. 中文卡片：${written} 张示例卡片（data/sample/cards.json），其余 ${report.fallbacks} 篇没有 LLM key，用规则生成的待补卡片（⏳）`,
-    );
-    io.out(`3. 演示群「${DEMO_CHAT.title}」里，管理员依次发送：\n`);
+    io.out(DEMO.cards(written, report.fallbacks));
+    io.out(DEMO.script(DEMO.chatTitle));
 
     for (const text of DEMO_SCRIPT) {
       io.out(`> ${text}`);
@@ -120,7 +120,7 @@ async function run(_args: string[], io: CliIo): Promise<number> {
       });
       for (const r of replies) io.out(`${toPlainText(r)}\n\n`);
     }
-    io.out("演示结束：数据库在内存里，什么都没有写到磁盘。配置好 bot token 后运行 npm start。");
+    io.out(DEMO.done);
     return 0;
   } finally {
     app.close();

@@ -1,4 +1,5 @@
 /** `sudi topics`: the taxonomy grouped by digest chapter, as text for people or JSON for scripts. */
+import { TOPICS_CLI } from "../core/texts/cli.ts";
 import { loadTaxonomy, type Topic, topicsByChapter } from "../topics/taxonomy.ts";
 import type { CliCommand } from "./command.ts";
 import { UsageError } from "./command.ts";
@@ -41,20 +42,17 @@ function example(topic: Topic): string {
 
 function asText(): string {
   const taxonomy = loadTaxonomy();
-  const lines = [`论文速递主题（共 ${taxonomy.topics.length} 个，按章节分组）`];
+  const lines = [TOPICS_CLI.title(taxonomy.topics.length)];
   for (const { chapter, topics } of topicsByChapter(taxonomy)) {
-    lines.push("", `【${chapter}】`);
+    lines.push("", TOPICS_CLI.chapter(chapter));
     for (const topic of topics) {
       lines.push(`  ${topic.name}  (${topic.id})  ${topic.description}`);
-      if (topic.aliases.length > 0) lines.push(`    别名：${topic.aliases.join("、")}`);
-      if (topic.categories.length > 0) lines.push(`    arXiv 分类：${topic.categories.join("、")}`);
-      lines.push(`    例：${example(topic)}`);
+      if (topic.aliases.length > 0) lines.push(TOPICS_CLI.aliases(topic.aliases));
+      if (topic.categories.length > 0) lines.push(TOPICS_CLI.categories(topic.categories));
+      lines.push(TOPICS_CLI.example(example(topic)));
     }
   }
-  lines.push(
-    "",
-    "也可以订阅 arXiv 分类（/subscribe cs.CV）或英文关键词（/subscribe diffusion model）。",
-  );
+  lines.push("", TOPICS_CLI.footer);
   return lines.join("\n");
 }
 

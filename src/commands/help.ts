@@ -10,11 +10,9 @@ import { COMMANDS } from "./texts.ts";
 
 function commandLines(): Line[] {
   return COMMANDS.filter((c) => c.name !== "start").map((c) => {
-    const aliases = c.aliases?.length
-      ? `（也可用 ${c.aliases.map((a) => `/${a}`).join("、")}）`
-      : "";
+    const aliases = c.aliases?.length ? T.helpAliases(c.aliases) : "";
     const line: Line = [code(c.usage), span(` ${c.description}${aliases}`)];
-    if (c.example && c.example !== c.usage) line.push(span("，例如 "), code(c.example));
+    if (c.example && c.example !== c.usage) line.push(span(T.helpExample), code(c.example));
     return line;
   });
 }

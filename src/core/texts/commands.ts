@@ -12,6 +12,11 @@ export const T = {
     "📚 论文速递：每个 arXiv 公告日，把新论文写成中文卡片（一句话总结、动机、方法、效果、推荐指数），按你订阅的主题推送到这里。",
   helpGroupsNote: "群里只有管理员能修改订阅和设置；想要自己的订阅，请私聊机器人。",
   helpTopicsHint: "发送 /topics 查看所有主题。",
+  /** after a command in /help: its other names */
+  helpAliases: (aliases: readonly string[]) =>
+    `（也可用 ${aliases.map((a) => `/${a}`).join("、")}）`,
+  /** before a command's example in /help */
+  helpExample: "，例如 ",
   notACommand: "请输入命令，例如 /help 查看用法。",
   unknownCommand: (name: string) => `没有 /${name} 这个命令。发送 /help 查看所有命令。`,
   tooLong: (max: number) => `消息太长了（最多 ${max} 个字符），请精简后再发。`,
