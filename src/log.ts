@@ -38,6 +38,17 @@ export function redact(text: string): string {
   return out;
 }
 
+/**
+ * An error as one redacted line for logs, reports and wrapped errors: "Name: message", plus the
+ * system code (ECONNRESET, ENOTFOUND) that fetch() hides in `cause.cause`.
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return redact(String(error));
+  const inner = (error as Error & { cause?: { code?: unknown } }).cause?.code;
+  const text = `${error.name}: ${error.message}`;
+  return redact(typeof inner === "string" ? `${text}: ${inner}` : text);
+}
+
 function serialise(value: unknown): unknown {
   if (value instanceof Error) {
     const e = value as Error & { code?: unknown; status?: unknown };

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ArxivClient, type ArxivClientOptions, parseRetryAfter } from "../src/arxiv/client.ts";
+import { ArxivClient, type ArxivClientOptions } from "../src/arxiv/client.ts";
 import {
   ArxivApiError,
   ArxivHttpError,
@@ -237,19 +237,5 @@ describe("errors in the body", () => {
     const error = await c.fetchFeed(["cs.CL"]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ArxivParseError);
     expect((error as ArxivParseError).source).toBe(`${arxiv.rssUrl}/cs.CL`);
-  });
-});
-
-describe("parseRetryAfter", () => {
-  const now = Date.parse("2024-04-24T04:00:00Z");
-  it.each([
-    ["120", 120_000],
-    ["0", 0],
-    ["Wed, 24 Apr 2024 04:01:00 GMT", 60_000],
-    ["Wed, 24 Apr 2024 03:00:00 GMT", 0],
-    ["soon", null],
-    [null, null],
-  ])("%j → %s", (value, ms) => {
-    expect(parseRetryAfter(value, now)).toBe(ms);
   });
 });

@@ -7,7 +7,6 @@ import {
   LlmNetworkError,
   LlmTimeoutError,
   resetLearntDowngrades,
-  retryAfterMs,
 } from "../src/summarise/llm.ts";
 import type { ChatMessage } from "../src/summarise/prompt.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "./fakes/openai.ts";
@@ -239,18 +238,5 @@ describe("LlmClient", () => {
     const error = await failure(llm.complete(messages, schema));
     expect(error).toBeInstanceOf(LlmNetworkError);
     expect(error).toBeInstanceOf(LlmError);
-  });
-});
-
-describe("retryAfterMs", () => {
-  it("reads seconds, milliseconds and HTTP dates", () => {
-    const now = Date.parse("2024-04-24T00:00:00Z");
-    expect(retryAfterMs(new Headers({ "retry-after": "3" }), now)).toBe(3000);
-    expect(retryAfterMs(new Headers({ "retry-after-ms": "120.5" }), now)).toBe(120.5);
-    expect(retryAfterMs(new Headers({ "retry-after": "Wed, 24 Apr 2024 00:00:05 GMT" }), now)).toBe(
-      5000,
-    );
-    expect(retryAfterMs(new Headers({ "retry-after": "soon" }), now)).toBeUndefined();
-    expect(retryAfterMs(undefined, now)).toBeUndefined();
   });
 });

@@ -46,7 +46,7 @@ describe("toTelegramHtml", () => {
     expect(parsed.entities.map((e) => e.type)).toEqual(["bold", "italic", "code"]);
   });
 
-  it("uses only b, i, code and a href, and escapes quotes inside the href", () => {
+  it("uses only b, i, code and a href, and keeps quotes out of the href (percent-encoded)", () => {
     const message: RichMessage = {
       blocks: [
         {
@@ -61,10 +61,10 @@ describe("toTelegramHtml", () => {
     const html = toTelegramHtml(message);
     const tags = [...html.matchAll(/<\/?([a-z-]+)/g)].map((m) => m[1]);
     expect(new Set(tags)).toEqual(new Set(["b", "i", "code", "a"]));
-    expect(html).toContain('<a href="https://example.org/?a=1&amp;b=&quot;2&quot;">链接</a>');
+    expect(html).toContain('<a href="https://example.org/?a=1&amp;b=%222%22">链接</a>');
     const parsed = parseTelegramHtml(html);
     expect(parsed.entities.find((e) => e.type === "text_link")?.url).toBe(
-      'https://example.org/?a=1&b="2"',
+      "https://example.org/?a=1&b=%222%22",
     );
     expect(parsed.text).toBe("粗斜x<y链接\nboth");
   });

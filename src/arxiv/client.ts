@@ -6,6 +6,7 @@
  * error (ArxivHttpError, ArxivNetworkError, ArxivApiError, ArxivParseError).
  */
 
+import { retryAfterMs } from "../core/retry-after.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { Paper } from "../store/paper.ts";
 import { submissionWindow, submittedDateStamp } from "./calendar.ts";
@@ -46,15 +47,6 @@ const realSleep = (ms: number) =>
   new Promise<void>((resolve) => {
     setTimeout(resolve, ms);
   });
-
-/** Retry-After as seconds or as an HTTP date, in ms from `now`; null when absent or invalid. */
-export function parseRetryAfter(value: string | null, now: number): number | null {
-  if (!value) return null;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
-}
 
 interface HttpResult {
   status: number;
@@ -212,7 +204,7 @@ export class ArxivClient {
     this.lastStart = this.now();
     this.log.debug("arXiv request", { url });
     let status: number;
-    let retryAfterHeader: string | null;
+    let headers: Headers;
     try {
       const response = await this.fetchFn(url, {
         headers: { "User-Agent": this.userAgent, Accept: "application/atom+xml, application/xml" },
@@ -222,14 +214,14 @@ export class ArxivClient {
       if (response.ok || bodyOnStatus.includes(status)) {
         return { status, body: await response.text() };
       }
-      retryAfterHeader = response.headers.get("retry-after");
+      headers = response.headers;
       await response.body?.cancel().catch(() => undefined);
     } catch (error) {
       const timedOut =
         error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
       throw new Retryable(new ArxivNetworkError(url, timedOut, { cause: error }), null);
     }
-    const retryAfter = parseRetryAfter(retryAfterHeader, this.now());
+    const retryAfter = retryAfterMs(headers, this.now()) ?? null;
     const error = new ArxivHttpError(status, url, retryAfter);
     if (error.retryable) throw new Retryable(error, retryAfter);
     throw error;

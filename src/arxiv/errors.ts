@@ -2,6 +2,7 @@
  * What can go wrong talking to arXiv, as typed errors carrying their context, so callers decide
  * by class and fields (`status === 429`, `retryable`) instead of parsing messages.
  */
+import { describeError } from "../log.ts";
 
 /** arXiv answered with a non-success HTTP status (after any retries). */
 export class ArxivHttpError extends Error {
@@ -28,7 +29,7 @@ export class ArxivNetworkError extends Error {
     options?: { cause?: unknown },
   ) {
     super(
-      `arXiv request failed (${timedOut ? "timed out" : describe(options?.cause)}) for ${url}`,
+      `arXiv request failed (${timedOut ? "timed out" : describeError(options?.cause)}) for ${url}`,
       options,
     );
     this.name = "ArxivNetworkError";
@@ -82,11 +83,4 @@ export class EmptyFeedError extends Error {
     super(`the arXiv feed lists no papers${feedDate ? ` (dated ${feedDate})` : ""}: ${source}`);
     this.name = "EmptyFeedError";
   }
-}
-
-/** fetch() hides the useful part (ECONNRESET, ENOTFOUND) in `cause.cause`. */
-function describe(cause: unknown): string {
-  if (!(cause instanceof Error)) return String(cause);
-  const inner = (cause as Error & { cause?: { code?: unknown } }).cause?.code;
-  return typeof inner === "string" ? `${cause.message}: ${inner}` : cause.message;
 }

@@ -20,7 +20,7 @@ import { type Clock, systemClock } from "../core/clock.ts";
 import { runPool, Semaphore } from "../core/concurrency.ts";
 import type { RichMessage } from "../core/message.ts";
 import { paperIdsOf } from "../digest/split.ts";
-import { type Logger, redact, silentLogger } from "../log.ts";
+import { describeError, type Logger, silentLogger } from "../log.ts";
 import type { Chat, ChatStore } from "../store/chats.ts";
 import type { OutboxStore } from "../store/outbox.ts";
 import { ChatGoneError, ChatMigratedError, type Sender, TransientSendError } from "./sender.ts";
@@ -129,9 +129,6 @@ export const batchOf = (chat: number, announceDate: string) => `digest:${announc
 function keepPapers(message: RichMessage, keep: ReadonlySet<string>): RichMessage {
   return { ...message, blocks: message.blocks.filter((b) => !b.paperId || keep.has(b.paperId)) };
 }
-
-const describe = (error: unknown) =>
-  redact(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
 export class DeliveryEngine {
   private readonly clock: Clock;
@@ -355,7 +352,7 @@ export class DeliveryEngine {
     const platform = chat.platform;
     this.consecutiveDeferrals.set(platform, (this.consecutiveDeferrals.get(platform) ?? 0) + 1);
     const attempts = (outbox.delivery(chat.id, announceDate)?.attempts ?? 0) + 1;
-    const text = describe(error);
+    const text = describeError(error);
     if (attempts >= this.opts.maxAttempts) {
       outbox.transaction(() => {
         outbox.markFailed(chat.id, unsent.flatMap(paperIdsOf));

@@ -18,7 +18,7 @@ import type { Clock } from "../core/clock.ts";
 import { addDays, nextDailyAt, wallTime } from "../core/zoned-time.ts";
 import type { DeliveryEngine, DeliveryReport, DigestToDeliver } from "../deliver/engine.ts";
 import { addReports, emptyReport } from "../deliver/engine.ts";
-import { type Logger, redact, silentLogger } from "../log.ts";
+import { describeError, type Logger, silentLogger } from "../log.ts";
 import type { Chat } from "../store/chats.ts";
 import type { OutboxStore } from "../store/outbox.ts";
 import type { ScheduleStore } from "../store/schedule.ts";
@@ -115,9 +115,6 @@ const emptySummary = (): RunSummary => ({
   delivery: emptyReport(),
 });
 
-const describe = (error: unknown) =>
-  redact(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-
 function isEmptyFeed(error: unknown): boolean {
   return error instanceof EmptyFeedError;
 }
@@ -195,7 +192,7 @@ export class Scheduler {
     try {
       await this.tick();
     } catch (error) {
-      this.log.error("scheduler tick failed", { error: describe(error) });
+      this.log.error("scheduler tick failed", { error: describeError(error) });
     }
   }
 
@@ -289,7 +286,7 @@ export class Scheduler {
     if (this.pipelineRun) return Promise.resolve(emptySummary());
     const run = this.pipelineStep()
       .catch((error) => {
-        this.log.error("pipeline step failed", { error: describe(error) });
+        this.log.error("pipeline step failed", { error: describeError(error) });
         return { ...emptySummary(), failures: 1 };
       })
       .finally(() => {
@@ -316,7 +313,7 @@ export class Scheduler {
           report = addReports(report, await this.deliveryStep());
         } catch (error) {
           // e.g. a digest that cannot be built: logged, and the next tick tries again
-          this.log.error("delivery step failed", { error: describe(error) });
+          this.log.error("delivery step failed", { error: describeError(error) });
           report.failed++;
         }
       } while (this.deliveryAgain && !this.stopped);
@@ -351,7 +348,7 @@ export class Scheduler {
           summary.papersIngested += await this.backfill(before, r.announceDate);
         }
       } catch (error) {
-        this.late(expected, now, isEmptyFeed(error) ? "the feed is empty" : describe(error));
+        this.late(expected, now, isEmptyFeed(error) ? "the feed is empty" : describeError(error));
         if (!isEmptyFeed(error)) summary.failures++;
       }
     } else if (
@@ -364,7 +361,7 @@ export class Scheduler {
         const r = await pipeline.ingest();
         summary.papersIngested += r.newCount + r.crossCount;
       } catch (error) {
-        this.log.debug("holiday probe found nothing new", { error: describe(error) });
+        this.log.debug("holiday probe found nothing new", { error: describeError(error) });
       }
     }
     const latest = pipeline.latestIngested();
@@ -378,7 +375,7 @@ export class Scheduler {
         summary.failures += s.failures;
       } catch (error) {
         // Cards are an improvement, never a gate: the digest goes out with fallback cards.
-        note = `summarise failed: ${describe(error)}`;
+        note = `summarise failed: ${describeError(error)}`;
         this.log.error("summarise failed; delivering with fallback cards", {
           announceDate: latest,
           error: note,
@@ -455,7 +452,7 @@ export class Scheduler {
       } catch (error) {
         this.log.warn("could not back-fill a missed announcement", {
           announceDate: date,
-          error: describe(error),
+          error: describeError(error),
         });
       }
     }

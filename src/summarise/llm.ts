@@ -11,6 +11,7 @@
  * (per base URL and model), logs it once and retries at once.
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
+import { retryAfterMs } from "../core/retry-after.ts";
 import { type Logger, redact, silentLogger } from "../log.ts";
 import type { ChatMessage } from "./prompt.ts";
 import { estimateChatTokens, estimateTokens } from "./tokens.ts";
@@ -111,17 +112,6 @@ type Downgrade = "json_object" | "no_response_format" | "max_completion_tokens" 
 
 /** Downgrades learnt this process, per `${baseURL} ${model}`. */
 const learnt = new Map<string, Set<Downgrade>>();
-
-/** Milliseconds a Retry-After / retry-after-ms header asks for, or undefined. */
-export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
-  const ms = headers?.get("retry-after-ms");
-  if (ms && Number.isFinite(Number(ms)) && Number(ms) >= 0) return Number(ms);
-  const ra = headers?.get("retry-after");
-  if (!ra) return undefined;
-  if (/^\s*\d+(\.\d+)?\s*$/.test(ra)) return Number(ra) * 1000;
-  const date = Date.parse(ra);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
 
 /** Which downgrade a 400 asks for, judged by the parameter it names and the mode sent. */
 function downgradeFor(error: APIError, mode: JsonMode): Downgrade | undefined {
@@ -298,7 +288,7 @@ export class LlmClient {
       const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
       const message = this.scrub(error.message).slice(0, 300);
       const typed = new LlmHttpError(status, error.code ?? null, message, retryable, attempts);
-      const waitMs = retryable ? retryAfterMs(error.headers) : undefined;
+      const waitMs = retryable ? retryAfterMs(error.headers, Date.now()) : undefined;
       const downgrade = downgradeFor(error, mode);
       return {
         error: typed,

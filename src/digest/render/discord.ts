@@ -10,6 +10,7 @@
  */
 
 import type { Block, Button, Line, RichMessage, Span } from "../../core/message.ts";
+import { safeUrl } from "../../core/url.ts";
 import { absUrl } from "../../store/paper.ts";
 import { splitMessage } from "../split.ts";
 
@@ -109,17 +110,6 @@ function truncate(text: string, max: number): string {
   const trailing = /\\+$/.exec(cut)?.[0].length ?? 0;
   if (trailing % 2 === 1) cut = cut.slice(0, -1);
   return `${cut}…`;
-}
-
-/** An absolute http(s) URL safe inside `[text](url)`, or undefined. */
-function safeUrl(href: string): string | undefined {
-  try {
-    const url = new URL(href);
-    if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
-    return url.href.replace(/\(/g, "%28").replace(/\)/g, "%29");
-  } catch {
-    return undefined;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
  * `&amp;` shows literally. Telegram's HTML dialect lives in render/telegram.ts.
  */
 import type { Block, Line, RichMessage, Span } from "../../core/message.ts";
+import { safeUrl } from "../../core/url.ts";
 
 const ENTITIES: Record<string, string> = {
   "&": "&amp;",
@@ -22,9 +23,8 @@ function spanToHtml(s: Span): string {
   if (s.code) out = `<code>${out}</code>`;
   if (s.italic) out = `<i>${out}</i>`;
   if (s.bold) out = `<b>${out}</b>`;
-  if (s.href && /^https?:\/\//i.test(s.href)) {
-    out = `<a href="${escapeHtml(s.href)}" rel="noopener">${out}</a>`;
-  }
+  const href = safeUrl(s.href);
+  if (href) out = `<a href="${escapeHtml(href)}" rel="noopener">${out}</a>`;
   return out;
 }
 
@@ -42,11 +42,12 @@ function blockToHtml(block: Block): string {
 export function toHtml(message: RichMessage): string {
   const parts = message.blocks.map(blockToHtml);
   if (message.buttons?.length) {
-    const items = message.buttons.map((b) =>
-      b.url && /^https?:\/\//i.test(b.url)
-        ? `<li><a href="${escapeHtml(b.url)}" rel="noopener">${escapeHtml(b.label)}</a></li>`
-        : `<li>${escapeHtml(b.label)}: <code>${escapeHtml(b.command ?? "")}</code></li>`,
-    );
+    const items = message.buttons.map((b) => {
+      const url = safeUrl(b.url);
+      return url
+        ? `<li><a href="${escapeHtml(url)}" rel="noopener">${escapeHtml(b.label)}</a></li>`
+        : `<li>${escapeHtml(b.label)}: <code>${escapeHtml(b.command ?? "")}</code></li>`;
+    });
     parts.push(`<ul class="buttons">\n${items.join("\n")}\n</ul>`);
   }
   return parts.join("\n");

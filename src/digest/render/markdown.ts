@@ -4,6 +4,7 @@
  * literally; formatting comes only from the model's bold/italic/code/link flags.
  */
 import type { Block, Line, RichMessage, Span } from "../../core/message.ts";
+import { safeUrl } from "../../core/url.ts";
 
 /** ASCII punctuation that can start or end Markdown syntax anywhere in a line. */
 const INLINE_SPECIALS = /[\\`*_[\]()<>&~|!#]/g;
@@ -27,24 +28,17 @@ function codeSpan(text: string): string {
   return `${fence}${pad}${text}${pad}${fence}`;
 }
 
-/** Characters a link destination must not carry raw. */
-function safeDestination(href: string): string {
-  return href.replace(
-    /[()<>\s\\]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
-  );
-}
-
 function spanToMarkdown(s: Span): string {
+  const href = safeUrl(s.href);
   if (s.code) {
     const c = codeSpan(s.text);
-    return s.href ? `[${c}](${safeDestination(s.href)})` : c;
+    return href ? `[${c}](${href})` : c;
   }
   // Emphasis cannot wrap leading or trailing spaces, so they stay outside the markers.
   const [, lead = "", core = "", trail = ""] = /^(\s*)(.*?)(\s*)$/su.exec(s.text) ?? [];
   if (!core) return s.text;
   let out = escapeMarkdown(core);
-  if (s.href) out = `[${out}](${safeDestination(s.href)})`;
+  if (href) out = `[${out}](${href})`;
   if (s.italic) out = `*${out}*`;
   if (s.bold) out = `**${out}**`;
   return `${lead}${out}${trail}`;
@@ -65,11 +59,12 @@ export function toMarkdown(message: RichMessage): string {
   if (message.buttons?.length) {
     parts.push(
       message.buttons
-        .map((b) =>
-          b.url
-            ? `- [${escapeMarkdown(b.label)}](${safeDestination(b.url)})`
-            : `- ${escapeMarkdown(b.label)}: ${codeSpan(b.command ?? "")}`,
-        )
+        .map((b) => {
+          const url = safeUrl(b.url);
+          return url
+            ? `- [${escapeMarkdown(b.label)}](${url})`
+            : `- ${escapeMarkdown(b.label)}: ${codeSpan(b.command ?? "")}`;
+        })
         .join("\n"),
     );
   }

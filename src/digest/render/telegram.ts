@@ -6,6 +6,7 @@
  * and `splitTelegram` keeps every part within it without cutting a card or a tag.
  */
 import type { Block, Button, Line, RichMessage, Span } from "../../core/message.ts";
+import { safeUrl } from "../../core/url.ts";
 import { splitMessage } from "../split.ts";
 import { lineToPlainText } from "./text.ts";
 
@@ -44,17 +45,6 @@ export function escapeTelegramHtml(text: string): string {
 
 function escapeAttribute(text: string): string {
   return escapeTelegramHtml(text).replace(/"/g, "&quot;");
-}
-
-/** An absolute http(s) URL, or undefined: anything else would make Telegram drop or reject it. */
-function safeUrl(href: string | undefined): string | undefined {
-  if (!href || !/^https?:\/\//i.test(href)) return undefined;
-  try {
-    new URL(href);
-    return href;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
