@@ -51,6 +51,50 @@ const realSleep = (ms: number) =>
 interface HttpResult {
   status: number;
   body: string;
+  /** the raw body, when the request asked for bytes (a PDF) */
+  bytes?: Uint8Array;
+  contentType?: string | null;
+}
+
+/** How one request reads its answer: XML as text, or a document as bytes up to a cap. */
+interface ReadOptions {
+  bodyOnStatus: readonly number[];
+  bytes?: { maxBytes: number };
+  timeoutMs?: number;
+  accept?: string;
+}
+
+/** A full-text document (HTML or PDF), or why there is none. */
+export type DocumentResult =
+  | { kind: "ok"; bytes: Uint8Array; contentType: string | null }
+  | { kind: "missing" | "tooLarge" | "failed"; reason: string };
+
+/** Reads a body, refusing one larger than `maxBytes` without buffering the rest. */
+async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array | null> {
+  const declared = Number(response.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    return null;
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body?.getReader();
+  if (!reader) return new Uint8Array();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    size += r.value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(r.value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
 }
 
 /** Internal: a failed attempt that may be tried again. */
@@ -152,10 +196,39 @@ export class ArxivClient {
     }
   }
 
+  /**
+   * A full-text document (arXiv's HTML or PDF rendering) through the same queue and pacing as
+   * every other request. A 404 is "missing" (arXiv has no HTML for many papers), a body over
+   * `maxBytes` is "tooLarge", and what still fails after the retries is "failed": the caller
+   * falls back rather than failing the user's request.
+   */
+  async fetchDocument(
+    url: string,
+    options: { maxBytes: number; timeoutMs?: number; accept?: string },
+  ): Promise<DocumentResult> {
+    try {
+      const r = await this.get(url, {
+        bodyOnStatus: [404, 410],
+        bytes: { maxBytes: options.maxBytes },
+        timeoutMs: options.timeoutMs,
+        accept: options.accept,
+      });
+      if (r.status === 404 || r.status === 410)
+        return { kind: "missing", reason: `HTTP ${r.status}` };
+      if (!r.bytes) return { kind: "tooLarge", reason: `larger than ${options.maxBytes} bytes` };
+      return { kind: "ok", bytes: r.bytes, contentType: r.contentType ?? null };
+    } catch (error) {
+      if (error instanceof ArxivHttpError || error instanceof ArxivNetworkError) {
+        return { kind: "failed", reason: error.message };
+      }
+      throw error;
+    }
+  }
+
   private async query(params: Record<string, string>): Promise<ApiPage> {
     const url = `${this.options.apiUrl}?${new URLSearchParams(params).toString()}`;
     // The API sends its error feed (an entry titled "Error") with HTTP 400.
-    const { status, body } = await this.get(url, [400]);
+    const { status, body } = await this.get(url, { bodyOnStatus: [400] });
     try {
       return parseApiResponse(body, url);
     } catch (error) {
@@ -170,16 +243,16 @@ export class ArxivClient {
    * GETs `url` through the queue. `bodyOnStatus` lists error statuses whose body is returned
    * rather than thrown.
    */
-  private get(url: string, bodyOnStatus: readonly number[] = []): Promise<HttpResult> {
-    const run = this.queue.then(() => this.getWithRetries(url, bodyOnStatus));
+  private get(url: string, read: ReadOptions = { bodyOnStatus: [] }): Promise<HttpResult> {
+    const run = this.queue.then(() => this.getWithRetries(url, read));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async getWithRetries(url: string, bodyOnStatus: readonly number[]): Promise<HttpResult> {
+  private async getWithRetries(url: string, read: ReadOptions): Promise<HttpResult> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.attempt(url, bodyOnStatus);
+        return await this.attempt(url, read);
       } catch (error) {
         if (!(error instanceof Retryable)) throw error;
         const backoff = this.backoffMs * 2 ** attempt;
@@ -197,7 +270,7 @@ export class ArxivClient {
   }
 
   /** One request, started no sooner than minIntervalMs after the previous start. */
-  private async attempt(url: string, bodyOnStatus: readonly number[]): Promise<HttpResult> {
+  private async attempt(url: string, read: ReadOptions): Promise<HttpResult> {
     for (let wait = this.untilNextSlot(); wait > 0; wait = this.untilNextSlot()) {
       await this.sleep(wait);
     }
@@ -207,11 +280,19 @@ export class ArxivClient {
     let headers: Headers;
     try {
       const response = await this.fetchFn(url, {
-        headers: { "User-Agent": this.userAgent, Accept: "application/atom+xml, application/xml" },
-        signal: AbortSignal.timeout(this.timeoutMs),
+        headers: {
+          "User-Agent": this.userAgent,
+          Accept: read.accept ?? "application/atom+xml, application/xml",
+        },
+        signal: AbortSignal.timeout(read.timeoutMs ?? this.timeoutMs),
       });
       status = response.status;
-      if (response.ok || bodyOnStatus.includes(status)) {
+      if (read.bytes && response.ok) {
+        const bytes = await readCapped(response, read.bytes.maxBytes);
+        const contentType = response.headers.get("content-type");
+        return bytes ? { status, body: "", bytes, contentType } : { status, body: "", contentType };
+      }
+      if (response.ok || read.bodyOnStatus.includes(status)) {
         return { status, body: await response.text() };
       }
       headers = response.headers;

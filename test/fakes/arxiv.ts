@@ -52,7 +52,7 @@ export type ArxivFault =
   /** the connection is dropped without an answer */
   | { kind: "reset" };
 
-export type ArxivEndpoint = "feed" | "api";
+export type ArxivEndpoint = "feed" | "api" | "html" | "pdf";
 
 export interface FakeArxivRequest {
   /** performance.now() when the request arrived */
@@ -84,6 +84,12 @@ export interface FakeArxiv {
   rssUrl: string;
   /** for ARXIV_RSS_URL (Atom flavour) */
   atomUrl: string;
+  /** for ARXIV_HTML_URL: `/html/<id>v<N>` serves what setDocument put there, else 404 */
+  htmlUrl: string;
+  /** for ARXIV_PDF_URL: `/pdf/<id>v<N>` likewise */
+  pdfUrl: string;
+  /** serves `body` at /html/<idv> or /pdf/<idv> (e.g. "2404.14469v1"); null removes it */
+  setDocument(kind: "html" | "pdf", idWithVersion: string, body: string | Uint8Array | null): void;
   /** every request so far, in arrival order */
   requests: FakeArxivRequest[];
   /**
@@ -208,6 +214,7 @@ export async function startFakeArxiv(options: FakeArxivOptions = {}): Promise<Fa
 
   const faults: QueuedFault[] = [];
   const requests: FakeArxivRequest[] = [];
+  const documents = new Map<string, string | Uint8Array>();
 
   const takeFault = (endpoint: ArxivEndpoint): ArxivFault | undefined => {
     const i = faults.findIndex((f) => f.on === undefined || f.on === endpoint);
@@ -262,11 +269,14 @@ export async function startFakeArxiv(options: FakeArxivOptions = {}): Promise<Fa
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const query = Object.fromEntries(url.searchParams);
     const format = /^\/(rss|atom)\/[^/]+$/.exec(url.pathname)?.[1] as "rss" | "atom" | undefined;
+    const docKind = /^\/(html|pdf)\/[^/]+$/.exec(url.pathname)?.[1] as "html" | "pdf" | undefined;
     const endpoint: FakeArxivRequest["endpoint"] = format
       ? "feed"
-      : url.pathname === "/api/query"
-        ? "api"
-        : "other";
+      : docKind
+        ? docKind
+        : url.pathname === "/api/query"
+          ? "api"
+          : "other";
     const record: FakeArxivRequest = {
       at,
       endpoint,
@@ -303,6 +313,17 @@ export async function startFakeArxiv(options: FakeArxivOptions = {}): Promise<Fa
     if (fault?.kind === "errorEntry") {
       return send(400, apiErrorDocument(fault.message ?? "incorrect id format for not-an-id"));
     }
+    if (docKind) {
+      const doc = documents.get(url.pathname);
+      if (doc === undefined) return send(404, "no such document");
+      record.status = 200;
+      res.writeHead(200, {
+        "content-type": docKind === "pdf" ? "application/pdf" : "text/html; charset=utf-8",
+        "content-length": String(Buffer.byteLength(doc)),
+      });
+      res.end(doc);
+      return;
+    }
     let answer: { status: number; body: string };
     if (format) {
       answer = {
@@ -331,6 +352,13 @@ export async function startFakeArxiv(options: FakeArxivOptions = {}): Promise<Fa
     apiUrl: `${url}/api/query`,
     rssUrl: `${url}/rss`,
     atomUrl: `${url}/atom`,
+    htmlUrl: `${url}/html`,
+    pdfUrl: `${url}/pdf`,
+    setDocument(kind, idWithVersion, body) {
+      const path = `/${kind}/${idWithVersion}`;
+      if (body === null) documents.delete(path);
+      else documents.set(path, body);
+    },
     requests,
     inject(fault, { times = 1, on = defaultEndpoint(fault) } = {}) {
       for (let i = 0; i < times; i++) faults.push({ fault, on });
