@@ -1,5 +1,8 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ArxivClient } from "../src/arxiv/client.ts";
+import { ArxivHttpError, ArxivNetworkError } from "../src/arxiv/errors.ts";
 import { FullTextUnavailableError, fetchFullText } from "../src/arxiv/fulltext.ts";
 import { htmlAffiliations, htmlSections } from "../src/arxiv/fulltext-html.ts";
 import { headingOf, pdfPages, pdfSections } from "../src/arxiv/fulltext-pdf.ts";
@@ -169,5 +172,74 @@ describe("choosing the excerpt", () => {
       "Experiments",
       "Conclusion",
     ]);
+  });
+});
+
+/** A port on 127.0.0.1 that nothing listens on: connections are refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe("a person waiting for arXiv", () => {
+  it("hears at once when the network is unreachable, without backing off", async () => {
+    const sleeps: number[] = [];
+    const client = new ArxivClient({
+      apiUrl: `http://127.0.0.1:${await closedPort()}/api/query`,
+      rssUrl: "http://127.0.0.1:1/rss",
+      minIntervalMs: 0,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+    const error = await client
+      .fetchByIds(["2404.14469"], { waitMs: 5000 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ArxivNetworkError);
+    expect((error as ArxivNetworkError).unreachable).toBe(true);
+    expect(sleeps).toEqual([]);
+  });
+
+  it("gives up rather than wait out a Retry-After longer than the person's patience", async () => {
+    const arxiv = await startFakeArxiv();
+    try {
+      const sleeps: number[] = [];
+      const client = new ArxivClient({
+        apiUrl: arxiv.apiUrl,
+        rssUrl: arxiv.rssUrl,
+        minIntervalMs: 0,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+        },
+      });
+      arxiv.inject({ kind: "status", status: 503, retryAfter: "10" }, { times: 3 });
+      const error = await client
+        .fetchByIds(["2404.14469"], { waitMs: 5000 })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ArxivHttpError);
+      expect(sleeps).toEqual([]);
+      expect(arxiv.requests.filter((r) => r.endpoint === "api")).toHaveLength(1);
+    } finally {
+      await arxiv.close();
+    }
+  });
+
+  it("background jobs still back off on the same failure", async () => {
+    const sleeps: number[] = [];
+    const client = new ArxivClient({
+      apiUrl: `http://127.0.0.1:${await closedPort()}/api/query`,
+      rssUrl: "http://127.0.0.1:1/rss",
+      minIntervalMs: 0,
+      backoffMs: 1000,
+      maxRetries: 2,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+    await expect(client.fetchByIds(["2404.14469"])).rejects.toBeInstanceOf(ArxivNetworkError);
+    expect(sleeps).toEqual([1000, 2000]);
   });
 });

@@ -38,6 +38,9 @@ export interface ArxivClientOptions {
   log?: Logger;
 }
 
+/** How long a person (chat /paper, `sudi paper`) waits for arXiv before hearing it is down. */
+export const INTERACTIVE_WAIT_MS = 5000;
+
 /** The API takes at most this many ids in one id_list. */
 export const MAX_IDS_PER_REQUEST = 100;
 
@@ -59,6 +62,8 @@ interface HttpResult {
 /** How one request reads its answer: XML as text, or a document as bytes up to a cap. */
 interface ReadOptions {
   bodyOnStatus: readonly number[];
+  /** a person is waiting: give up by then (ms since epoch, by `now`), and at once when offline */
+  deadline?: number;
   bytes?: { maxBytes: number };
   timeoutMs?: number;
   accept?: string;
@@ -147,17 +152,21 @@ export class ArxivClient {
     return parseFeed((await this.get(url)).body, url);
   }
 
-  /** Full metadata of `ids` (without versions: the latest), in batches of at most 100. */
-  async fetchByIds(ids: readonly string[]): Promise<Paper[]> {
+  /**
+   * Full metadata of `ids` (without versions: the latest), in batches of at most 100. With
+   * `waitMs` (a person is waiting: /paper), the call gives up after that long, and at once
+   * when the network is unreachable, instead of backing off for a minute.
+   */
+  async fetchByIds(ids: readonly string[], options: { waitMs?: number } = {}): Promise<Paper[]> {
+    const deadline = options.waitMs === undefined ? undefined : this.now() + options.waitMs;
     const unique = [...new Set(ids)];
     const papers: Paper[] = [];
     for (let i = 0; i < unique.length; i += MAX_IDS_PER_REQUEST) {
       const batch = unique.slice(i, i + MAX_IDS_PER_REQUEST);
-      const page = await this.query({
-        id_list: batch.join(","),
-        start: "0",
-        max_results: String(batch.length),
-      });
+      const page = await this.query(
+        { id_list: batch.join(","), start: "0", max_results: String(batch.length) },
+        deadline,
+      );
       papers.push(...page.papers);
     }
     return papers;
@@ -225,10 +234,10 @@ export class ArxivClient {
     }
   }
 
-  private async query(params: Record<string, string>): Promise<ApiPage> {
+  private async query(params: Record<string, string>, deadline?: number): Promise<ApiPage> {
     const url = `${this.options.apiUrl}?${new URLSearchParams(params).toString()}`;
     // The API sends its error feed (an entry titled "Error") with HTTP 400.
-    const { status, body } = await this.get(url, { bodyOnStatus: [400] });
+    const { status, body } = await this.get(url, { bodyOnStatus: [400], deadline });
     try {
       return parseApiResponse(body, url);
     } catch (error) {
@@ -258,6 +267,10 @@ export class ArxivClient {
         const backoff = this.backoffMs * 2 ** attempt;
         const wait = error.retryAfterMs ?? backoff;
         if (attempt >= this.maxRetries || wait > this.maxRetryAfterMs) throw error.error;
+        if (read.deadline !== undefined) {
+          const offline = error.error instanceof ArxivNetworkError && error.error.unreachable;
+          if (offline || this.now() + wait >= read.deadline) throw error.error;
+        }
         this.log.warn("arXiv request failed, retrying", {
           url,
           attempt: attempt + 1,
@@ -284,7 +297,15 @@ export class ArxivClient {
           "User-Agent": this.userAgent,
           Accept: read.accept ?? "application/atom+xml, application/xml",
         },
-        signal: AbortSignal.timeout(read.timeoutMs ?? this.timeoutMs),
+        signal: AbortSignal.timeout(
+          Math.max(
+            1,
+            Math.min(
+              read.timeoutMs ?? this.timeoutMs,
+              read.deadline === undefined ? Number.POSITIVE_INFINITY : read.deadline - this.now(),
+            ),
+          ),
+        ),
       });
       status = response.status;
       if (read.bytes && response.ok) {

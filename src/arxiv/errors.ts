@@ -20,9 +20,24 @@ export class ArxivHttpError extends Error {
   }
 }
 
+/** System error codes that mean "no route to arXiv at all" (offline, DNS down, firewalled). */
+const UNREACHABLE_CODES = new Set([
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNREFUSED",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "ENETDOWN",
+]);
+
 /** The request never got an answer: connection refused or reset, DNS, or our timeout. */
 export class ArxivNetworkError extends Error {
   readonly retryable = true;
+  /**
+   * The network itself is down or arXiv's host cannot be resolved or reached: a person waiting
+   * for an answer should be told at once rather than wait out the backoff.
+   */
+  readonly unreachable: boolean;
   constructor(
     readonly url: string,
     readonly timedOut: boolean,
@@ -33,6 +48,7 @@ export class ArxivNetworkError extends Error {
       options,
     );
     this.name = "ArxivNetworkError";
+    this.unreachable = !timedOut && UNREACHABLE_CODES.has(errorCode(options?.cause) ?? "");
   }
 }
 
@@ -83,4 +99,14 @@ export class EmptyFeedError extends Error {
     super(`the arXiv feed lists no papers${feedDate ? ` (dated ${feedDate})` : ""}: ${source}`);
     this.name = "EmptyFeedError";
   }
+}
+
+/** The system error code (ENOTFOUND, ECONNREFUSED, ...) of a fetch failure, if any. */
+function errorCode(cause: unknown): string | undefined {
+  for (let e = cause, depth = 0; e instanceof Error && depth < 4; depth++) {
+    const code = (e as Error & { code?: unknown }).code;
+    if (typeof code === "string" && code !== "UND_ERR_SOCKET") return code;
+    e = (e as Error & { cause?: unknown }).cause;
+  }
+  return undefined;
 }

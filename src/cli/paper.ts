@@ -6,6 +6,8 @@
  */
 
 import { openApp } from "../app.ts";
+import { INTERACTIVE_WAIT_MS } from "../arxiv/client.ts";
+import { ArxivHttpError, ArxivNetworkError } from "../arxiv/errors.ts";
 import { InvalidPaperIdError, parsePaperId } from "../arxiv/ids.ts";
 import { loadConfig } from "../config.ts";
 import { cardMessage } from "../digest/card-message.ts";
@@ -71,7 +73,24 @@ async function run(args: string[], io: CliIo): Promise<number> {
     const { papers } = app;
     let paper = papers.get(id);
     if (!paper) {
-      const fetched = (await app.arxiv().fetchByIds([id])).find((p) => p.id === id);
+      let fetched:
+        | Awaited<ReturnType<ReturnType<typeof app.arxiv>["fetchByIds"]>>[number]
+        | undefined;
+      try {
+        fetched = (await app.arxiv().fetchByIds([id], { waitMs: INTERACTIVE_WAIT_MS })).find(
+          (p) => p.id === id,
+        );
+      } catch (error) {
+        if (!(error instanceof ArxivNetworkError || error instanceof ArxivHttpError)) throw error;
+        const why =
+          error instanceof ArxivNetworkError && error.unreachable
+            ? "the network is unreachable"
+            : error.message;
+        io.err(
+          `sudi paper: arXiv cannot be reached (${why}); ${id} is not in the store yet. Try again later.`,
+        );
+        return 1;
+      }
       if (!fetched) {
         io.err(`sudi paper: arXiv has no paper ${id}`);
         return 1;

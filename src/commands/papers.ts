@@ -3,6 +3,7 @@
  * on demand; concurrent requests for one id share one arXiv fetch (here) and one LLM call (the
  * summariser), and each user gets a few a minute.
  */
+import { INTERACTIVE_WAIT_MS } from "../arxiv/client.ts";
 import { ArxivApiError, ArxivHttpError, ArxivNetworkError } from "../arxiv/errors.ts";
 import { InvalidPaperIdError, parsePaperId } from "../arxiv/ids.ts";
 import { type Button, bold, italic, type Line, link, span } from "../core/message.ts";
@@ -44,7 +45,7 @@ export class PaperFetcher {
   }
 
   private async fetchOnce(id: string): Promise<Paper | null> {
-    const papers = await this.deps.arxiv().fetchByIds([id]);
+    const papers = await this.deps.arxiv().fetchByIds([id], { waitMs: INTERACTIVE_WAIT_MS });
     const paper = papers.find((p) => p.id === id);
     if (!paper) return null;
     this.deps.papers.upsert(paper);
