@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   "run-once": async () => (await import("./cli/run-once.ts")).command,
   health: async () => (await import("./cli/health.ts")).command,
   demo: async () => (await import("./cli/demo.ts")).command,
+  doctor: async () => (await import("./cli/doctor.ts")).command,
 };
 
 async function globalHelp(): Promise<string> {

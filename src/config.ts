@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { z } from "zod";
+import { LLM_PRESETS, LOCAL_API_KEY, PRESET_ALIASES, presetNamed } from "./core/llm-presets.ts";
 
 const DEFAULT_CATEGORIES =
   "cs.AI,cs.CL,cs.CV,cs.LG,cs.MM,cs.SD,eess.AS,eess.IV,cs.RO,cs.CR,cs.IR,stat.ML";
@@ -88,6 +89,18 @@ export const ConfigSchema = z.object({
   ARXIV_API_URL: url("https://export.arxiv.org/api/query"),
   ARXIV_RSS_URL: url("https://rss.arxiv.org/atom"),
   ARXIV_MIN_INTERVAL_MS: int(3000, 0, 600_000),
+  /** a known provider: fills OPENAI_BASE_URL, SUDI_LLM_JSON_MODE and OPENAI_MODEL when unset */
+  SUDI_LLM_PRESET: z.preprocess(
+    (v) => (typeof v === "string" ? (presetNamed(v) ?? v) : v),
+    z.preprocess(
+      emptyToUndefined,
+      z
+        .enum(Object.keys(LLM_PRESETS) as [string, ...string[]], {
+          error: `expected one of ${[...Object.keys(LLM_PRESETS), ...Object.keys(PRESET_ALIASES)].join(", ")}`,
+        })
+        .optional(),
+    ),
+  ),
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: url("https://api.openai.com/v1"),
   OPENAI_MODEL: z.preprocess(emptyToUndefined, z.string().default("gpt-4o-mini")),
@@ -149,6 +162,24 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * The variables with SUDI_LLM_PRESET's values filled in where the operator left them unset;
+ * an unknown preset is left for the schema to name.
+ */
+function withPreset(vars: Record<string, string | undefined>): Record<string, string | undefined> {
+  const name = vars.SUDI_LLM_PRESET ? presetNamed(vars.SUDI_LLM_PRESET) : undefined;
+  if (!name) return vars;
+  const preset = LLM_PRESETS[name];
+  const unset = (key: string) => !vars[key]?.trim();
+  const out = { ...vars };
+  if (unset("OPENAI_BASE_URL")) out.OPENAI_BASE_URL = preset.baseUrl;
+  if (unset("SUDI_LLM_JSON_MODE")) out.SUDI_LLM_JSON_MODE = preset.jsonMode;
+  if (unset("OPENAI_MODEL")) out.OPENAI_MODEL = preset.model;
+  if ("local" in preset && preset.local && unset("OPENAI_API_KEY"))
+    out.OPENAI_API_KEY = LOCAL_API_KEY;
+  return out;
+}
+
 /** Reads KEY=value pairs from a .env file; a missing file gives nothing. */
 export function readDotEnv(path = ".env"): Record<string, string> {
   if (!existsSync(path)) return {};
@@ -165,7 +196,7 @@ export function loadConfig(
 ): Config {
   const merged: Record<string, string | undefined> = { ...dotenv };
   for (const [k, v] of Object.entries(env)) if (v !== undefined) merged[k] = v;
-  const result = ConfigSchema.safeParse(merged);
+  const result = ConfigSchema.safeParse(withPreset(merged));
   if (result.success) {
     const config = result.data;
     if (Boolean(config.DISCORD_BOT_TOKEN) !== Boolean(config.DISCORD_APPLICATION_ID)) {

@@ -61,7 +61,7 @@ describe("sudi paper", () => {
     expect(CardSchema.parse(card)).toMatchObject({
       paper_id: "2404.01197",
       fallback: false,
-      prompt_version: "card-v1",
+      prompt_version: expect.stringMatching(/^card-v1\+[0-9a-f]{6}$/),
       model: "fake-model",
     });
     for (const field of ["title_zh", "tldr", "motivation", "method", "results", "topics"]) {

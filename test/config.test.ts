@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, secretsOf } from "../src/config.ts";
+import { LLM_PRESETS, LOCAL_API_KEY } from "../src/core/llm-presets.ts";
 
 describe("config", () => {
   it("gives DESIGN.md's defaults for an empty environment", () => {
@@ -68,5 +69,64 @@ describe("config", () => {
   it("lists the secrets the logger must redact", () => {
     const c = loadConfig({ OPENAI_API_KEY: "sk-abcdef", TELEGRAM_BOT_TOKEN: "42:xyz-token" }, {});
     expect(secretsOf(c).sort()).toEqual(["42:xyz-token", "sk-abcdef"]);
+  });
+});
+
+describe("SUDI_LLM_PRESET", () => {
+  it("fills base URL, JSON mode and model of a known provider", () => {
+    const c = loadConfig({ SUDI_LLM_PRESET: "deepseek", OPENAI_API_KEY: "sk-test" }, {});
+    expect(c).toMatchObject({
+      SUDI_LLM_PRESET: "deepseek",
+      OPENAI_BASE_URL: "https://api.deepseek.com",
+      SUDI_LLM_JSON_MODE: "json_object",
+      OPENAI_MODEL: LLM_PRESETS.deepseek.model,
+    });
+  });
+
+  it("lets explicit variables win, and reads aliases in any case", () => {
+    const c = loadConfig(
+      { SUDI_LLM_PRESET: "DashScope", OPENAI_MODEL: "qwen-max", SUDI_LLM_JSON_MODE: "json_schema" },
+      {},
+    );
+    expect(c).toMatchObject({
+      SUDI_LLM_PRESET: "qwen",
+      OPENAI_BASE_URL: LLM_PRESETS.qwen.baseUrl,
+      OPENAI_MODEL: "qwen-max",
+      SUDI_LLM_JSON_MODE: "json_schema",
+    });
+  });
+
+  it("gives a local server a placeholder key so the LLM is used", () => {
+    const c = loadConfig({ SUDI_LLM_PRESET: "ollama" }, {});
+    expect(c.OPENAI_BASE_URL).toBe("http://localhost:11434/v1");
+    expect(c.OPENAI_API_KEY).toBe(LOCAL_API_KEY);
+    expect(loadConfig({ SUDI_LLM_PRESET: "glm" }, {}).OPENAI_API_KEY).toBeUndefined();
+  });
+
+  it("names the variable when the preset is unknown", () => {
+    expect(() => loadConfig({ SUDI_LLM_PRESET: "gpt5" }, {})).toThrow(
+      expect.objectContaining({ variable: "SUDI_LLM_PRESET" }),
+    );
+    expect(() => loadConfig({ SUDI_LLM_PRESET: "gpt5" }, {})).toThrow(/deepseek.*moonshot/);
+  });
+
+  it("has a preset for every provider the README lists", () => {
+    const names = [
+      "openai",
+      "deepseek",
+      "qwen",
+      "dashscope",
+      "kimi",
+      "moonshot",
+      "glm",
+      "zhipu",
+      "siliconflow",
+      "ollama",
+      "vllm",
+      "llamacpp",
+    ];
+    for (const name of names) {
+      expect(() => loadConfig({ SUDI_LLM_PRESET: name }, {}), name).not.toThrow();
+    }
   });
 });

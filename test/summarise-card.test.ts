@@ -1,9 +1,17 @@
 import { describe, expect, it } from "vitest";
+import { SHORT_CARD } from "../src/core/card-sections.ts";
 import { CardSchema } from "../src/store/card.ts";
+import { sourceText } from "../src/summarise/clean.ts";
 import { fallbackCard, leadSentences } from "../src/summarise/fallback.ts";
 import { authorLine, cardParts, venueOf } from "../src/summarise/parts.ts";
 import { LIMITS, loadCardPrompt, renderCardMessages } from "../src/summarise/prompt.ts";
-import { CardOutputError, isChinese, parseCardOutput } from "../src/summarise/validate.ts";
+import {
+  CardOutputError,
+  cutAtSentence,
+  isChinese,
+  parseAnswer,
+} from "../src/summarise/validate.ts";
+import { specificFirst } from "../src/topics/match.ts";
 import { loadTaxonomy } from "../src/topics/taxonomy.ts";
 import { fixturePapers } from "./summarise-fixtures.ts";
 
@@ -25,10 +33,20 @@ const good = {
   score_reason: "方法极简、开销小，实用价值高。",
 };
 const withField = (patch: Record<string, unknown>) => JSON.stringify({ ...good, ...patch });
+const without = (...names: string[]) =>
+  JSON.stringify(Object.fromEntries(Object.entries(good).filter(([k]) => !names.includes(k))));
+
+const context = {
+  topicIds,
+  ruleTopics: () => ["rule-topic"],
+  source: sourceText(paper),
+  orderTopics: (ids: string[]) => specificFirst(ids, taxonomy),
+};
+const read = (content: string) => parseAnswer(SHORT_CARD, content, context);
 
 function problemsOf(content: string): string[] {
   try {
-    parseCardOutput(content, topicIds);
+    read(content);
   } catch (error) {
     if (error instanceof CardOutputError) return error.problems;
     throw error;
@@ -36,53 +54,94 @@ function problemsOf(content: string): string[] {
   return [];
 }
 
-describe("card output validation", () => {
+describe("card output: partial answers are kept", () => {
   it("accepts a good card, also wrapped in a code fence or after a <think> block", () => {
-    expect(parseCardOutput(JSON.stringify(good), topicIds).title_zh).toBe(good.title_zh);
+    expect(read(JSON.stringify(good)).fields.title_zh).toBe(good.title_zh);
+    expect(read(JSON.stringify(good)).repairs).toEqual([]);
     const fenced = `<think>先读摘要</think>\n\`\`\`json\n${JSON.stringify(good)}\n\`\`\``;
-    expect(parseCardOutput(fenced, topicIds).score).toBe(4);
+    expect(read(fenced).fields.score).toBe(4);
   });
 
-  it("rejects text that is not JSON, and JSON that breaks the schema", () => {
+  it("rejects text that is not JSON", () => {
     expect(problemsOf("好的，卡片如下")).toEqual(["输出不是 JSON 对象"]);
     expect(problemsOf('{"title_zh": "未完')).toHaveLength(1);
-    const problems = problemsOf(withField({ score: 7, topics: [] }));
-    expect(problems.some((p) => p.startsWith("score"))).toBe(true);
-    expect(problems.some((p) => p.startsWith("topics"))).toBe(true);
+    expect(problemsOf("[1, 2]")).toEqual(["输出不是 JSON 对象"]);
   });
 
-  it("rejects topic ids that are not in the taxonomy", () => {
-    expect(problemsOf(withField({ topics: ["made-up-topic"] }))).toEqual([
-      "topics：made-up-topic 不在主题列表里",
+  it("requires only title_zh, tldr and one of motivation, method, results", () => {
+    expect(problemsOf(without("title_zh"))).toEqual(["title_zh：缺少这一项"]);
+    expect(problemsOf(without("tldr"))).toEqual(["tldr：缺少这一项"]);
+    expect(problemsOf(without("motivation", "method", "results"))).toEqual([
+      "motivation、method、results 至少要写一项",
     ]);
+    const partial = read(without("motivation", "method", "score_reason", "keywords", "score"));
+    expect(partial.fields).toMatchObject({
+      motivation: "",
+      method: "",
+      results: good.results,
+      score_reason: "",
+      keywords: [],
+      score: null,
+    });
+    expect(partial.repairs).toEqual(
+      expect.arrayContaining(["score_reason: default", "keywords: default", "score: missing"]),
+    );
+  });
+
+  it("ignores unknown fields and reads renamed ones", () => {
+    const answer = read(
+      JSON.stringify({ ...good, tldr: undefined, summary: good.tldr, extra: "多余的字段" }),
+    );
+    expect(answer.fields.tldr).toBe(good.tldr);
+    expect(answer.fields).not.toHaveProperty("extra");
   });
 
   it.each([
-    ["a URL", { tldr: "详见 https://evil.example/x 的说明和代码。" }, "tldr：含有网址或链接"],
-    ["a bare domain", { method: "代码放在 spright-t2i.github.io 上。" }, "method：含有网址或链接"],
-    [
-      "an HTML tag",
-      { results: "效果很好<script>alert(1)</script>。" },
-      "results：含有 HTML 标签或实体",
-    ],
-    [
-      "a Markdown link",
-      { motivation: "动机见[这里](foo)说明。" },
-      "motivation：含有 Markdown 链接",
-    ],
-    [
-      "a link in a keyword",
-      { keywords: ["<a href=x>点我</a>"] },
-      "keywords.0：含有 HTML 标签或实体",
-    ],
-  ])("rejects %s in a text field", (_name, patch, problem) => {
-    expect(problemsOf(withField(patch))).toContain(problem);
+    ["4", 4],
+    ["4分", 4],
+    [4.0, 4],
+    ["4/5", 4],
+    ["★★★☆☆", 3],
+    [4.5, null],
+    ["五星", null],
+    [7, null],
+    [null, null],
+  ])("reads the score %j as %j", (score, expected) => {
+    expect(read(withField({ score })).fields.score).toBe(expected);
+  });
+
+  it("drops topic ids outside the taxonomy; rule-based topics stand in when none is left", () => {
+    const some = read(withField({ topics: ["made-up-topic", firstTopic] }));
+    expect(some.fields.topics).toEqual([firstTopic]);
+    expect(some.repairs).toContain("topics: dropped unknown ids");
+    const none = read(withField({ topics: ["made-up-topic"] }));
+    expect(none.fields.topics).toEqual(["rule-topic"]);
+    expect(none.repairs).toContain("topics: rule-based");
+  });
+
+  it("puts a specific topic before a generic one the model listed first", () => {
+    const answer = read(withField({ topics: ["llm", "efficiency"] }));
+    expect(answer.fields.topics).toEqual(["efficiency", "llm"]);
+  });
+
+  it("cuts a field over its length at a sentence end and records it", () => {
+    const long = `${"这是第一句很长的话，讲清楚了动机".repeat(5)}。${"第二句".repeat(40)}。`;
+    const answer = read(withField({ motivation: long }));
+    expect(answer.fields.motivation.endsWith("。")).toBe(true);
+    expect(Array.from(answer.fields.motivation).length).toBeLessThanOrEqual(
+      SHORT_CARD.motivation.max,
+    );
+    expect(answer.repairs).toContain(`motivation: cut to ${SHORT_CARD.motivation.max}`);
+    expect(cutAtSentence("没有句号的一段很长很长的话".repeat(20), 10)).toHaveLength(10);
   });
 
   it("requires Chinese where Chinese is required, keeping English terms allowed", () => {
     expect(
       problemsOf(withField({ tldr: "We propose a simple method for fast transfer." })),
     ).toEqual(["tldr：要用中文写"]);
+    const english = read(withField({ score_reason: "Solid and useful." }));
+    expect(english.fields.score_reason).toBe("");
+    expect(english.repairs).toContain("score_reason: dropped, not Chinese");
     expect(isChinese("在 MMLU、GSM8K、HumanEval 上分别提升 3.2、5.1 和 4.0 分")).toBe(true);
     expect(isChinese("LoRA 微调")).toBe(true);
     expect(isChinese("A new method 方法 for long context reasoning with agents")).toBe(false);
@@ -161,8 +220,9 @@ describe("fallback card", () => {
 describe("card prompt", () => {
   const prompt = loadCardPrompt();
 
-  it("takes its version from the file name", () => {
-    expect(prompt.version).toBe("card-v1");
+  it("takes its version from the file name and a hash of the field list", () => {
+    expect(prompt.version).toMatch(/^card-v1\+[0-9a-f]{6}$/);
+    expect(loadCardPrompt().version).toBe(prompt.version);
   });
 
   it("keeps untrusted metadata inside the <paper> block, capped and unable to close it", () => {

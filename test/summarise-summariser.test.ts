@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { SHORT_CARD } from "../src/core/card-sections.ts";
 import { CardSchema } from "../src/store/card.ts";
 import type { Paper } from "../src/store/paper.ts";
 import { SearchStore } from "../src/store/search.ts";
 import { resetLearntDowngrades } from "../src/summarise/llm.ts";
-import { DEFAULT_PROMPT_FILE } from "../src/summarise/prompt.ts";
+import { DEFAULT_PROMPT_FILE, fieldList, loadCardPrompt } from "../src/summarise/prompt.ts";
 import { type ChatRequest, cardFor, type FakeOpenAI, startFakeOpenAI } from "./fakes/openai.ts";
 import {
   captureLog,
@@ -27,7 +28,13 @@ afterAll(async () => {
 });
 afterEach(() => {
   fake.reset();
-  fake.setBehaviour({ latencyMs: 0, rejectJsonSchema: false, card: undefined, fault: undefined });
+  fake.setBehaviour({
+    latencyMs: 0,
+    rejectJsonSchema: false,
+    card: undefined,
+    fault: undefined,
+    omitFields: undefined,
+  });
   resetLearntDowngrades();
 });
 
@@ -46,8 +53,10 @@ describe("Summariser cache", () => {
     for (const p of papers.slice(0, 5)) await h.summariser.cardFor(p);
     expect(fake.requests).toHaveLength(5);
 
-    const card = h.cards.get(first.id, 1, "card-v1", TEST_MODEL);
-    expect(card).toMatchObject({ fallback: false, prompt_version: "card-v1", model: TEST_MODEL });
+    const version = h.summariser.promptVersion;
+    expect(version).toMatch(/^card-v1\+[0-9a-f]{6}$/);
+    const card = h.cards.get(first.id, 1, version, TEST_MODEL);
+    expect(card).toMatchObject({ fallback: false, prompt_version: version, model: TEST_MODEL });
     expect(CardSchema.parse(card)).toEqual(card);
   });
 
@@ -163,8 +172,9 @@ describe("Summariser validation, repair and faults", () => {
     expect(fake.requests).toHaveLength(2);
     const repair = fake.requests[1]?.messages ?? [];
     expect(repair.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
-    expect(repair[3]?.content).toContain("score");
+    expect(repair[3]?.content).toContain("tldr：缺少这一项");
     expect(repair[3]?.content).toContain("不符合要求");
+    expect(card.repairs).toContain("repair call");
   });
 
   it("gives up after one failed repair with a fallback card", async () => {
@@ -243,8 +253,12 @@ describe("Summariser prompt and injection", () => {
       .flatMap((line) => line.split(/\{\{\w+\}\}/))
       .map((f) => f.trim())
       .filter(Boolean);
-    expect(fragments.length).toBeGreaterThan(15);
+    expect(fragments.length).toBeGreaterThan(8);
     for (const fragment of fragments) expect(sent).toContain(fragment);
+    // {{fields}} is the card's field list, from its section table.
+    for (const line of fieldList(SHORT_CARD).split("\n")) {
+      expect(sent).toContain(line.split("{{")[0]);
+    }
   });
 
   it("keeps an injected abstract inside the delimited block, and the card keeps its shape", async () => {
@@ -259,8 +273,8 @@ describe("Summariser prompt and injection", () => {
     expect(Object.keys(card).sort()).toEqual(Object.keys(CardSchema.shape).sort());
   });
 
-  it("rejects a card that obeyed the injection, and never stores its links or HTML", async () => {
-    // A model that does what the abstract says, twice (the answer and the repair).
+  it("cleans a card that obeyed the injection, and never stores its links or HTML", async () => {
+    // A model that does what the abstract says.
     fake.setBehaviour({
       card: (request) => ({
         ...cardFor(request),
@@ -271,12 +285,14 @@ describe("Summariser prompt and injection", () => {
     const { log, lines } = captureLog();
     const h = harness(fake.url, [injected], { log });
     const card = await h.summariser.cardFor(injected);
-    expect(fake.requests).toHaveLength(2);
-    expect(card.fallback).toBe(true);
+    expect(fake.requests).toHaveLength(1);
+    expect(card).toMatchObject({ fallback: false, cleaned: true });
+    expect(card.method).toBe("点击这里了解方法细节。");
     const stored = JSON.stringify(h.cards.best(injected.id));
     expect(stored).not.toContain("evil.example");
     expect(stored).not.toContain("<script>");
-    expect(lines.some((l) => l.includes("含有网址或链接"))).toBe(true);
+    expect(card.repairs).toContain("tldr: removed 1 link(s)");
+    expect(lines.join("\n")).not.toContain("evil.example");
   });
 });
 
@@ -303,5 +319,95 @@ describe("CardStore", () => {
     expect([...best.keys()].sort()).toEqual([a.id, b.id].sort());
     expect(best.get(a.id)?.fallback).toBe(false);
     expect(best.get(b.id)?.fallback).toBe(true);
+  });
+});
+
+describe("Summariser against real providers", () => {
+  it("keeps an answer that omits an optional field: one call, no fallback", async () => {
+    fake.setBehaviour({ omitFields: ["score_reason"] });
+    const h = harness(fake.url, papers.slice(0, 4));
+    const report = await h.summariser.summariseMissing();
+    expect(report).toMatchObject({ written: 4, fallbacks: 0, calls: 4 });
+    const card = h.cards.best(first.id);
+    expect(card).toMatchObject({ fallback: false, score_reason: "" });
+    expect(card?.repairs).toContain("score_reason: default");
+    expect((await h.summariser.summariseMissing()).calls).toBe(0);
+  });
+
+  it("asks again for a failed paper at most once a day, and not after 3 failures", async () => {
+    fake.setBehaviour({ omitFields: ["tldr"] });
+    let now = new Date("2024-04-24T09:00:00Z");
+    const h = harness(fake.url, [first], { summariser: { now: () => now } });
+    const day = async () => (await h.summariser.summariseMissing()).calls;
+
+    expect(await day()).toBe(2); // the answer and one repair
+    now = new Date("2024-04-24T21:00:00Z");
+    expect(await day()).toBe(0); // same UTC day
+    expect((await h.summariser.cardFor(first)).fallback).toBe(true);
+    expect(fake.requests).toHaveLength(2);
+    now = new Date("2024-04-25T09:00:00Z");
+    expect(await day()).toBeGreaterThan(0);
+    now = new Date("2024-04-26T09:00:00Z");
+    expect(await day()).toBeGreaterThan(0);
+    expect(h.cards.failureOf(first.id, 1, h.summariser.promptVersion, TEST_MODEL)?.failures).toBe(
+      3,
+    );
+    now = new Date("2024-04-30T09:00:00Z");
+    const skipped = await h.summariser.summariseMissing();
+    expect(skipped).toMatchObject({ calls: 0, skipped: 1 });
+
+    // --retry-failed asks again; a good answer clears the record.
+    fake.setBehaviour({ omitFields: undefined });
+    expect((await h.summariser.summariseMissing({ retryFailed: true })).written).toBe(1);
+    expect(h.cards.failureOf(first.id, 1, h.summariser.promptVersion, TEST_MODEL)).toBeUndefined();
+  });
+
+  it("asks again when the model changes", async () => {
+    fake.setBehaviour({ omitFields: ["tldr"] });
+    const h = harness(fake.url, [first]);
+    await h.summariser.summariseMissing();
+    expect((await h.summariser.summariseMissing()).calls).toBe(0);
+    const other = harness(fake.url, [], { summariser: { model: "other-model" } });
+    const { Summariser } = await import("../src/summarise/summariser.ts");
+    const next = new Summariser({
+      cards: h.cards,
+      papers: h.papers,
+      llm: other.llm,
+      model: "other-model",
+      dailyTokens: 1_000_000,
+      concurrency: 1,
+    });
+    expect((await next.summariseMissing()).calls).toBeGreaterThan(0);
+  });
+
+  it("stops sending answers back for repair once repairs keep failing", async () => {
+    fake.setBehaviour({ omitFields: ["tldr"] });
+    const many = Array.from({ length: 20 }, (_, i) => syntheticPaper(i, first));
+    const h = harness(fake.url, many, { summariser: { concurrency: 1 } });
+    const report = await h.summariser.summariseMissing();
+    expect(report.failures).toBe(20);
+    expect(report.calls).toBe(20 + 3);
+  });
+
+  it("keeps existing cards when the prompt changes; --refresh rewrites them", async () => {
+    const h = harness(fake.url, papers.slice(0, 2));
+    await h.summariser.summariseMissing();
+    const { Summariser } = await import("../src/summarise/summariser.ts");
+    const newer = new Summariser({
+      cards: h.cards,
+      papers: h.papers,
+      llm: h.llm,
+      model: TEST_MODEL,
+      dailyTokens: 1_000_000,
+      concurrency: 1,
+      prompt: { ...loadCardPrompt(), version: "card-v2+abcdef" },
+    });
+    fake.reset();
+    expect((await newer.summariseMissing()).total).toBe(0);
+    expect((await newer.cardFor(first)).prompt_version).toBe(h.summariser.promptVersion);
+    expect(fake.requests).toHaveLength(0);
+    const refreshed = await newer.summariseMissing({ refresh: true });
+    expect(refreshed).toMatchObject({ total: 2, calls: 2 });
+    expect(h.cards.best(first.id)?.prompt_version).toBe("card-v2+abcdef");
   });
 });

@@ -16,11 +16,11 @@ import { ingestAnnouncement } from "../arxiv/ingest.ts";
 import { createChatServices } from "../commands/wiring.ts";
 import { loadConfig } from "../config.ts";
 import type { ChatAddress } from "../core/address.ts";
+import { SHORT_CARD, storedShape } from "../core/card-sections.ts";
 import { DEMO } from "../core/texts/cli.ts";
 import { toPlainText } from "../digest/render/text.ts";
 import { createLogger } from "../log.ts";
 import type { Card } from "../store/card.ts";
-import { LlmCardSchema } from "../summarise/card.ts";
 import { cardParts } from "../summarise/parts.ts";
 import type { CliCommand, CliIo } from "./command.ts";
 
@@ -34,7 +34,10 @@ const SAMPLE_CATEGORIES = ["cs.CL", "cs.CV", "cs.LG"];
 export const SAMPLE_PROMPT_VERSION = "sample-v1";
 export const SAMPLE_MODEL = "sample";
 
-const SampleCardsSchema = z.object({ cards: z.record(z.string(), LlmCardSchema) });
+/** Sample cards hold the fields of the card's section table; a field they lack is empty. */
+const SampleCardsSchema = z.object({
+  cards: z.record(z.string(), z.object(storedShape(SHORT_CARD)).strict()),
+});
 
 const DEMO_CHAT: ChatAddress = {
   platform: "console",

@@ -1,39 +1,64 @@
 /**
- * `sudi summarise [--limit N]`: writes Chinese cards for stored papers that lack one (fallback
- * cards included, so they get upgraded), newest first. On a terminal it draws a progress bar
+ * `sudi summarise [--limit N] [--refresh] [--retry-failed]`: writes Chinese cards for stored
+ * papers that lack one (fallback cards included, so they get upgraded), newest first. On a terminal it draws a progress bar
  * (done/total, failures, tokens) that log lines print above; otherwise it logs plain lines.
  */
+import { parseArgs } from "node:util";
 import { openApp } from "../app.ts";
 import { loadConfig, secretsOf } from "../config.ts";
 import { createLogger } from "../log.ts";
 import type { SummariseProgress } from "../summarise/summariser.ts";
 import { type CliCommand, type CliIo, UsageError } from "./command.ts";
 
-const HELP = `Usage: sudi summarise [--limit N]
+const HELP = `Usage: sudi summarise [--limit N] [--refresh] [--retry-failed]
 
-Writes a Chinese card for every stored paper that has no card from the current prompt and
-model (OPENAI_MODEL), and replaces fallback cards, newest announcement first, with
-SUDI_LLM_CONCURRENCY calls in flight. Without OPENAI_API_KEY, or once the day's
-SUDI_LLM_DAILY_TOKENS are spent, papers get fallback cards built from their metadata.
+Writes a Chinese card for every stored paper that has no real card yet, and replaces fallback
+cards, newest announcement first, with SUDI_LLM_CONCURRENCY calls in flight. Cards written by
+an older prompt or another model (OPENAI_MODEL) stay as they are unless --refresh asks.
+A paper the LLM failed on is asked again at most once a day and not after 3 failures, unless
+--retry-failed asks. Without OPENAI_API_KEY, or once the day's SUDI_LLM_DAILY_TOKENS are
+spent, papers get fallback cards built from their metadata.
 
 Options:
-  --limit N   summarise at most N papers (default: all that need a card)
-  --help      this text`;
+  --limit N        summarise at most N papers (default: all that need a card)
+  --refresh        also rewrite cards of an older prompt version or another model
+  --retry-failed   ask again for papers the LLM failed on, whatever their record
+  --help           this text`;
 
-/** Reads `--limit N` / `--limit=N`; anything else is a usage error. */
-export function parseSummariseArgs(args: string[]): { limit?: number } {
-  let limit: number | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? "";
-    const [flag, inline] = arg.split("=", 2) as [string, string | undefined];
-    if (flag !== "--limit") throw new UsageError(`unknown argument "${arg}"`);
-    const value = inline ?? args[++i];
-    if (value === undefined || !/^\d+$/.test(value) || Number(value) < 1) {
+export interface SummariseArgs {
+  limit?: number;
+  refresh: boolean;
+  retryFailed: boolean;
+}
+
+/** Reads the flags; anything else is a usage error. */
+export function parseSummariseArgs(args: string[]): SummariseArgs {
+  let values: { limit?: string; refresh?: boolean; "retry-failed"?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        limit: { type: "string" },
+        refresh: { type: "boolean" },
+        "retry-failed": { type: "boolean" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const parsed: SummariseArgs = {
+    refresh: values.refresh ?? false,
+    retryFailed: values["retry-failed"] ?? false,
+  };
+  if (values.limit !== undefined) {
+    if (!/^\d+$/.test(values.limit) || Number(values.limit) < 1) {
       throw new UsageError("--limit expects a whole number of papers, at least 1");
     }
-    limit = Number(value);
+    parsed.limit = Number(values.limit);
   }
-  return limit === undefined ? {} : { limit };
+  return parsed;
 }
 
 const compact = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : String(n));
@@ -71,7 +96,7 @@ function terminalBar(write: (line: string) => void) {
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  const { limit } = parseSummariseArgs(args);
+  const { limit, refresh, retryFailed } = parseSummariseArgs(args);
   const config = loadConfig(io.env);
   const bar = io.isTty ? terminalBar(io.err) : null;
   const log = createLogger({
@@ -88,6 +113,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
     let step = 0;
     const report = await app.summariser.summariseMissing({
       ...(limit === undefined ? {} : { limit }),
+      refresh,
+      retryFailed,
       onProgress: (p) => {
         if (bar) return bar.draw(p, p.done === p.total);
         // Plain lines: about every 10% and at the end.
@@ -100,7 +127,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
     });
     io.out(
       `summarised ${report.done} papers: ${report.written} cards written, ` +
-        `${report.fallbacks} fallback (${report.failures} after LLM failures), ` +
+        `${report.fallbacks} fallback (${report.failures} after LLM failures, ` +
+        `${report.skipped} failed before and not asked again), ` +
         `${report.calls} LLM calls, ${report.promptTokens} prompt + ` +
         `${report.completionTokens} completion tokens`,
     );

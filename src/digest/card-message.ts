@@ -3,8 +3,19 @@
  * Chinese title, italic English title, 💡 一句话 / 🎯 动机 / 🛠 方法 / 📈 效果, tags with the
  * 推荐指数 stars, and arXiv · PDF · 代码 links built from the id. Fallback cards (no LLM yet)
  * say so instead of pretending to be summaries.
+ *
+ * Which sections show, in which order and under which label, comes from the card's section
+ * table (src/core/card-sections.ts): `sectionLines` is the neutral helper any card kind's
+ * renderer uses, and every platform renders the blocks it returns.
  */
 
+import {
+  type Place,
+  type SectionTable,
+  SHORT_CARD,
+  sectionsOf,
+  sectionText,
+} from "../core/card-sections.ts";
 import {
   type Block,
   bold,
@@ -81,7 +92,39 @@ function shorten(text: string, max: number): string {
   return chars.length > max ? `${chars.slice(0, max - 1).join("")}…` : chars.join("");
 }
 
-function fullBlock(card: Card, taxonomy?: Taxonomy): Block {
+/** `💡 一句话：` for a section with an emoji, `推荐理由：` without. */
+function sectionLabel(section: { text: { label: string; emoji: string } }): string {
+  const { emoji, label } = section.text;
+  return `${emoji ? `${emoji} ` : ""}${label}：`;
+}
+
+/**
+ * The lines of a card's prose sections shown at `place`, in table order: each non-empty text
+ * section but the first (the card's heading) as `label + text`.
+ */
+export function sectionLines(
+  table: SectionTable,
+  card: Readonly<Record<string, unknown>>,
+  place: Place,
+): Line[] {
+  const lines: Line[] = [];
+  sectionsOf(table).forEach(([name, s], i) => {
+    if (i === 0 || s.kind !== "text" || !s.shows.includes(place)) return;
+    const text = sectionText(s, card[name]);
+    if (text) lines.push([span(sectionLabel(s) + text)]);
+  });
+  return lines;
+}
+
+/** The text of the first section after the heading that shows in brief digests. */
+function briefText(table: SectionTable, card: Readonly<Record<string, unknown>>): string {
+  for (const [name, s] of sectionsOf(table).slice(1)) {
+    if (s.kind === "text" && s.shows.includes("brief")) return sectionText(s, card[name]);
+  }
+  return "";
+}
+
+function fullBlock(card: Card, place: Place, taxonomy?: Taxonomy): Block {
   const lines: Line[] = [];
   if (!card.fallback && card.title_en && card.title_en !== card.title_zh) {
     lines.push([italic(card.title_en)]);
@@ -92,13 +135,7 @@ function fullBlock(card: Card, taxonomy?: Taxonomy): Block {
     lines.push([span(CARD.pending)]);
     if (card.tldr) lines.push([span(card.tldr)]);
   } else {
-    const fields: [string, string][] = [
-      [CARD.tldr, card.tldr],
-      [CARD.motivation, card.motivation],
-      [CARD.method, card.method],
-      [CARD.results, card.results],
-    ];
-    for (const [label, text] of fields) if (text.trim()) lines.push([span(label + text.trim())]);
+    lines.push(...sectionLines(SHORT_CARD, card, place));
   }
   const tags = cardTags(card, taxonomy);
   const tagParts = [tags.join(" "), card.score !== null ? `${CARD.score}${stars(card.score)}` : ""];
@@ -114,7 +151,8 @@ function briefBlock(card: Card): Block {
     line.push(span("⏳ "), bold(card.title_zh));
   } else {
     line.push(bold(card.title_zh));
-    if (card.tldr.trim()) line.push(span(`：${shorten(card.tldr, BRIEF_TLDR_MAX)}`));
+    const brief = briefText(SHORT_CARD, card);
+    if (brief) line.push(span(`：${shorten(brief, BRIEF_TLDR_MAX)}`));
   }
   line.push(span("（"), link(card.paper_id, absUrl(card.paper_id)), span("）"));
   return { kind: "card", lines: [line], paperId: card.paper_id };
@@ -125,10 +163,10 @@ function briefBlock(card: Card): Block {
  * digests. `taxonomy` defaults to the bundled one (for topic names in the tags).
  */
 export function cardBlock(card: Card, density: Density, taxonomy?: Taxonomy): Block {
-  return density === "brief" ? briefBlock(card) : fullBlock(card, taxonomy);
+  return density === "brief" ? briefBlock(card) : fullBlock(card, "full", taxonomy);
 }
 
-/** The reply to /paper: the full card. */
+/** The reply to /paper: the full card, with the sections the table shows on /paper. */
 export function cardMessage(card: Card, taxonomy?: Taxonomy): RichMessage {
-  return { blocks: [cardBlock(card, "full", taxonomy)] };
+  return { blocks: [fullBlock(card, "paper", taxonomy)] };
 }

@@ -1,26 +1,24 @@
 /**
- * The Card: a paper's Chinese summary as stored. It holds what the LLM wrote (see
- * src/summarise/card.ts) plus what code derives from metadata, which the LLM never touches.
+ * The Card: a paper's Chinese summary as stored. Its LLM-written fields come from the section
+ * table (src/core/card-sections.ts: field names are part of the `--format json` contract); it
+ * adds what code derives from metadata, which the LLM never touches, and what was repaired.
  *
- * `CardSchema` validates stored cards, so its text fields carry no length limits: a fallback
- * card (built without the LLM) keeps the English title in `title_zh`, the first sentences of
- * the abstract in `tldr`, empty `motivation`/`method`/`results`/`score_reason`, no keywords,
- * and `score: null`. Renderers show stars only for a number and skip empty fields.
+ * `CardSchema` validates stored cards, so its text fields carry no length limits and every
+ * section has a default: a fallback card (built without the LLM) keeps the English title in
+ * `title_zh`, the first sentences of the abstract in `tldr`, empty sections elsewhere, and
+ * `score: null`; a card stored before a section was added still parses. Renderers show stars
+ * only for a number and skip empty fields.
  */
 import { z } from "zod";
+import {
+  type SectionValues,
+  SHORT_CARD,
+  searchTextOf,
+  storedShape,
+} from "../core/card-sections.ts";
 
 export const CardSchema = z.object({
-  title_zh: z.string(),
-  tldr: z.string(),
-  motivation: z.string(),
-  method: z.string(),
-  results: z.string(),
-  /** topic ids of data/topics.json, best first */
-  topics: z.array(z.string()).max(3),
-  keywords: z.array(z.string()).max(5),
-  /** 推荐指数 1..5; null on fallback cards (nobody rated the paper) */
-  score: z.number().int().min(1).max(5).nullable(),
-  score_reason: z.string(),
+  ...storedShape(SHORT_CARD),
   paper_id: z.string(),
   version: z.number().int().positive(),
   title_en: z.string(),
@@ -33,8 +31,16 @@ export const CardSchema = z.object({
   fallback: z.boolean(),
   prompt_version: z.string(),
   model: z.string(),
+  /** what code changed in the model's answer ("score_reason: default", "tldr: cut to 120");
+   * absent on cards stored before repairs were recorded */
+  repairs: z.array(z.string()).optional(),
+  /** true when links, mentions or invisible characters were taken out of the answer */
+  cleaned: z.boolean().optional(),
 });
 export type Card = z.infer<typeof CardSchema>;
+
+/** The fields the LLM writes, as the short card's table declares them. */
+export type LlmCard = SectionValues<typeof SHORT_CARD>;
 
 /** The fields code derives from metadata, never from the LLM. */
 export type CardParts = Pick<
@@ -44,7 +50,5 @@ export type CardParts = Pick<
 
 /** The Chinese text of a card, as written into the full-text index. */
 export function cardSearchText(card: Card): string {
-  return [card.title_zh, card.tldr, card.motivation, card.method, card.results, ...card.keywords]
-    .filter((s) => s.length > 0)
-    .join("\n");
+  return searchTextOf(SHORT_CARD, card);
 }

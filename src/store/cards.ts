@@ -3,6 +3,8 @@
  * fallback cards live under their own prompt version and model ("fallback"), so a real card
  * never collides with one. The best card's Chinese text also goes into search_fts, in a row
  * of the paper's own (card_search finds it), so a Chinese /search finds papers by their card.
+ * Failed attempts are counted per cache key (card_failures), so the summariser can bound what
+ * a card the LLM keeps failing on costs.
  */
 import { type Card, CardSchema, cardSearchText } from "./card.ts";
 import type { Db } from "./db.ts";
@@ -26,6 +28,20 @@ export interface DayUsage {
 export interface MissingCard {
   id: string;
   version: number;
+}
+
+/** How often the LLM failed on one paper version under one prompt version and model. */
+export interface CardFailure {
+  failures: number;
+  /** ISO time of the last failure */
+  lastFailedAt: string;
+}
+
+/** Which papers `papersMissingCards` lists. */
+export interface MissingOptions {
+  limit?: number;
+  /** also papers whose real card comes from another prompt version or model */
+  refresh?: boolean;
 }
 
 interface CardRow {
@@ -80,14 +96,35 @@ export class CardStore {
       ftsLink: db.prepare<[string, number | bigint]>(
         `INSERT INTO card_search (paper_id, fts_rowid) VALUES (?, ?)`,
       ),
-      missing: db.prepare<[string, string, number], MissingCard>(
+      missing: db.prepare<[number, string, string, number], MissingCard>(
         `SELECT p.id, p.version FROM papers p
          WHERE NOT EXISTS (
            SELECT 1 FROM cards c
-           WHERE c.paper_id = p.id AND c.version = p.version
-             AND c.prompt_version = ? AND c.model = ? AND c.fallback = 0)
+           WHERE c.paper_id = p.id AND c.version = p.version AND c.fallback = 0
+             AND (? = 0 OR (c.prompt_version = ? AND c.model = ?)))
          ORDER BY p.announce_date IS NULL, p.announce_date DESC, p.id DESC
          LIMIT ?`,
+      ),
+      realOf: db.prepare<[string, number], CardRow>(
+        `SELECT paper_id, card FROM cards WHERE paper_id = ? AND version = ? AND fallback = 0
+         ORDER BY created_at DESC LIMIT 1`,
+      ),
+      failure: db.prepare<
+        [string, number, string, string],
+        { failures: number; last_failed_at: string }
+      >(
+        `SELECT failures, last_failed_at FROM card_failures
+         WHERE paper_id = ? AND version = ? AND prompt_version = ? AND model = ?`,
+      ),
+      addFailure: db.prepare(
+        `INSERT INTO card_failures (paper_id, version, prompt_version, model, failures,
+                                    last_failed_at)
+         VALUES (@paper_id, @version, @prompt_version, @model, 1, @at)
+         ON CONFLICT (paper_id, version, prompt_version, model) DO UPDATE SET
+           failures = failures + 1, last_failed_at = excluded.last_failed_at`,
+      ),
+      clearFailures: db.prepare<[string, number]>(
+        `DELETE FROM card_failures WHERE paper_id = ? AND version = ?`,
       ),
       addUsage: db.prepare(
         `INSERT INTO llm_usage (day, calls, prompt_tokens, completion_tokens)
@@ -102,7 +139,10 @@ export class CardStore {
       >(`SELECT calls, prompt_tokens, completion_tokens FROM llm_usage WHERE day = ?`),
     };
     this.putTx = db.transaction((card: Card, usage: CallUsage) => {
-      if (!card.fallback) this.stmt.dropFallbacks.run(card.paper_id);
+      if (!card.fallback) {
+        this.stmt.dropFallbacks.run(card.paper_id);
+        this.stmt.clearFailures.run(card.paper_id, card.version);
+      }
       this.stmt.upsert.run({
         paper_id: card.paper_id,
         version: card.version,
@@ -163,10 +203,50 @@ export class CardStore {
     this.putTx(CardSchema.parse(card), usage);
   }
 
-  /** Papers (current version) with no real card for this prompt version and model, newest
-   * announcement first. */
-  papersMissingCards(promptVersion: string, model: string, limit?: number): MissingCard[] {
-    return this.stmt.missing.all(promptVersion, model, limit ?? -1);
+  /** The newest real card of one paper version, whatever prompt or model wrote it. */
+  realCardOf(paperId: string, version: number): Card | undefined {
+    return this.parse(this.stmt.realOf.get(paperId, version));
+  }
+
+  /**
+   * Papers (current version) that have no real card, newest announcement first. With
+   * `refresh`, also those whose real card comes from another prompt version or model.
+   */
+  papersMissingCards(
+    promptVersion: string,
+    model: string,
+    options: MissingOptions = {},
+  ): MissingCard[] {
+    const refresh = options.refresh ? 1 : 0;
+    return this.stmt.missing.all(refresh, promptVersion, model, options.limit ?? -1);
+  }
+
+  /** The failures recorded under one cache key, or undefined when there are none. */
+  failureOf(
+    paperId: string,
+    version: number,
+    promptVersion: string,
+    model: string,
+  ): CardFailure | undefined {
+    const row = this.stmt.failure.get(paperId, version, promptVersion, model);
+    return row ? { failures: row.failures, lastFailedAt: row.last_failed_at } : undefined;
+  }
+
+  /** Counts one failed attempt under a cache key. A real card of the version clears them. */
+  recordFailure(
+    paperId: string,
+    version: number,
+    promptVersion: string,
+    model: string,
+    at: Date = new Date(),
+  ): void {
+    this.stmt.addFailure.run({
+      paper_id: paperId,
+      version,
+      prompt_version: promptVersion,
+      model,
+      at: at.toISOString(),
+    });
   }
 
   /** Adds one LLM call's tokens to its UTC day. */

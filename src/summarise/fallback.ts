@@ -5,6 +5,12 @@
  * `score: null`, and replaced by a real card once the LLM is available again.
  */
 
+import {
+  type SectionTable,
+  type SectionValues,
+  SHORT_CARD,
+  sectionsOf,
+} from "../core/card-sections.ts";
 import type { Card } from "../store/card.ts";
 import type { Paper } from "../store/paper.ts";
 import { matchTopics } from "../topics/match.ts";
@@ -48,18 +54,32 @@ export function plainText(text: string): string {
     .trim();
 }
 
+/** A table's fields filled from metadata, as each section's `fallback` source says. */
+export function fallbackFields<T extends SectionTable>(
+  table: T,
+  paper: Paper,
+  topics: string[],
+): SectionValues<T> {
+  const fields: Record<string, unknown> = {};
+  for (const [name, s] of sectionsOf(table)) {
+    if (s.kind === "text") {
+      fields[name] =
+        s.fallback === "title"
+          ? paper.title
+          : s.fallback === "lead"
+            ? leadSentences(plainText(paper.abstract))
+            : "";
+    } else if (s.kind === "topics") fields[name] = topics.slice(0, s.maxItems);
+    else if (s.kind === "list") fields[name] = [];
+    else fields[name] = null;
+  }
+  return fields as SectionValues<T>;
+}
+
 /** A card built without the LLM. `topics` defaults to the rule-based match. */
 export function fallbackCard(paper: Paper, topics: string[] = ruleTopics(paper)): Card {
   return {
-    title_zh: paper.title,
-    tldr: leadSentences(plainText(paper.abstract)),
-    motivation: "",
-    method: "",
-    results: "",
-    topics: topics.slice(0, 3),
-    keywords: [],
-    score: null,
-    score_reason: "",
+    ...fallbackFields(SHORT_CARD, paper, topics),
     ...cardParts(paper),
     fallback: true,
     prompt_version: FALLBACK_PROMPT_VERSION,

@@ -1,15 +1,19 @@
 /**
- * The card prompt: a versioned text file in prompts/ (`card-v1.txt` is version "card-v1"),
- * with a `[system]` and a `[user]` section and `{{placeholders}}`. A change of wording is a
- * new file, so every stored card says which prompt wrote it and the cache never mixes them.
+ * The card prompt: a versioned text file in prompts/ with a `[system]` and a `[user]` section
+ * and `{{placeholders}}`. `{{fields}}` is filled with the card's field list, rendered from its
+ * section table, so the version is the file name plus a short hash of that list
+ * (`card-v1+1a2b3c`): a change of wording is a new file, a change of the table a new hash,
+ * and every stored card says which prompt wrote it.
  *
  * Paper metadata is untrusted: it is capped in length, stripped of control characters, and its
  * angle brackets are made full-width so nothing in it can close the `<paper>` block the
  * prompt tells the model not to obey.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type SectionTable, SHORT_CARD, sectionsOf } from "../core/card-sections.ts";
 import type { Paper } from "../store/paper.ts";
 import type { Taxonomy } from "../topics/taxonomy.ts";
 
@@ -36,23 +40,47 @@ export class PromptFileError extends Error {
 }
 
 export interface CardPrompt {
-  /** the file name without .txt, e.g. "card-v1"; stored with every card */
+  /** the file name without .txt, plus "+hash" of the field list when the file has
+   * {{fields}}, e.g. "card-v1+1a2b3c"; stored with every card */
   version: string;
   system: string;
   user: string;
 }
 
-const KNOWN = new Set(["topics", "id", "title", "abstract", "comment"]);
+const KNOWN = new Set(["topics", "id", "title", "abstract", "comment", "fields"]);
 
-/** Reads and checks a prompt file. */
-export function loadCardPrompt(file = DEFAULT_PROMPT_FILE): CardPrompt {
-  const text = readFileSync(file, "utf8").replace(/\r\n/g, "\n");
+/** The prompt's field list: one line per section, `name：what to write`. */
+export function fieldList(table: SectionTable): string {
+  return sectionsOf(table)
+    .map(([name, s]) => `${name}：${s.text.ask}`)
+    .join("\n");
+}
+
+/** Six hex digits of a text's SHA-256: enough to tell field lists apart. */
+function shortHash(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 6);
+}
+
+/** Reads and checks a prompt file, filling {{fields}} from a card's section table. */
+export function loadCardPrompt(
+  file = DEFAULT_PROMPT_FILE,
+  table: SectionTable = SHORT_CARD,
+): CardPrompt {
+  const raw = readFileSync(file, "utf8").replace(/\r\n/g, "\n");
+  const fields = fieldList(table);
+  const hasFields = raw.includes("{{fields}}");
+  const text = raw.replace("{{fields}}", () => fields);
   const m = /^\[system\]\n([\s\S]*?)^\[user\]\n([\s\S]*)$/m.exec(text);
   if (!m?.[1] || !m[2]) throw new PromptFileError(file, "expected [system] then [user] sections");
   for (const [, name] of text.matchAll(/\{\{(\w+)\}\}/g)) {
     if (!KNOWN.has(name ?? "")) throw new PromptFileError(file, `unknown placeholder {{${name}}}`);
   }
-  return { version: basename(file).replace(/\.txt$/, ""), system: m[1].trim(), user: m[2].trim() };
+  const base = basename(file).replace(/\.txt$/, "");
+  return {
+    version: hasFields ? `${base}+${shortHash(fields)}` : base,
+    system: m[1].trim(),
+    user: m[2].trim(),
+  };
 }
 
 /** Untrusted text made safe to put inside the delimited block. */

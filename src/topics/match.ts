@@ -116,7 +116,9 @@ interface Tally {
  * The topics of a paper, best first. A topic scores for each distinct keyword in the title
  * (more) and in the abstract (less), scaled by its weight, plus a little for its categories;
  * the weight ranks topics but does not decide whether one matched.
- * The catch-all topic 其他 is returned only when nothing else matched.
+ * Generic topics (大模型, 多模态大模型) come after every specific topic that matched, so the
+ * first topic is the most specific one. The catch-all 其他 is returned only when nothing else
+ * matched.
  */
 export function matchTopics(
   paper: MatchablePaper,
@@ -163,9 +165,26 @@ export function matchTopics(
       const score = t.keywords * (topic.weight ?? 1) + t.categories;
       return { topic, score: Math.round(score * 100) / 100, hits: t.hits };
     })
-    .sort((a, b) => b.score - a.score || (c.order.get(a.topic) ?? 0) - (c.order.get(b.topic) ?? 0));
+    .sort(
+      (a, b) =>
+        Number(a.topic.generic ?? false) - Number(b.topic.generic ?? false) ||
+        b.score - a.score ||
+        (c.order.get(a.topic) ?? 0) - (c.order.get(b.topic) ?? 0),
+    );
   if (matches.length === 0 && c.other) return [{ topic: c.other, score: 0, hits: [] }];
   return matches;
+}
+
+/**
+ * Topic ids (an LLM's, best first) with the generic ones moved after the specific ones, order
+ * otherwise kept: the same check the rules apply to themselves. Unknown ids keep their place.
+ */
+export function specificFirst(
+  ids: readonly string[],
+  taxonomy: Taxonomy = loadTaxonomy(),
+): string[] {
+  const generic = (id: string) => topicById(taxonomy, id)?.generic === true;
+  return [...ids.filter((id) => !generic(id)), ...ids.filter(generic)];
 }
 
 const keywordRegexes = new Map<string, RegExp>();

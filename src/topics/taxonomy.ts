@@ -40,6 +40,11 @@ export const TopicSchema = z.object({
    * text-to-audio belongs in 文生音频), below 1 for broad topics most papers touch (大模型).
    */
   weight: z.number().positive().optional(),
+  /**
+   * A broad topic most papers touch (大模型, 多模态大模型): it ranks after every specific topic
+   * that matches a paper, so a paper's first topic is its most specific one.
+   */
+  generic: z.boolean().optional(),
 });
 export type Topic = z.infer<typeof TopicSchema>;
 

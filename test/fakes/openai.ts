@@ -25,6 +25,8 @@
  *   { type: "reject-json-schema" }     DeepSeek's 400 for response_format json_schema
  *   { type: "drop" }                   closes the connection without answering
  * `rejectJsonSchema: true` makes the server behave like DeepSeek for every json_schema request.
+ * `omitFields: ["score_reason"]` leaves those fields out of every answer, as DeepSeek, Qwen,
+ * Kimi and GLM do now and then in json_object mode.
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -64,6 +66,8 @@ export interface FakeOpenAIOptions {
   card?: (request: ChatRequest) => unknown;
   /** a fault for every request that has no queued fault */
   fault?: FakeFault;
+  /** fields left out of every answer (a provider that omits a field) */
+  omitFields?: string[];
 }
 
 export interface FakeOpenAI {
@@ -259,7 +263,13 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     if (isSchema && (behaviour.rejectJsonSchema || fault?.type === "reject-json-schema")) {
       return send(res, 400, DEEPSEEK_JSON_SCHEMA_ERROR);
     }
-    const make = behaviour.card ?? cardFor;
+    const omit = new Set(behaviour.omitFields ?? []);
+    const write = behaviour.card ?? cardFor;
+    const make = (r: ChatRequest) => {
+      const card = write(r);
+      if (omit.size === 0 || !card || typeof card !== "object") return card;
+      return Object.fromEntries(Object.entries(card).filter(([k]) => !omit.has(k)));
+    };
     switch (fault?.type) {
       case "status": {
         const extra: Record<string, string> = {};

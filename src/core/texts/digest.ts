@@ -4,10 +4,6 @@
  */
 
 export const CARD = {
-  tldr: "💡 一句话：",
-  motivation: "🎯 动机：",
-  method: "🛠 方法：",
-  results: "📈 效果：",
   authors: "👥 ",
   tags: "🏷 ",
   score: "推荐 ",
