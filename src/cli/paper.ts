@@ -10,6 +10,7 @@ import { INTERACTIVE_WAIT_MS } from "../arxiv/client.ts";
 import { ArxivHttpError, ArxivNetworkError } from "../arxiv/errors.ts";
 import { InvalidPaperIdError, parsePaperId } from "../arxiv/ids.ts";
 import { loadConfig } from "../config.ts";
+import { SHORT_CARD } from "../core/card-sections.ts";
 import { cardMessage } from "../digest/card-message.ts";
 import { toHtml } from "../digest/render/html.ts";
 import { toMarkdown } from "../digest/render/markdown.ts";
@@ -29,9 +30,9 @@ Without OPENAI_API_KEY the card is built from the metadata and marked as a fallb
 Accepted ids: ${InvalidPaperIdError.ACCEPTED_FORMS.join(", ")}
 
 Options:
-  --format F  text (default), markdown, html, or json: the card's fields (title_zh, tldr,
-              motivation, method, results, topics, keywords, score, score_reason, title_en,
-              authors, affiliations, venue, links, fallback, prompt_version, model, chapter)
+  --format F  text (default), markdown, html, or json: the card's fields (${Object.keys(SHORT_CARD).join(", ")},
+              title_en, authors, affiliations, venue, links, fallback, prompt_version, model,
+              repairs, cleaned, chapter)
   --help      this text`;
 
 /** `<id>` and `--format F` / `--format=F`, in any order. */

@@ -6,7 +6,7 @@
  * one pass over the day.
  */
 
-import type { Card } from "../store/card.ts";
+import { type Card, cardSearchText } from "../store/card.ts";
 import type { Paper } from "../store/paper.ts";
 import type { Subscription } from "../store/subscriptions.ts";
 import { phrasesRegExp, phraseWords, searchableText } from "../topics/phrase.ts";
@@ -50,9 +50,7 @@ function push<K>(map: Map<K, number[]>, key: K, value: number): void {
 
 /** The card's Chinese text, lower-cased, for keyword subscriptions typed in Chinese. */
 function cardText(card: Card): string {
-  return [card.title_zh, card.tldr, card.motivation, card.method, card.results, ...card.keywords]
-    .join("\n")
-    .toLowerCase();
+  return cardSearchText(card).toLowerCase();
 }
 
 export class DayIndex {
