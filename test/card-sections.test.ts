@@ -103,3 +103,73 @@ describe("the short card's table", () => {
     ]);
   });
 });
+
+describe("a second card kind on the same machinery (a deep-read-shaped table)", () => {
+  const prose = (label: string, emoji: string, max = 300) =>
+    ({
+      kind: "text",
+      text: { label, emoji, ask: `${label}，${max} 字内` },
+      max,
+      chinese: true,
+      need: "one-of",
+      shows: ["paper", "search"],
+      fallback: "none",
+    }) as const;
+  const DEEP = {
+    summary: { ...prose("摘要", "📝"), need: "always", fallback: "lead" },
+    background: prose("研究背景", "🌍"),
+    challenges: prose("问题与挑战", "🧩"),
+    solution: prose("如何解决", "🛠"),
+    novelty: prose("创新点", "✨"),
+    model: prose("算法模型", "🧠"),
+    experiments: prose("实验效果", "📈", 500),
+    reading_score: {
+      kind: "score",
+      text: { label: "推荐阅读指数", emoji: "⭐", ask: "整数 1 到 5" },
+      need: "optional",
+      shows: ["paper"],
+    },
+    affiliations: {
+      kind: "list",
+      text: { label: "单位", emoji: "🏛", ask: "作者单位数组" },
+      max: 60,
+      maxItems: 5,
+      need: "optional",
+      shows: ["paper"],
+    },
+  } as const satisfies SectionTable;
+
+  const deepAnswer = {
+    summary: "只微调偏置项和缩放因子，就能快速迁移扩散模型。",
+    background: "大扩散模型迁移到新领域很难。",
+    solution: "只训练 bias 和 scaling factor。",
+    experiments: "快 2 倍，FID 3.02。",
+    reading_score: "4分",
+    affiliations: ["华为诺亚方舟实验室", "香港大学"],
+  };
+
+  it("asks for its own fields and reads a partial answer", () => {
+    expect(fieldList(DEEP).split("\n")).toHaveLength(9);
+    expect(fieldList(DEEP)).toContain("challenges：问题与挑战，300 字内");
+    const read = parseAnswer(DEEP, JSON.stringify(deepAnswer), context);
+    expect(read.fields).toMatchObject({ challenges: "", novelty: "", reading_score: 4 });
+    const schema = responseSchemaOf(DEEP, []) as { properties: Record<string, unknown> };
+    expect(Object.keys(schema.properties)).toEqual(Object.keys(DEEP));
+  });
+
+  it("renders every section on its own line, in table order, with stars and 单位", () => {
+    const fields = parseAnswer(DEEP, JSON.stringify(deepAnswer), context).fields;
+    const text = toPlainText({
+      blocks: [{ kind: "card", lines: sectionLines(DEEP, fields, "paper") }],
+    });
+    expect(text.split("\n")).toEqual([
+      "📝 摘要：只微调偏置项和缩放因子，就能快速迁移扩散模型。",
+      "🌍 研究背景：大扩散模型迁移到新领域很难。",
+      "🛠 如何解决：只训练 bias 和 scaling factor。",
+      "📈 实验效果：快 2 倍，FID 3.02。",
+      "⭐ 推荐阅读指数：★★★★☆",
+      "🏛 单位：华为诺亚方舟实验室、香港大学",
+    ]);
+    expect(fallbackFields(DEEP, paper, []).summary.length).toBeGreaterThan(20);
+  });
+});

@@ -24,10 +24,19 @@ export type Need = "always" | "one-of" | "optional";
 /** Where a fallback card (built without the LLM) takes the section from. */
 export type FallbackSource = "title" | "lead" | "none";
 
+/**
+ * How a section is laid out on a card: `heading` is the card's title line, `tags` goes into
+ * the tag line with the topics and stars, `line` (the default) is a line of its own,
+ * `label：text`.
+ */
+export type Layout = "heading" | "tags" | "line";
+
 interface SectionBase {
   text: SectionText;
   need: Need;
   shows: readonly Place[];
+  /** default "line" */
+  layout?: Layout;
   /** other names providers answer with (`summary` for `tldr`), read as this one */
   aliases?: readonly string[];
 }
@@ -67,7 +76,8 @@ const BODY: readonly Place[] = ["full", "paper", "search"];
 
 /**
  * The 论文速递 card. Key order is the prompt's and the card's order; `title_zh` is the card's
- * heading and `tldr` its brief line.
+ * heading, `tldr` (the first line section shown in brief digests) its brief line, and topics,
+ * keywords and the score share the tag line.
  */
 export const SHORT_CARD = {
   title_zh: {
@@ -77,6 +87,7 @@ export const SHORT_CARD = {
     chinese: true,
     need: "always",
     shows: ALL,
+    layout: "heading",
     fallback: "title",
     aliases: ["title", "chinese_title", "title_cn"],
   },
@@ -134,9 +145,16 @@ export const SHORT_CARD = {
     maxItems: 5,
     need: "optional",
     shows: BODY,
+    layout: "tags",
     aliases: ["tags"],
   },
-  score: { kind: "score", text: SHORT_CARD_TEXT.score, need: "optional", shows: BODY },
+  score: {
+    kind: "score",
+    text: SHORT_CARD_TEXT.score,
+    need: "optional",
+    shows: BODY,
+    layout: "tags",
+  },
   score_reason: {
     kind: "text",
     text: SHORT_CARD_TEXT.score_reason,
@@ -177,6 +195,11 @@ export type SectionValues<T extends SectionTable> = z.output<z.ZodObject<StoredS
 /** A table's sections with their names, in order. */
 export function sectionsOf<T extends SectionTable>(table: T): [name: string, section: Section][] {
   return Object.entries(table);
+}
+
+/** A section's layout, "line" unless it says otherwise. */
+export function layoutOf(section: Section): Layout {
+  return section.layout ?? "line";
 }
 
 /** The text a section holds on a card, as one string ("" when empty). */

@@ -10,6 +10,7 @@
  */
 
 import {
+  layoutOf,
   type Place,
   type SectionTable,
   SHORT_CARD,
@@ -99,8 +100,9 @@ function sectionLabel(section: { text: { label: string; emoji: string } }): stri
 }
 
 /**
- * The lines of a card's prose sections shown at `place`, in table order: each non-empty text
- * section but the first (the card's heading) as `label + text`.
+ * The lines of a card's sections shown at `place`, in table order: each non-empty section laid
+ * out as a line of its own, as `label：text` (a list joined with 、, a score as stars). The
+ * heading and the tag line are the caller's. Any card kind's renderer uses this.
  */
 export function sectionLines(
   table: SectionTable,
@@ -108,18 +110,24 @@ export function sectionLines(
   place: Place,
 ): Line[] {
   const lines: Line[] = [];
-  sectionsOf(table).forEach(([name, s], i) => {
-    if (i === 0 || s.kind !== "text" || !s.shows.includes(place)) return;
-    const text = sectionText(s, card[name]);
+  for (const [name, s] of sectionsOf(table)) {
+    if (layoutOf(s) !== "line" || !s.shows.includes(place)) continue;
+    const value = card[name];
+    let text = "";
+    if (s.kind === "text") text = sectionText(s, value);
+    else if (s.kind === "list" && Array.isArray(value)) text = value.join("、");
+    else if (s.kind === "score" && typeof value === "number") text = stars(value);
     if (text) lines.push([span(sectionLabel(s) + text)]);
-  });
+  }
   return lines;
 }
 
-/** The text of the first section after the heading that shows in brief digests. */
+/** The text of the first line section that shows in brief digests. */
 function briefText(table: SectionTable, card: Readonly<Record<string, unknown>>): string {
-  for (const [name, s] of sectionsOf(table).slice(1)) {
-    if (s.kind === "text" && s.shows.includes("brief")) return sectionText(s, card[name]);
+  for (const [name, s] of sectionsOf(table)) {
+    if (layoutOf(s) === "line" && s.kind === "text" && s.shows.includes("brief")) {
+      return sectionText(s, card[name]);
+    }
   }
   return "";
 }
