@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseCommand, splitList, topicTextProblem, unquote } from "../src/commands/input.ts";
+import { parseCommand, splitList, unquote } from "../src/commands/input.ts";
 import { RateLimiter } from "../src/commands/rate-limit.ts";
 import {
   canonicalTimeZone,
@@ -7,6 +7,7 @@ import {
   nextDelivery,
   parseDigestTime,
 } from "../src/commands/time.ts";
+import { topicTextProblem } from "../src/topics/input.ts";
 
 describe("parseDigestTime", () => {
   it.each([

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ARXIV_CATEGORIES, inCategory } from "../src/topics/categories.ts";
 import { TopicInputError } from "../src/topics/errors.ts";
+import { topicProblemText } from "../src/topics/input.ts";
 import { normalise } from "../src/topics/normalise.ts";
 import { type Resolution, resolveTopic } from "../src/topics/resolve.ts";
 import { loadTaxonomy } from "../src/topics/taxonomy.ts";
@@ -126,6 +127,12 @@ describe("resolveTopic: refusals", () => {
     for (const input of ["", "   ", "\t\n", "\u3000"]) expect(refusal(input).reason).toBe("empty");
   });
 
+  it("answers with the same sentences as the chat commands' own checks", () => {
+    expect(refusal("").message).toBe(topicProblemText("empty"));
+    expect(refusal("文生\u200b视频").message).toBe(topicProblemText("invisible"));
+    expect(refusal("x".repeat(65)).message).toBe(topicProblemText("too_long"));
+  });
+
   it("accepts 64 characters and refuses 65", () => {
     const sixtyFour = `a${" b".repeat(31)}c`;
     expect([...sixtyFour]).toHaveLength(64);
@@ -147,7 +154,7 @@ describe("resolveTopic: refusals", () => {
       "\u2066diffusion\u2069",
       "rag\u009b",
     ]) {
-      expect(refusal(input).reason, JSON.stringify(input)).toBe("control_chars");
+      expect(refusal(input).reason, JSON.stringify(input)).toBe("invisible");
     }
   });
 

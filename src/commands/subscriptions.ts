@@ -8,22 +8,12 @@ import { bold, span } from "../core/message.ts";
 import { DENSITY_LABEL, KIND_LABEL, T } from "../core/texts/commands.ts";
 import type { Subscription, SubscriptionKind } from "../store/subscriptions.ts";
 import { TopicInputError } from "../topics/errors.ts";
+import { keywordLongEnough, topicProblemText, topicTextProblem } from "../topics/input.ts";
 import { subscriptionLabel } from "../topics/labels.ts";
 import { resolveTopic } from "../topics/resolve.ts";
 import { type Taxonomy, type Topic, topicsByChapter } from "../topics/taxonomy.ts";
 import type { Command, CommandContext, CommandDeps, CommandLimits } from "./context.ts";
-import {
-  echo,
-  keywordLongEnough,
-  keywordValue,
-  MAX_TOPIC_LENGTH,
-  MIN_KEYWORD_LENGTH,
-  normalise,
-  splitList,
-  type TextProblem,
-  topicTextProblem,
-  unquote,
-} from "./input.ts";
+import { echo, keywordValue, normalise, splitList, unquote } from "./input.ts";
 import { reply } from "./reply.ts";
 import { formatWallTime, nextDelivery } from "./time.ts";
 
@@ -43,23 +33,8 @@ type Resolution = { ok: true; target: Target } | { ok: false; error: string };
 
 const ALL = new Set(["all", "全部", "所有", "全部取消"]);
 
-export function problemText(problem: TextProblem): string {
-  switch (problem) {
-    case "empty":
-      return T.topicEmpty;
-    case "too_long":
-      return T.topicTooLong(MAX_TOPIC_LENGTH);
-    case "invisible":
-      return T.topicInvisible;
-    case "characters":
-      return T.topicCharacters;
-    case "too_short":
-      return T.keywordTooShort(MIN_KEYWORD_LENGTH);
-  }
-}
-
 function keywordTarget(phrase: string): Resolution {
-  if (!keywordLongEnough(phrase)) return { ok: false, error: problemText("too_short") };
+  if (!keywordLongEnough(phrase)) return { ok: false, error: topicProblemText("too_short") };
   const value = keywordValue(phrase);
   return { ok: true, target: { kind: "keyword", value, label: `“${value}”` } };
 }
@@ -68,7 +43,7 @@ function keywordTarget(phrase: string): Resolution {
 export function resolveItem(raw: string): Resolution {
   const { text, quoted } = unquote(raw);
   const problem = topicTextProblem(text);
-  if (problem) return { ok: false, error: problemText(problem) };
+  if (problem) return { ok: false, error: topicProblemText(problem) };
   if (quoted) return keywordTarget(text);
   try {
     const resolved = resolveTopic(text);
@@ -196,7 +171,7 @@ export function subscriptionCommands(
       }
       const problem = topicTextProblem(unquote(item).text);
       if (problem) {
-        errors.push(problemText(problem));
+        errors.push(topicProblemText(problem));
         continue;
       }
       const sub = findSubscription(subs, item);

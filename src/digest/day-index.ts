@@ -48,11 +48,6 @@ function push<K>(map: Map<K, number[]>, key: K, value: number): void {
   else map.set(key, [value]);
 }
 
-/** The card's Chinese text, lower-cased, for keyword subscriptions typed in Chinese. */
-function cardText(card: Card): string {
-  return cardSearchText(card).toLowerCase();
-}
-
 export class DayIndex {
   readonly papers: IndexedPaper[] = [];
   /** papers[byRank[r]].rank === r */
@@ -179,7 +174,8 @@ export class DayIndex {
         (p) => `${searchableText(p.paper.title)}\u0000${searchableText(p.paper.abstract)}`,
       );
     }
-    if (needle !== null) this.cardTexts ??= this.papers.map((p) => cardText(p.card));
+    if (needle !== null)
+      this.cardTexts ??= this.papers.map((p) => cardSearchText(p.card).toLowerCase());
     for (let i = 0; i < this.papers.length; i++) {
       if (
         regex?.test(this.haystacks?.[i] ?? "") ||

@@ -48,7 +48,7 @@ export type CardParts = Pick<
   "paper_id" | "version" | "title_en" | "authors" | "affiliations" | "venue" | "links"
 >;
 
-/** The Chinese text of a card, as written into the full-text index. */
+/** The Chinese text of a card: what the full-text index stores and what Chinese keyword subscriptions match. */
 export function cardSearchText(card: Card): string {
   return searchTextOf(SHORT_CARD, card);
 }

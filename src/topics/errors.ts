@@ -4,35 +4,25 @@
  */
 import { TOPIC } from "../core/texts/topics.ts";
 import { looksLikeCategory } from "./categories.ts";
+import { type TopicTextProblem, topicProblemText } from "./input.ts";
 import type { Topic } from "./taxonomy.ts";
 
-export type TopicInputReason = "empty" | "too_long" | "control_chars" | "unknown";
-
-/** The longest topic, category or keyword phrase accepted, in characters. */
-export const MAX_TOPIC_INPUT = 64;
+export type TopicInputReason = TopicTextProblem | "unknown";
 
 function messageFor(reason: TopicInputReason, input: string, suggestions: Topic[]): string {
-  switch (reason) {
-    case "empty":
-      return TOPIC.empty;
-    case "too_long":
-      return TOPIC.tooLong(MAX_TOPIC_INPUT);
-    case "control_chars":
-      return TOPIC.controlChars;
-    case "unknown":
-      return looksLikeCategory(input)
-        ? TOPIC.notACategory(input)
-        : TOPIC.unknown(
-            input,
-            suggestions.map((t) => t.name),
-          );
-  }
+  if (reason !== "unknown") return topicProblemText(reason);
+  return looksLikeCategory(input)
+    ? TOPIC.notACategory(input)
+    : TOPIC.unknown(
+        input,
+        suggestions.map((t) => t.name),
+      );
 }
 
 export class TopicInputError extends Error {
   constructor(
     readonly reason: TopicInputReason,
-    /** what the user typed, whitespace collapsed and cut to MAX_TOPIC_INPUT characters */
+    /** what the user typed, whitespace collapsed and cut to MAX_TOPIC_LENGTH characters */
     readonly input: string,
     /** close topics, best first; empty when nothing is close */
     readonly suggestions: Topic[] = [],

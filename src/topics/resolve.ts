@@ -4,7 +4,8 @@
  * is refused with a TopicInputError that says why and, where it can, what was meant.
  */
 import { canonicalCategory, looksLikeCategory } from "./categories.ts";
-import { MAX_TOPIC_INPUT, TopicInputError } from "./errors.ts";
+import { TopicInputError } from "./errors.ts";
+import { inputProblem, MAX_TOPIC_LENGTH, MIN_KEYWORD_LENGTH } from "./input.ts";
 import { nameKey, normalise } from "./normalise.ts";
 import { suggestTopics } from "./suggest.ts";
 import { loadTaxonomy, type Taxonomy, type Topic } from "./taxonomy.ts";
@@ -16,15 +17,8 @@ export type Resolution =
   /** lower-cased, whitespace collapsed; suggestions are topics close to it, best first */
   | { kind: "keyword"; phrase: string; suggestions: Topic[] };
 
-/**
- * Invisible characters that make two equal-looking inputs differ: C0/C1 controls (tab and line
- * breaks are ordinary whitespace), zero-width and bidirectional formatting characters.
- */
-const CONTROL = /(?![\t\n\r])[\p{Cc}\p{Cf}]/u;
-
 /** An English keyword phrase: letters, digits, spaces, '-', '+', '.', with at least one letter. */
 const KEYWORD = /^(?=.*[a-z])[a-z0-9][a-z0-9 +.-]*$/;
-const MIN_KEYWORD = 2;
 
 const indexes = new WeakMap<Taxonomy, Map<string, Topic>>();
 
@@ -52,16 +46,15 @@ export function findTopic(text: string, taxonomy: Taxonomy = loadTaxonomy()): To
 /**
  * Resolves user input: a topic name or alias first (文生视频, 文生視頻, ＴＥＸＴ－ＴＯ－ＶＩＤＥＯ),
  * then an arXiv category (cs.cv → cs.CV), then an English keyword phrase. Throws
- * TopicInputError for empty input, more than MAX_TOPIC_INPUT characters, invisible control
- * characters, and anything else (Chinese that is not a topic, an unknown category such as
+ * TopicInputError for what src/topics/input.ts refuses (empty, more than MAX_TOPIC_LENGTH
+ * characters, invisible characters) and for anything else (Chinese that is not a topic, an unknown category such as
  * cs.XY, symbols), with close topics as suggestions.
  */
 export function resolveTopic(input: string, taxonomy: Taxonomy = loadTaxonomy()): Resolution {
   const collapsed = input.replace(/\s+/gu, " ").trim();
-  const shown = [...collapsed].slice(0, MAX_TOPIC_INPUT).join("");
-  if (CONTROL.test(input)) throw new TopicInputError("control_chars", shown);
-  if (collapsed === "") throw new TopicInputError("empty", "");
-  if ([...collapsed].length > MAX_TOPIC_INPUT) throw new TopicInputError("too_long", shown);
+  const shown = [...collapsed].slice(0, MAX_TOPIC_LENGTH).join("");
+  const problem = inputProblem(input);
+  if (problem) throw new TopicInputError(problem, shown);
 
   const topic = findTopic(collapsed, taxonomy);
   if (topic) return { kind: "topic", topic };
@@ -71,7 +64,7 @@ export function resolveTopic(input: string, taxonomy: Taxonomy = loadTaxonomy())
   if (category) return { kind: "category", category };
   if (looksLikeCategory(text)) throw new TopicInputError("unknown", shown);
 
-  if (text.length >= MIN_KEYWORD && KEYWORD.test(text)) {
+  if (text.length >= MIN_KEYWORD_LENGTH && KEYWORD.test(text)) {
     return { kind: "keyword", phrase: text, suggestions: suggestTopics(text, taxonomy) };
   }
   // Chinese (or other) text that names no topic: it cannot match English abstracts as a keyword.

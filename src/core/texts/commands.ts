@@ -43,13 +43,7 @@ export const T = {
     "先订阅一个主题试试：/subscribe 文生视频（管理员可操作）。发送 /topics 查看所有主题，/help 查看全部命令。",
   greetingBack: (n: number) => `欢迎回来！之前的 ${n} 个订阅仍然有效，发送 /list 查看。`,
 
-  // --- input problems (shared by /subscribe and /unsubscribe) ---
-  topicEmpty: "请在命令后写上主题，例如：/subscribe 文生视频",
-  topicTooLong: (max: number) => `太长了：主题或关键词最多 ${max} 个字符。`,
-  topicInvisible: "输入里有不可见字符（零宽字符或文字方向控制符），请删掉后重新输入。",
-  topicCharacters:
-    "主题或关键词只能包含文字、数字、空格和 - . / + ( ) & 这些符号，不能有表情、HTML 或其他特殊符号。",
-  keywordTooShort: (min: number) => `关键词太短，至少 ${min} 个字符，否则几乎每篇论文都会匹配。`,
+  // --- input problems (shared by /subscribe and /unsubscribe; see also texts/topics.ts) ---
   topicUnknown: (input: string, suggestions: string[]) =>
     suggestions.length
       ? `没有找到主题「${input}」。你是不是想找：${suggestions.join("、")}？`

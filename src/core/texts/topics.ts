@@ -1,12 +1,15 @@
 /**
- * The Chinese sentences of topic input errors (src/topics/errors.ts decides which one).
+ * The Chinese answers to a topic, category or keyword a user typed that cannot be used
+ * (src/topics/input.ts and src/topics/errors.ts decide which one).
  */
 
 export const TOPIC = {
-  empty:
-    "请写上要订阅的主题：主题名（文生视频）、别名（text-to-video）、arXiv 分类（cs.CV）或英文关键词（diffusion model）。",
-  tooLong: (max: number) => `主题太长了，最多 ${max} 个字符。`,
-  controlChars: "主题里有看不见的控制字符（零宽字符、方向控制符等），请删掉后重新输入。",
+  empty: "请在命令后写上主题，例如：/subscribe 文生视频",
+  tooLong: (max: number) => `太长了：主题或关键词最多 ${max} 个字符。`,
+  invisible: "输入里有不可见字符（零宽字符或文字方向控制符），请删掉后重新输入。",
+  characters:
+    "主题或关键词只能包含文字、数字、空格和 - . / + ( ) & 这些符号，不能有表情、HTML 或其他特殊符号。",
+  keywordTooShort: (min: number) => `关键词太短，至少 ${min} 个字符，否则几乎每篇论文都会匹配。`,
   notACategory: (input: string) =>
     `「${input}」不是 arXiv 的分类。分类的写法如 cs.CV、cs.CL、eess.AS、stat.ML。`,
   unknown: (input: string, suggestions: readonly string[]) =>
