@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { announcementAt, isMailingDate } from "../src/arxiv/calendar.ts";
 import { EmptyFeedError } from "../src/arxiv/errors.ts";
 import { ManualClock } from "../src/core/clock.ts";
 import { addDays } from "../src/core/zoned-time.ts";
 import { DeliveryEngine } from "../src/deliver/engine.ts";
 import { createLogger } from "../src/log.ts";
-import { announcementAt, isMailingDate } from "../src/schedule/calendar.ts";
 import {
   type IngestOutcome,
   type Pipeline,

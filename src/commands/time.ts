@@ -3,8 +3,8 @@
  * digest is due in its own time zone, with only Intl (no time-zone library).
  */
 
+import { latestAnnouncementAt, nextAnnouncementAt } from "../arxiv/calendar.ts";
 import { nextDailyAt, wallTime } from "../core/zoned-time.ts";
-import { latestAnnouncementAt, nextAnnouncementAt } from "../schedule/calendar.ts";
 
 /**
  * "HH:MM" from what a user typed: 9:00, 09:00, ９：００ (folded by NFKC before this), 9点,

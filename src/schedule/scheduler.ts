@@ -13,6 +13,14 @@
  */
 import { hostname } from "node:os";
 import cron, { type ScheduledTask } from "node-cron";
+import {
+  ANNOUNCE_HOUR,
+  ARXIV_HOLIDAYS,
+  ARXIV_TIMEZONE,
+  announcementAt,
+  isMailingDate,
+  latestAnnouncementAt,
+} from "../arxiv/calendar.ts";
 import { EmptyFeedError } from "../arxiv/errors.ts";
 import type { Clock } from "../core/clock.ts";
 import { addDays, nextDailyAt, wallTime } from "../core/zoned-time.ts";
@@ -22,14 +30,6 @@ import { describeError, type Logger, silentLogger } from "../log.ts";
 import type { Chat } from "../store/chats.ts";
 import type { OutboxStore } from "../store/outbox.ts";
 import type { ScheduleStore } from "../store/schedule.ts";
-import {
-  ANNOUNCE_HOUR,
-  ARXIV_HOLIDAYS,
-  ARXIV_TIMEZONE,
-  announcementAt,
-  isMailingDate,
-  latestAnnouncementAt,
-} from "./calendar.ts";
 
 /** What one ingest run reports (src/arxiv/ingest.ts's result fits). */
 export interface IngestOutcome {

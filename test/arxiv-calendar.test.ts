@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { instantOf, nextDailyAt, wallTime } from "../src/core/zoned-time.ts";
 import {
   ARXIV_HOLIDAYS,
   announcementAt,
+  InvalidAnnounceDateError,
   isMailingDate,
   latestAnnouncementAt,
   nextAnnouncementAt,
-} from "../src/schedule/calendar.ts";
+  submissionWindow,
+} from "../src/arxiv/calendar.ts";
+import { instantOf, nextDailyAt, wallTime } from "../src/core/zoned-time.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const at = (s: string) => Date.parse(s);
@@ -114,5 +116,38 @@ describe("arXiv announcement calendar", () => {
     expect(
       latestAnnouncementAt(at("2024-04-25T03:00:00Z"), new Set(["2024-04-25"])).announceDate,
     ).toBe("2024-04-24");
+  });
+});
+
+describe("submissionWindow", () => {
+  const window = (date: string, holidays: ReadonlySet<string> = new Set()) => {
+    const w = submissionWindow(date, holidays);
+    return [w.from.toISOString(), w.to.toISOString()];
+  };
+
+  it("runs from the cutoff two weekdays back to the weekday before, at 14:00 New York time", () => {
+    // Thursday 2024-04-25: submissions Tuesday 14:00 EDT to Wednesday 14:00 EDT
+    expect(window("2024-04-25")).toEqual(["2024-04-23T18:00:00.000Z", "2024-04-24T18:00:00.000Z"]);
+    // Monday 2024-01-08 (EST): Thursday 14:00 to Friday 14:00
+    expect(window("2024-01-08")).toEqual(["2024-01-04T19:00:00.000Z", "2024-01-05T19:00:00.000Z"]);
+  });
+
+  it("follows New York's clock change inside a window", () => {
+    // DST began Sunday 2024-03-10: Friday's cutoff is EST, Monday's is EDT
+    expect(window("2024-03-12")).toEqual(["2024-03-08T19:00:00.000Z", "2024-03-11T18:00:00.000Z"]);
+  });
+
+  it("widens the window after a skipped mailing", () => {
+    // Thanksgiving 2024: no mailing dated Thursday 11-28, so Friday's carries both days
+    expect(window("2024-11-29", new Set(["2024-11-28"]))).toEqual([
+      "2024-11-26T19:00:00.000Z",
+      "2024-11-28T19:00:00.000Z",
+    ]);
+    expect(window("2024-11-29")).toEqual(["2024-11-27T19:00:00.000Z", "2024-11-28T19:00:00.000Z"]);
+  });
+
+  it("refuses weekends and dates that do not exist", () => {
+    expect(() => submissionWindow("2024-04-27")).toThrow(InvalidAnnounceDateError);
+    expect(() => submissionWindow("2024-02-30")).toThrow(InvalidAnnounceDateError);
   });
 });
