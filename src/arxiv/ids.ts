@@ -86,14 +86,3 @@ export function parsePaperId(input: string): ParsedPaperId {
   if (!isNewStyle(bare) && !isOldStyle(bare)) throw new InvalidPaperIdError(input);
   return { id: bare, version };
 }
-
-/** True when `input` is accepted by parsePaperId. */
-export function isPaperId(input: string): boolean {
-  try {
-    parsePaperId(input);
-    return true;
-  } catch (error) {
-    if (error instanceof InvalidPaperIdError) return false;
-    throw error;
-  }
-}

@@ -3,13 +3,9 @@
  * platform: an adapter under bots/ picks its own lower-case name ("telegram", "discord",
  * "console", later "feishu" or "email"), so adding a platform never edits this file.
  */
-import { z } from "zod";
 
 /** A platform's name as adapters, the store and the senders agree on it. */
 export type Platform = string;
-
-/** What a platform name may look like (it is stored, logged and used as a map key). */
-export const PlatformSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/);
 
 export type ChatType = "private" | "group" | "channel";
 

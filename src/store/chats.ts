@@ -55,7 +55,7 @@ interface ChatRow {
 function toChat(row: ChatRow): Chat {
   return {
     id: row.id,
-    platform: row.platform as Platform,
+    platform: row.platform,
     chatId: row.chat_id,
     type: row.type as ChatType,
     title: row.title,

@@ -114,10 +114,6 @@ export class OutboxStore {
         `UPDATE outbox SET state = 'sent', message_id = ?, sent_at = ?
            WHERE chat = ? AND state = 'pending' AND paper_id IN (SELECT value FROM json_each(?))`,
       ),
-      release: db.prepare<[number, string]>(
-        `DELETE FROM outbox WHERE chat = ? AND state = 'pending'
-           AND paper_id IN (SELECT value FROM json_each(?))`,
-      ),
       markFailed: db.prepare<[number, string]>(
         `UPDATE outbox SET state = 'failed', attempts = attempts + 1
            WHERE chat = ? AND state = 'pending' AND paper_id IN (SELECT value FROM json_each(?))`,
@@ -167,9 +163,6 @@ export class OutboxStore {
         `SELECT chat, announce_date FROM deliveries WHERE state = 'pending'
            AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
            ORDER BY created_at, chat`,
-      ),
-      unfinishedOfChat: db.prepare<[number], DeliveryRow>(
-        `SELECT * FROM deliveries WHERE chat = ? AND state = 'pending'`,
       ),
       pendingDeliveries: db
         .prepare<[], number>(`SELECT count(*) FROM deliveries WHERE state = 'pending'`)
@@ -244,11 +237,6 @@ export class OutboxStore {
     at: string = nowIso(),
   ): void {
     if (paperIds.length) this.q.markSent.run(messageId, at, chat, ids(paperIds));
-  }
-
-  /** Gives pending papers back (nothing was sent): a later digest may select them again. */
-  release(chat: number, paperIds: readonly string[]): void {
-    if (paperIds.length) this.q.release.run(chat, ids(paperIds));
   }
 
   /** The platform refused these papers for good; a later digest may try them again. */
@@ -382,10 +370,5 @@ export class OutboxStore {
   /** How many deliveries are still open (in flight or deferred), for `sudi health`. */
   pendingDeliveries(): number {
     return this.q.pendingDeliveries.get() ?? 0;
-  }
-
-  /** Open deliveries of one chat. */
-  unfinishedOf(chat: number): Delivery[] {
-    return this.q.unfinishedOfChat.all(chat).map(toDelivery);
   }
 }
