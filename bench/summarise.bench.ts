@@ -7,7 +7,7 @@
  *    remote: its CPU is not the summariser's.
  * 2. Tokens per card on the 55 sample papers: prompt tokens as the fake counts them (UTF-8
  *    bytes / 4) and as src/summarise/tokens.ts estimates them; completion tokens of the fake's
- *    cards and of the DESIGN.md example card (what a real model writes is closer to that).
+ *    cards and of a full example card (DiffFit, 2304.06648), closer to what a real model writes.
  *    Targets: median prompt at most 900, completion at most 400.
  */
 import { spawn } from "node:child_process";
@@ -183,7 +183,7 @@ async function tokens() {
     score_reason: "方法极简、开销小，实用价值高。",
   });
   console.log(
-    `completion, DESIGN.md example card: ${fakeTokens(example)} (bytes/4), ` +
+    `completion, example card (DiffFit): ${fakeTokens(example)} (bytes/4), ` +
       `${estimateTokens(example)} (estimate); the request caps it at max_tokens 800`,
   );
   h.db.close();

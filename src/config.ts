@@ -1,5 +1,5 @@
 /**
- * Configuration: every variable of DESIGN.md's contract, validated once at start-up.
+ * Configuration: every variable in the README's table, validated once at start-up.
  * A bad value stops start-up with a ConfigError naming the variable and what it expects;
  * secret values never appear in that message.
  */

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig, secretsOf } from "../src/config.ts";
 import { LLM_PRESETS, LOCAL_API_KEY } from "../src/core/llm-presets.ts";
 
 describe("config", () => {
-  it("gives DESIGN.md's defaults for an empty environment", () => {
+  it("gives the README's defaults for an empty environment", () => {
     const c = loadConfig({}, {});
     expect(c.SUDI_DB_PATH).toBe("data/sudi.db");
     expect(c.SUDI_TIMEZONE).toBe("Asia/Shanghai");

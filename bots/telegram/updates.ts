@@ -119,7 +119,7 @@ export function telegramUpdates(deps: UpdateDeps): Composer<Context> {
     }
   }
 
-  /** Who may change what this chat receives: see DESIGN.md (creator or administrator). */
+  /** Who may change what this chat receives: in a group, its creator or an administrator. */
   function senderIsAdmin(msg: Message): Promise<boolean> {
     if (msg.chat.type === "private" || msg.chat.type === "channel") return Promise.resolve(true);
     // An anonymous admin posts on behalf of the group itself (from: @GroupAnonymousBot).
