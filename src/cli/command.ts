@@ -2,6 +2,7 @@
  * What one `sudi <command>` is: a name, its help, and a run function that returns the exit
  * code. Commands print results to `out` and problems to `err`, so tests can capture both.
  */
+import { type ParseArgsConfig, parseArgs } from "node:util";
 export interface CliIo {
   out: (text: string) => void;
   err: (text: string) => void;
@@ -27,6 +28,22 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "UsageError";
+  }
+}
+
+/**
+ * Every command's flags go through node:util parseArgs, strictly (an unknown flag is refused),
+ * with its complaints turned into UsageErrors. `--flag value` and `--flag=value` both work.
+ */
+export function parseFlags<const O extends NonNullable<ParseArgsConfig["options"]>>(
+  args: string[],
+  options: O,
+  { positionals = false } = {},
+) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: positionals });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
   }
 }
 

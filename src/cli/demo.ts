@@ -22,7 +22,7 @@ import { toPlainText } from "../digest/render/text.ts";
 import { createLogger } from "../log.ts";
 import type { Card } from "../store/card.ts";
 import { cardParts } from "../summarise/parts.ts";
-import type { CliCommand, CliIo } from "./command.ts";
+import { type CliCommand, type CliIo, parseFlags } from "./command.ts";
 
 const SAMPLE_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../data/sample");
 const FEED_FILE = "feed-2024-04-24.rss.xml";
@@ -66,7 +66,8 @@ function sampleFetch(apiXml: string): typeof globalThis.fetch {
     new Response(apiXml, { status: 200, headers: { "content-type": "application/atom+xml" } });
 }
 
-async function run(_args: string[], io: CliIo): Promise<number> {
+async function run(args: string[], io: CliIo): Promise<number> {
+  parseFlags(args, {});
   const env = { ...io.env, SUDI_DB_PATH: ":memory:", OPENAI_API_KEY: "" };
   const config = loadConfig(env, {});
   const log = createLogger({ level: io.env.LOG_LEVEL ? config.LOG_LEVEL : "warn" });

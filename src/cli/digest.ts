@@ -4,7 +4,6 @@
  * included, nothing recorded as sent). Without --topics, every topic of the taxonomy, so the
  * whole announcement grouped by chapter.
  */
-import { parseArgs } from "node:util";
 import { openApp } from "../app.ts";
 import { MAX_DIGEST_LIMIT, MIN_DIGEST_LIMIT } from "../commands/settings.ts";
 import { MAX_ITEMS, resolveItem } from "../commands/subscriptions.ts";
@@ -19,7 +18,7 @@ import type { Chat, Density } from "../store/chats.ts";
 import { IsoDateSchema } from "../store/paper.ts";
 import type { Subscription } from "../store/subscriptions.ts";
 import { loadTaxonomy } from "../topics/taxonomy.ts";
-import { type CliCommand, type CliIo, UsageError } from "./command.ts";
+import { type CliCommand, type CliIo, parseFlags, UsageError } from "./command.ts";
 
 const FORMATS = ["text", "markdown", "html", "json"] as const;
 type Format = (typeof FORMATS)[number];
@@ -48,23 +47,13 @@ Options:
   --help        this text`;
 
 export function parseDigestArgs(args: string[]): DigestArgs {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        topics: { type: "string" },
-        date: { type: "string" },
-        format: { type: "string", default: "text" },
-        brief: { type: "boolean", default: false },
-        limit: { type: "string", default: "20" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const { values } = parseFlags(args, {
+    topics: { type: "string" },
+    date: { type: "string" },
+    format: { type: "string", default: "text" },
+    brief: { type: "boolean", default: false },
+    limit: { type: "string", default: "20" },
+  });
   const format = String(values.format);
   if (!FORMATS.includes(format as Format)) {
     throw new UsageError(`--format expects one of ${FORMATS.join(", ")}`);

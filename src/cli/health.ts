@@ -8,7 +8,7 @@ import { HEARTBEAT_KEY, LAST_RUN_KEY } from "../schedule/scheduler.ts";
 import { openDatabase } from "../store/db.ts";
 import { OutboxStore } from "../store/outbox.ts";
 import { ScheduleStore } from "../store/schedule.ts";
-import { type CliCommand, type CliIo, UsageError } from "./command.ts";
+import { type CliCommand, type CliIo, parseFlags, UsageError } from "./command.ts";
 
 const DEFAULT_MAX_AGE_S = 180;
 
@@ -20,18 +20,18 @@ ${DEFAULT_MAX_AGE_S}). Prints one JSON object (healthy, heartbeat, ageSeconds, l
 pendingDeliveries) and exits 0 when healthy, 1 otherwise. Opens the database
 read-only, so it is safe next to the running bot (the Docker HEALTHCHECK uses it).`;
 
-function parseArgs(args: string[]): number {
-  if (args.length === 0) return DEFAULT_MAX_AGE_S;
-  const [flag, value, ...rest] = args;
-  const n = Number(value);
-  if (flag !== "--max-age" || rest.length || !Number.isInteger(n) || n < 1) {
+function parseHealthArgs(args: string[]): number {
+  const { values } = parseFlags(args, { "max-age": { type: "string" } });
+  const value = values["max-age"];
+  if (value === undefined) return DEFAULT_MAX_AGE_S;
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
     throw new UsageError("expected --max-age SECONDS (a whole number, at least 1)");
   }
-  return n;
+  return Number(value);
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  const maxAge = parseArgs(args);
+  const maxAge = parseHealthArgs(args);
   const config = loadConfig(io.env);
   let report: Record<string, unknown>;
   try {

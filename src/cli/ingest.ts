@@ -4,13 +4,12 @@
  * 2 bad usage, 75 the feed is empty for now (try again later).
  */
 import { existsSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { openApp } from "../app.ts";
 import { InvalidAnnounceDateError } from "../arxiv/calendar.ts";
 import { ArxivParseError, EmptyFeedError } from "../arxiv/errors.ts";
 import { IngestInputError, type IngestResult, ingestAnnouncement } from "../arxiv/ingest.ts";
 import { loadConfig } from "../config.ts";
-import { type CliCommand, type CliIo, UsageError } from "./command.ts";
+import { type CliCommand, type CliIo, parseFlags, UsageError } from "./command.ts";
 
 /** EX_TEMPFAIL: nothing is wrong, but there is nothing to ingest yet. */
 export const EXIT_TRY_LATER = 75;
@@ -41,17 +40,7 @@ interface IngestArgs {
 }
 
 function parseIngestArgs(args: string[]): IngestArgs {
-  let values: { date?: string | undefined; file?: string | undefined };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { date: { type: "string" }, file: { type: "string" } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const { values } = parseFlags(args, { date: { type: "string" }, file: { type: "string" } });
   const { date, file } = values;
   if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) {
     throw new UsageError(`--date must be YYYY-MM-DD, not ${JSON.stringify(date)}`);

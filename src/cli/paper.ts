@@ -16,7 +16,7 @@ import { toHtml } from "../digest/render/html.ts";
 import { toMarkdown } from "../digest/render/markdown.ts";
 import { toPlainText } from "../digest/render/text.ts";
 import { chapterOf } from "../topics/match.ts";
-import { type CliCommand, type CliIo, UsageError } from "./command.ts";
+import { type CliCommand, type CliIo, parseFlags, UsageError } from "./command.ts";
 
 const FORMATS = ["text", "markdown", "html", "json"] as const;
 type Format = (typeof FORMATS)[number];
@@ -37,25 +37,20 @@ Options:
 
 /** `<id>` and `--format F` / `--format=F`, in any order. */
 export function parsePaperArgs(args: string[]): { input: string; format: Format } {
-  let input: string | undefined;
-  let format: Format = "text";
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? "";
-    if (arg === "--format" || arg.startsWith("--format=")) {
-      const value = arg.includes("=") ? arg.slice("--format=".length) : args[++i];
-      if (!FORMATS.includes(value as Format)) {
-        throw new UsageError(`--format expects one of ${FORMATS.join(", ")}`);
-      }
-      format = value as Format;
-    } else if (arg.startsWith("--")) {
-      throw new UsageError(`unknown option "${arg}"`);
-    } else if (input === undefined) {
-      input = arg;
-    } else {
-      throw new UsageError(`one paper at a time (got "${input}" and "${arg}")`);
-    }
+  const { values, positionals } = parseFlags(
+    args,
+    { format: { type: "string", default: "text" } },
+    { positionals: true },
+  );
+  const format = values.format as Format;
+  if (!FORMATS.includes(format)) {
+    throw new UsageError(`--format expects one of ${FORMATS.join(", ")}`);
   }
+  const [input, extra] = positionals;
   if (input === undefined) throw new UsageError("which paper? give an arXiv id or URL");
+  if (extra !== undefined) {
+    throw new UsageError(`one paper at a time (got "${input}" and "${extra}")`);
+  }
   return { input, format };
 }
 

@@ -12,7 +12,7 @@ import type { Sender } from "../deliver/sender.ts";
 import { createLogger } from "../log.ts";
 import { createDaemon, installSignalHandlers, sendersByPlatform } from "../schedule/daemon.ts";
 import type { ChatStore } from "../store/chats.ts";
-import { type CliCommand, type CliIo, UsageError } from "./command.ts";
+import { type CliCommand, type CliIo, parseFlags } from "./command.ts";
 
 const HELP = `Usage: sudi run-once [--respect-times]
 
@@ -71,8 +71,7 @@ async function sendersFor(
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  const unknown = args.filter((a) => a !== "--respect-times");
-  if (unknown.length) throw new UsageError(`unknown option ${unknown[0]}`);
+  const { values } = parseFlags(args, { "respect-times": { type: "boolean", default: false } });
   const config = loadConfig(io.env);
   const log = createLogger({
     level: config.LOG_LEVEL,
@@ -86,7 +85,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const daemon = createDaemon(app, services, { senders: sendersByPlatform(senders) });
   const removeHandlers = installSignalHandlers(daemon, log);
   try {
-    const summary = await daemon.runOnce({ respectChatTimes: args.includes("--respect-times") });
+    const summary = await daemon.runOnce({ respectChatTimes: values["respect-times"] });
     return summary.failures > 0 ? 1 : 0;
   } finally {
     removeHandlers();

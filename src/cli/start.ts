@@ -19,7 +19,7 @@ import { loadConfig, secretsOf } from "../config.ts";
 import type { Sender } from "../deliver/sender.ts";
 import { createLogger } from "../log.ts";
 import { startDaemon } from "../schedule/daemon.ts";
-import type { CliCommand, CliIo } from "./command.ts";
+import { type CliCommand, type CliIo, parseFlags } from "./command.ts";
 
 /** A started part of the bot: an adapter or the scheduler. */
 export interface Running {
@@ -118,7 +118,8 @@ function signals(): { received: Promise<NodeJS.Signals>; dispose: () => void } {
   };
 }
 
-async function run(_args: string[], io: CliIo): Promise<number> {
+async function run(args: string[], io: CliIo): Promise<number> {
+  parseFlags(args, {});
   const config = loadConfig(io.env);
   // Log lines go to stderr; on the console chat they would interleave with the replies, so
   // there only warnings show unless LOG_LEVEL asks for more.

@@ -3,12 +3,11 @@
  * papers that lack one (fallback cards included, so they get upgraded), newest first. On a terminal it draws a progress bar
  * (done/total, failures, tokens) that log lines print above; otherwise it logs plain lines.
  */
-import { parseArgs } from "node:util";
 import { openApp } from "../app.ts";
 import { loadConfig, secretsOf } from "../config.ts";
 import { createLogger } from "../log.ts";
 import type { SummariseProgress } from "../summarise/summariser.ts";
-import { type CliCommand, type CliIo, UsageError } from "./command.ts";
+import { type CliCommand, type CliIo, parseFlags, UsageError } from "./command.ts";
 
 const HELP = `Usage: sudi summarise [--limit N] [--refresh] [--retry-failed]
 
@@ -33,25 +32,12 @@ export interface SummariseArgs {
 
 /** Reads the flags; anything else is a usage error. */
 export function parseSummariseArgs(args: string[]): SummariseArgs {
-  let values: { limit?: string; refresh?: boolean; "retry-failed"?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        limit: { type: "string" },
-        refresh: { type: "boolean" },
-        "retry-failed": { type: "boolean" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const parsed: SummariseArgs = {
-    refresh: values.refresh ?? false,
-    retryFailed: values["retry-failed"] ?? false,
-  };
+  const { values } = parseFlags(args, {
+    limit: { type: "string" },
+    refresh: { type: "boolean", default: false },
+    "retry-failed": { type: "boolean", default: false },
+  });
+  const parsed: SummariseArgs = { refresh: values.refresh, retryFailed: values["retry-failed"] };
   if (values.limit !== undefined) {
     if (!/^\d+$/.test(values.limit) || Number(values.limit) < 1) {
       throw new UsageError("--limit expects a whole number of papers, at least 1");

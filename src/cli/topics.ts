@@ -2,7 +2,7 @@
 import { TOPICS_CLI } from "../core/texts/cli.ts";
 import { loadTaxonomy, type Topic, topicsByChapter } from "../topics/taxonomy.ts";
 import type { CliCommand } from "./command.ts";
-import { UsageError } from "./command.ts";
+import { parseFlags, UsageError } from "./command.ts";
 
 const HELP = `Usage: sudi topics [--format text|json]
 
@@ -17,22 +17,13 @@ Options:
 
 type Format = "text" | "json";
 
-function parseArgs(args: string[]): Format {
-  let format: Format = "text";
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? "";
-    const value = arg.startsWith("--format=") ? arg.slice("--format=".length) : undefined;
-    if (arg === "--format" || value !== undefined) {
-      const given = value ?? args[++i];
-      if (given !== "text" && given !== "json") {
-        throw new UsageError(`--format must be text or json, not ${JSON.stringify(given ?? "")}`);
-      }
-      format = given;
-    } else {
-      throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
-    }
+function parseTopicsArgs(args: string[]): Format {
+  const { values } = parseFlags(args, { format: { type: "string", default: "text" } });
+  const given = values.format;
+  if (given !== "text" && given !== "json") {
+    throw new UsageError(`--format must be text or json, not ${JSON.stringify(given)}`);
   }
-  return format;
+  return given;
 }
 
 /** What a user would type to subscribe: the Chinese name, since that is what the digest shows. */
@@ -80,7 +71,7 @@ export const command: CliCommand = {
   summary: "list the topic taxonomy, grouped by digest chapter",
   help: HELP,
   run: async (args, io) => {
-    const format = parseArgs(args);
+    const format = parseTopicsArgs(args);
     io.out(format === "json" ? asJson() : asText());
     return 0;
   },
