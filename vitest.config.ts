@@ -1,10 +1,29 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Two projects. `unit`: in-process tests on ManualClock or fake servers on 127.0.0.1, with no
+ * child processes and no real sleeps; `npm run test:unit` keeps under 30 s. `e2e`: files named
+ * `*.e2e.test.ts`, which spawn `sudi` (or a child to SIGKILL) or run the whole bot against the
+ * fake platforms in real time. `npm test` runs both.
+ */
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/**/*.e2e.test.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: { name: "e2e", include: ["test/**/*.e2e.test.ts"] },
+      },
+    ],
   },
 });

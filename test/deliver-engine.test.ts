@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ManualClock } from "../src/core/clock.ts";
 import { DeliveryEngine } from "../src/deliver/engine.ts";
 import { addChats, digestOf, RecordingSender, stores } from "./helpers/delivery.ts";
+import { settle } from "./helpers/wait.ts";
 
 const DAY = "2024-04-24";
 const PAPERS = ["2404.00001", "2404.00002", "2404.00003", "2404.00004", "2404.00005"];
@@ -248,7 +249,7 @@ describe("delivery engine: platform errors", () => {
       let most = 0;
       sender.onSend = async () => {
         most = Math.max(most, ++now);
-        await new Promise((r) => setTimeout(r, 5));
+        await settle(2);
         now--;
       };
       const group = addChats(chats, 8);

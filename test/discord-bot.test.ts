@@ -16,6 +16,7 @@ import {
   type InteractionRecord,
   startFakeDiscord,
 } from "./fakes/discord.ts";
+import { waitUntil } from "./helpers/wait.ts";
 
 const GUILD = "1187431402547617832";
 const CHANNEL = "1187431403344539749";
@@ -45,15 +46,6 @@ function fresh(name: string, channelId = CHANNEL, data?: unknown): Raw {
       : {}),
     ...(data ? { data } : {}),
   };
-}
-
-/** Polls `check` (for state outside the fake, like the database) until it holds. */
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 let fake: FakeDiscord;
@@ -113,7 +105,7 @@ afterAll(async () => {
 describe("the Discord bot, end to end", () => {
   it("identifies with the Guilds intent, keeps its heartbeat, and registers every command", async () => {
     expect((await fake.identified()).intents).toBe(1);
-    await until(() => fake.heartbeats > 0);
+    await waitUntil(() => fake.heartbeats > 0, { what: "a heartbeat" });
     const names = COMMANDS.map((c) => c.name);
     expect((fake.commands.global as { name: string }[]).map((c) => c.name)).toEqual(names);
     expect((fake.commands.guilds.get(GUILD) as { name: string }[]).map((c) => c.name)).toEqual(
@@ -166,11 +158,11 @@ describe("the Discord bot, end to end", () => {
       parent_id: null,
       permission_overwrites: [],
     });
-    await until(() => s.chats.find("discord", OTHER_CHANNEL)?.active === false);
+    await waitUntil(() => s.chats.find("discord", OTHER_CHANNEL)?.active === false);
 
     expect(s.chats.find("discord", CHANNEL)?.active).toBe(true);
     fake.dispatch("GUILD_DELETE", { id: GUILD });
-    await until(() => s.chats.find("discord", CHANNEL)?.active === false);
+    await waitUntil(() => s.chats.find("discord", CHANNEL)?.active === false);
   });
 
   it("never writes the bot token to the log", () => {

@@ -15,6 +15,7 @@ import { createDaemon, installSignalHandlers } from "../src/schedule/daemon.ts";
 import { Scheduler } from "../src/schedule/scheduler.ts";
 import { ScheduleStore } from "../src/store/schedule.ts";
 import { addChats, digestOf, RecordingSender, stores } from "./helpers/delivery.ts";
+import { settle } from "./helpers/wait.ts";
 
 let dir: string | undefined;
 afterEach(() => {
@@ -58,12 +59,12 @@ describe("graceful shutdown", () => {
 
     // (The start-up tick recorded 2024-04-24 as empty for this chat: no digest source here.)
     const delivery = engine.deliver(digestOf(chat, "2024-04-25", ["a", "b", "c", "d", "e"]));
-    await new Promise((r) => setImmediate(r));
+    await settle(1);
     let stopped = false;
     const stopping = scheduler.stop().then(() => {
       stopped = true;
     });
-    await new Promise((r) => setTimeout(r, 20));
+    await settle();
     expect(stopped).toBe(false); // still waiting for the platform's answer
     release();
     await stopping;

@@ -2,7 +2,7 @@
  * The Telegram adapter end to end through the fake Bot API, driven with a small hand-written
  * command handler, so each Telegram behaviour (commands for us or for another bot, admins,
  * membership, migration, buttons, typing, webhook) is checked on its own.
- * telegram-e2e.test.ts runs the real command handler.
+ * telegram.e2e.test.ts runs the real command handler.
  */
 import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";

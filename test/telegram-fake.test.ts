@@ -2,8 +2,6 @@
  * The fake Bot API is what every Telegram test trusts, so its protocol is checked here with
  * plain HTTP calls: Telegram's answers, HTML validation, long polling, limits and faults.
  */
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type FakeTelegram,
@@ -176,33 +174,5 @@ describe("fake Telegram Bot API", () => {
     });
     tg.fault({ network: "drop" });
     await expect(call(tg, "sendMessage", { chat_id: 3, text: "x" })).rejects.toThrow();
-  });
-
-  it("runs in a child process and prints its address", async () => {
-    const child = spawn(
-      process.execPath,
-      ["bin/run-ts.js", "test/fakes/telegram-server.ts", "--limits", "off"],
-      {
-        stdio: ["pipe", "pipe", "inherit"],
-      },
-    );
-    try {
-      const line = await new Promise<string>((resolve) => {
-        createInterface({ input: child.stdout }).once("line", resolve);
-      });
-      const { apiRoot, token } = JSON.parse(line) as { apiRoot: string; token: string };
-      const sent = await fetch(`${apiRoot}/bot${token}/sendMessage`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ chat_id: 1, text: "从子进程" }),
-      });
-      expect(sent.status).toBe(200);
-      const state = (await (await fetch(`${apiRoot}/_fake/state`)).json()) as {
-        sent: { text: string }[];
-      };
-      expect(state.sent.map((m) => m.text)).toEqual(["从子进程"]);
-    } finally {
-      child.kill("SIGTERM");
-    }
   });
 });

@@ -1,40 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { type PaceLimits, Pacer, PacerClosedError } from "../bots/telegram/pacer.ts";
-import type { Clock } from "../src/core/clock.ts";
+import { type Clock, ManualClock } from "../src/core/clock.ts";
 
-/** Virtual time that moves only when the test says so. */
-function manualClock() {
-  let now = 0;
-  let sleepers: { at: number; resolve: () => void }[] = [];
-  const clock: Clock & { advance(ms: number): Promise<void> } = {
-    now: () => now,
-    sleep: (ms, signal) =>
-      new Promise<void>((resolve) => {
-        const sleeper = { at: now + Math.max(0, ms), resolve };
-        sleepers.push(sleeper);
-        signal?.addEventListener("abort", () => {
-          sleepers = sleepers.filter((s) => s !== sleeper);
-          resolve();
-        });
-      }),
-    async advance(ms) {
-      const target = now + ms;
-      for (;;) {
-        await flush();
-        const due = sleepers.filter((s) => s.at <= target).sort((a, b) => a.at - b.at)[0];
-        if (!due) break;
-        now = Math.max(now, due.at);
-        sleepers = sleepers.filter((s) => s !== due);
-        due.resolve();
-      }
-      now = target;
-      await flush();
-    },
-  };
-  return clock;
-}
-
-const flush = () => new Promise<void>((r) => setImmediate(r));
+const manualClock = () => new ManualClock(0);
 
 const LIMITS: PaceLimits = {
   global: { perSecond: 30, burst: 1 },
