@@ -4,7 +4,9 @@ import { defineConfig } from "vitest/config";
  * Two projects. `unit`: in-process tests on ManualClock or fake servers on 127.0.0.1, with no
  * child processes and no real sleeps; `npm run test:unit` keeps under 30 s. `e2e`: files named
  * `*.e2e.test.ts`, which spawn `sudi` (or a child to SIGKILL) or run the whole bot against the
- * fake platforms in real time. `npm test` runs both.
+ * fake platforms in real time. `npm test` runs both. Unit files share one module cache per
+ * worker (isolate: false): most of their time was spent importing the same modules again, so
+ * a unit test must not leave module state behind (reset it in afterEach, see llm.ts).
  */
 export default defineConfig({
   test: {
@@ -18,6 +20,7 @@ export default defineConfig({
           name: "unit",
           include: ["test/**/*.test.ts"],
           exclude: ["test/**/*.e2e.test.ts"],
+          isolate: false,
         },
       },
       {
