@@ -13,6 +13,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // Vitest's default is one worker per core minus one: a single worker on a 2-core machine,
+    // where the tests that wait on fake servers' real-time limits then run back to back.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
