@@ -28,7 +28,9 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: "e2e", include: ["test/**/*.e2e.test.ts"] },
+        // One file at a time: each spawns processes or runs a bot in real time, and the crash
+        // test's 500-chat rounds must not share two cores with another such file.
+        test: { name: "e2e", include: ["test/**/*.e2e.test.ts"], fileParallelism: false },
       },
     ],
   },
