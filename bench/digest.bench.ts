@@ -94,7 +94,7 @@ db.transaction(() => {
     subscriptions.add(chat.id, "category", pick(categories), null);
     subscriptions.add(chat.id, "keyword", pick(keywords), null);
     // Some chats already got a few of the day's papers (by /digest).
-    if (i % 4 === 0) outbox.recordSent(chat.id, DATE, [pick(ids), pick(ids)], "bench", null);
+    if (i % 4 === 0) outbox.recordSent(chat.id, DATE, [pick(ids), pick(ids)]);
     allChats.push(chat);
   }
 })();

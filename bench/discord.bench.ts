@@ -65,6 +65,7 @@ async function main(): Promise<void> {
   const { ChatStore } = await import("../src/store/chats.ts");
   const { openDatabase } = await import("../src/store/db.ts");
   const { OutboxStore } = await import("../src/store/outbox.ts");
+  const { DeliveryStore } = await import("../src/store/deliveries.ts");
   const { sampleDigest } = await import("../test/fakes/discord.ts");
   type SamplePaper = import("../test/fakes/discord.ts").SamplePaper;
 
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
   const chats = new ChatStore(db, { timezone: "Asia/Shanghai", digestTime: "09:00" });
   const outbox = new OutboxStore(db);
   const engine = new DeliveryEngine(
-    { outbox, chats, senders: { discord: sender } },
+    { outbox, deliveries: new DeliveryStore(db, outbox), chats, senders: { discord: sender } },
     { inFlightPerPlatform: IN_FLIGHT, concurrency: 64 },
   );
   const message = sampleDigest(papers);

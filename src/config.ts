@@ -111,6 +111,8 @@ export const ConfigSchema = z.object({
   SUDI_LLM_CONCURRENCY: int(8, 1, 256),
   SUDI_LLM_DAILY_TOKENS: int(2_000_000, 0, 1_000_000_000_000),
   SUDI_DELIVERY_IN_FLIGHT: int(1, 1, 32),
+  /** days the sent ledger keeps (chat, paper) detail; at least a week of announcements */
+  SUDI_LEDGER_RETENTION_DAYS: int(30, 7, 3650),
   TELEGRAM_BOT_TOKEN: optionalString,
   TELEGRAM_API_ROOT: url("https://api.telegram.org"),
   /** when set, Telegram posts updates here instead of the bot long-polling */

@@ -312,7 +312,7 @@ describe("/digest", () => {
     await s.send("/subscribe 文生视频");
     const chat = s.chats.find("telegram", GROUP.chatId);
     if (!chat) throw new Error("no chat");
-    s.outbox.recordSent(chat.id, "2024-04-24", ["2404.20001"], "digest:earlier", "m1");
+    s.outbox.recordSent(chat.id, "2024-04-24", ["2404.20001"]);
 
     const text = await s.say("/digest");
     expect(text).toContain("2404.20001");

@@ -190,11 +190,19 @@ export function setup(options: SetupOptions = {}): Setup {
 
 /** Everything a command could change, to prove a bad input changed nothing. */
 export function snapshot(db: Db): string {
-  const tables = ["chats", "subscriptions", "outbox", "papers", "cards"];
+  // the ledger tables have no rowid: ordered by their primary key
+  const tables = [
+    "chats ORDER BY rowid",
+    "subscriptions ORDER BY rowid",
+    "outbox ORDER BY chat, paper_id",
+    "sent_ledger ORDER BY chat, announce_date",
+    "papers ORDER BY rowid",
+    "cards ORDER BY rowid",
+  ];
   return JSON.stringify(
     tables.map((t) =>
       db
-        .prepare(`SELECT * FROM ${t} ORDER BY rowid`)
+        .prepare(`SELECT * FROM ${t}`)
         .all()
         .map((row) => {
           const r = row as Record<string, unknown>;

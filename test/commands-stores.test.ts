@@ -63,7 +63,7 @@ describe("ChatStore", () => {
     const old = chats.ensure(GROUP);
     chats.update(old.id, { digestTime: "07:30" });
     subs.add(old.id, "topic", "text-to-video", "1");
-    outbox.recordSent(old.id, "2024-04-24", ["2404.00001"], "b", "m");
+    outbox.recordSent(old.id, "2024-04-24", ["2404.00001"]);
     // A message from the new supergroup arrived first and made its own row.
     const early = chats.ensure({ ...GROUP, chatId: "-100999" });
     subs.add(early.id, "topic", "agent", "2");

@@ -12,7 +12,13 @@ function setup(options: ConstructorParameters<typeof DeliveryEngine>[1] = {}) {
   const clock = new ManualClock("2024-04-24T01:00:00Z");
   const sender = new RecordingSender(() => clock.now());
   const engine = new DeliveryEngine(
-    { outbox: s.outbox, chats: s.chats, senders: { telegram: sender }, clock },
+    {
+      outbox: s.outbox,
+      deliveries: s.deliveries,
+      chats: s.chats,
+      senders: { telegram: sender },
+      clock,
+    },
     options,
   );
   return { ...s, clock, sender, engine };
@@ -20,7 +26,7 @@ function setup(options: ConstructorParameters<typeof DeliveryEngine>[1] = {}) {
 
 describe("delivery engine: the outbox ledger", () => {
   it("writes every paper of the digest as pending before the first part is sent", async () => {
-    const { chats, outbox, sender, engine } = setup();
+    const { deliveries, chats, outbox, sender, engine } = setup();
     const [chat] = addChats(chats, 1);
     if (!chat) throw new Error("no chat");
     const seen: string[][] = [];
@@ -40,18 +46,19 @@ describe("delivery engine: the outbox ledger", () => {
     ]);
     const entries = outbox.entries(chat.id);
     expect(entries.every((e) => e.state === "sent")).toBe(true);
-    // Each paper carries the id of the message that showed it.
-    const byMessage = new Map(sender.delivered.map((d) => [d.messageId, d.paperIds]));
-    for (const e of entries) expect(byMessage.get(e.messageId ?? "")).toContain(e.paperId);
-    expect(outbox.delivery(chat.id, DAY)?.state).toBe("sent");
-    expect(outbox.delivery(chat.id, DAY)?.parts).toBeNull();
+    // The delivery keeps the ids of the messages that showed its parts, in order.
+    expect(deliveries.delivery(chat.id, DAY)?.messageIds).toEqual(
+      sender.delivered.map((d) => d.messageId),
+    );
+    expect(deliveries.delivery(chat.id, DAY)?.state).toBe("sent");
+    expect(deliveries.delivery(chat.id, DAY)?.parts).toBeNull();
   });
 
   it("never sends a day's digest twice, nor a paper a chat already has", async () => {
-    const { chats, outbox, sender, engine } = setup();
+    const { deliveries, chats, outbox, sender, engine } = setup();
     const [chat] = addChats(chats, 1);
     if (!chat) throw new Error("no chat");
-    outbox.recordSent(chat.id, "2024-04-23", [PAPERS[1] as string], "ondemand:1", "77");
+    outbox.recordSent(chat.id, "2024-04-23", [PAPERS[1] as string]);
     expect(await engine.deliver(digestOf(chat, DAY, PAPERS))).toBe("sent");
     expect(await engine.deliver(digestOf(chat, DAY, PAPERS))).toBe("already");
     // A later day listing the same papers again (new versions, cross-lists): nothing new.
@@ -77,12 +84,13 @@ describe("delivery engine: crash and resume", () => {
     void first.engine.deliver(digestOf(chat, DAY, PAPERS));
     await first.clock.advance(0);
     expect(first.sender.delivered).toHaveLength(2);
-    expect(first.outbox.delivery(chat.id, DAY)?.partsSent).toBe(1);
+    expect(first.deliveries.delivery(chat.id, DAY)?.partsSent).toBe(1);
 
     // Restart: a new engine (new sender connection) on the same database.
     const sender = new RecordingSender();
     const engine = new DeliveryEngine({
       outbox: first.outbox,
+      deliveries: first.deliveries,
       chats: first.chats,
       senders: { telegram: sender },
       clock: first.clock,
@@ -97,11 +105,11 @@ describe("delivery engine: crash and resume", () => {
     );
     expect(duplicated).toHaveLength(1);
     expect(first.outbox.entries(chat.id).every((e) => e.state === "sent")).toBe(true);
-    expect(first.outbox.delivery(chat.id, DAY)?.state).toBe("sent");
+    expect(first.deliveries.delivery(chat.id, DAY)?.state).toBe("sent");
   });
 
   it("graceful stop finishes and records the message in flight, and sends no more", async () => {
-    const { chats, outbox, sender, engine, clock } = setup();
+    const { deliveries, chats, outbox, sender, engine, clock } = setup();
     const [chat] = addChats(chats, 1);
     if (!chat) throw new Error("no chat");
     sender.onSend = () => clock.sleep(1000);
@@ -112,14 +120,14 @@ describe("delivery engine: crash and resume", () => {
     await stopped;
     expect(await done).toBe("stopped");
     expect(sender.delivered).toHaveLength(1);
-    expect(outbox.delivery(chat.id, DAY)).toMatchObject({ state: "pending", partsSent: 1 });
+    expect(deliveries.delivery(chat.id, DAY)).toMatchObject({ state: "pending", partsSent: 1 });
     expect(outbox.entries(chat.id).filter((e) => e.state === "sent")).toHaveLength(2);
   });
 });
 
 describe("delivery engine: platform errors", () => {
   it("a gone chat (403) is deactivated and its pending rows dropped; the others still get theirs", async () => {
-    const { chats, outbox, sender, engine } = setup();
+    const { deliveries, chats, outbox, sender, engine } = setup();
     const group = addChats(chats, 3);
     const [a, b, c] = group;
     if (!a || !b || !c) throw new Error("no chats");
@@ -128,13 +136,13 @@ describe("delivery engine: platform errors", () => {
     expect(report).toMatchObject({ sent: 2, gone: 1 });
     expect(chats.byId(b.id)?.active).toBe(false);
     expect(outbox.entries(b.id)).toEqual([]);
-    expect(outbox.delivery(b.id, DAY)?.state).toBe("gone");
+    expect(deliveries.delivery(b.id, DAY)?.state).toBe("gone");
     expect(sender.to(a.chatId)).toHaveLength(3);
     expect(sender.to(c.chatId)).toHaveLength(3);
   });
 
   it("a migrated group keeps its ledger under the new id and gets the part resent there", async () => {
-    const { chats, outbox, sender, engine } = setup();
+    const { deliveries, chats, outbox, sender, engine } = setup();
     const [chat] = addChats(chats, 1);
     if (!chat) throw new Error("no chat");
     sender.fail(chat.chatId, { kind: "migrated", to: "-1009999" });
@@ -146,7 +154,7 @@ describe("delivery engine: platform errors", () => {
   });
 
   it("retries a transient error with backoff and then succeeds", async () => {
-    const { chats, sender, engine, clock } = setup({ backoffMs: 1000 });
+    const { deliveries, chats, sender, engine, clock } = setup({ backoffMs: 1000 });
     const [chat] = addChats(chats, 1);
     if (!chat) throw new Error("no chat");
     sender.fail(chat.chatId, { kind: "transient" }, { kind: "transient", retryAfterMs: 5000 });
@@ -162,7 +170,7 @@ describe("delivery engine: platform errors", () => {
   });
 
   it("past the retries a delivery is deferred, resumed on a later tick, and given up when it keeps failing", async () => {
-    const { chats, outbox, sender, engine, clock } = setup({
+    const { deliveries, chats, outbox, sender, engine, clock } = setup({
       retries: 1,
       backoffMs: 10,
       maxAttempts: 3,
@@ -174,7 +182,7 @@ describe("delivery engine: platform errors", () => {
     const run = engine.deliverAll([digestOf(ok, DAY, PAPERS), digestOf(bad, DAY, PAPERS)]);
     await clock.advance(10);
     expect(await run).toMatchObject({ deferred: 2 });
-    expect(outbox.delivery(ok.id, DAY)).toMatchObject({ state: "pending", attempts: 1 });
+    expect(deliveries.delivery(ok.id, DAY)).toMatchObject({ state: "pending", attempts: 1 });
     // Not due again before its next attempt (1 min).
     expect((await engine.resume()).digests).toBe(0);
     await clock.advance(60_000);
@@ -186,13 +194,13 @@ describe("delivery engine: platform errors", () => {
     const third = engine.resume();
     await clock.advance(10);
     expect(await third).toMatchObject({ failed: 1 });
-    expect(outbox.delivery(bad.id, DAY)?.state).toBe("failed");
+    expect(deliveries.delivery(bad.id, DAY)?.state).toBe("failed");
     // Failed papers are not "sent": a later digest may carry them again.
     expect(outbox.sentAmong(bad.id, PAPERS).size).toBe(0);
   });
 
   it("one chat in a long backoff does not stall the others", async () => {
-    const { chats, sender, engine, clock } = setup({ concurrency: 2 });
+    const { deliveries, chats, sender, engine, clock } = setup({ concurrency: 2 });
     const group = addChats(chats, 6);
     const slow = group[0];
     if (!slow) throw new Error("no chat");
@@ -207,7 +215,7 @@ describe("delivery engine: platform errors", () => {
   });
 
   it("an unexpected error defers the chat instead of failing the run", async () => {
-    const { chats, sender, engine } = setup();
+    const { deliveries, chats, sender, engine } = setup();
     const [a, b] = addChats(chats, 2);
     if (!a || !b) throw new Error("no chats");
     sender.fail(a.chatId, { kind: "error" });
@@ -216,16 +224,16 @@ describe("delivery engine: platform errors", () => {
   });
 
   it("a chat whose platform has no sender here is skipped, not recorded", async () => {
-    const { chats, outbox, engine } = setup();
+    const { deliveries, chats, outbox, engine } = setup();
     const [d] = addChats(chats, 1, "discord");
     if (!d) throw new Error("no chat");
     expect(await engine.deliver(digestOf(d, DAY, PAPERS))).toBe("skipped");
-    expect(outbox.delivery(d.id, DAY)).toBeUndefined();
+    expect(deliveries.delivery(d.id, DAY)).toBeUndefined();
     expect(outbox.entries(d.id)).toEqual([]);
   });
 
   it("a platform outage pauses that platform for the run, and the next run tries again", async () => {
-    const { chats, outbox, sender, engine } = setup({
+    const { deliveries, chats, outbox, sender, engine } = setup({
       retries: 0,
       circuitThreshold: 5,
       concurrency: 1,
@@ -236,7 +244,7 @@ describe("delivery engine: platform errors", () => {
     expect(first.deferred).toBe(12);
     expect(sender.attempts).toBe(5); // the other 7 were not even tried
     // The 7 untried chats reserved nothing: they are simply due again.
-    expect(group.filter((c) => outbox.delivery(c.id, DAY) === undefined)).toHaveLength(7);
+    expect(group.filter((c) => deliveries.delivery(c.id, DAY) === undefined)).toHaveLength(7);
     for (const chat of group) sender.faults.set(chat.chatId, []);
     const second = await engine.deliverAll(group.map((chat) => digestOf(chat, DAY, PAPERS)));
     expect(second).toMatchObject({ sent: 7, already: 5 });
@@ -244,7 +252,10 @@ describe("delivery engine: platform errors", () => {
 
   it("keeps at most inFlightPerPlatform messages in flight, and uses them all", async () => {
     for (const inFlight of [1, 3]) {
-      const { chats, sender, engine } = setup({ inFlightPerPlatform: inFlight, concurrency: 16 });
+      const { deliveries, chats, sender, engine } = setup({
+        inFlightPerPlatform: inFlight,
+        concurrency: 16,
+      });
       let now = 0;
       let most = 0;
       sender.onSend = async () => {

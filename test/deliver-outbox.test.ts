@@ -12,9 +12,9 @@ function setup() {
 
 describe("OutboxStore", () => {
   it("counts pending (in flight) and sent papers as taken, failed ones as free", () => {
-    const { outbox, chat } = setup();
+    const { outbox, deliveries, chat } = setup();
     outbox.reserve(chat, DAY, ["a", "b", "c"], "b1");
-    outbox.markSent(chat, ["a"], "m1");
+    outbox.markSent(chat, ["a"]);
     outbox.markFailed(chat, ["c"]);
     expect(outbox.sentAmong(chat, ["a", "b", "c", "d"])).toEqual(new Set(["a", "b"]));
   });
@@ -22,7 +22,7 @@ describe("OutboxStore", () => {
   it("reserve skips papers another digest holds, retakes failed ones, and is per chat", () => {
     const { outbox, chat, other } = setup();
     expect(outbox.reserve(chat, DAY, ["a", "b", "c"], "b1")).toEqual(["a", "b", "c"]);
-    outbox.markSent(chat, ["a"], "m1");
+    outbox.markSent(chat, ["a"]);
     outbox.markFailed(chat, ["c"]);
     expect(outbox.reserve(chat, DAY, ["a", "b", "c", "d", "d"], "b2")).toEqual(["c", "d"]);
     expect(outbox.reserve(other, DAY, ["a"], "b3")).toEqual(["a"]);
@@ -31,63 +31,63 @@ describe("OutboxStore", () => {
   });
 
   it("recordSent (digest on demand) inserts sent rows and never overwrites existing ones", () => {
-    const { outbox, chat } = setup();
+    const { outbox, deliveries, chat } = setup();
     outbox.reserve(chat, DAY, ["a"], "scheduled");
-    outbox.recordSent(chat, DAY, ["a", "b"], "ondemand", null);
+    outbox.recordSent(chat, DAY, ["a", "b"]);
     const rows = outbox.entries(chat);
     expect(rows.find((e) => e.paperId === "a")).toMatchObject({
       state: "pending",
       batch: "scheduled",
     });
-    expect(rows.find((e) => e.paperId === "b")).toMatchObject({ state: "sent", messageId: null });
+    expect(rows.find((e) => e.paperId === "b")).toMatchObject({ state: "sent", batch: null });
   });
 
-  it("markSent touches only pending rows of the chat and keeps the message id", () => {
+  it("markSent moves only pending rows of the chat into the sent ledger", () => {
     const { outbox, chat, other } = setup();
     outbox.reserve(chat, DAY, ["a", "b"], "b1");
     outbox.reserve(other, DAY, ["a"], "b2");
-    outbox.markSent(chat, ["a"], "42");
-    expect(outbox.entries(chat).map((e) => [e.paperId, e.state, e.messageId])).toEqual([
-      ["a", "sent", "42"],
-      ["b", "pending", null],
+    outbox.markSent(chat, ["a"]);
+    expect(outbox.entries(chat).map((e) => [e.paperId, e.state, e.batch])).toEqual([
+      ["a", "sent", null],
+      ["b", "pending", "b1"],
     ]);
     expect(outbox.entries(other)[0]?.state).toBe("pending");
   });
 
   it("closeChat drops pending rows and closes open deliveries, keeping what was sent", () => {
-    const { outbox, chat } = setup();
+    const { outbox, deliveries, chat } = setup();
     outbox.transaction(() => {
       outbox.reserve(chat, DAY, ["a", "b"], "b1");
-      outbox.beginDelivery(chat, DAY, "b1", [{ blocks: [] }]);
+      deliveries.beginDelivery(chat, DAY, "b1", [{ blocks: [] }]);
     });
-    outbox.markSent(chat, ["a"], "1");
-    expect(outbox.closeChat(chat)).toBe(1);
+    outbox.markSent(chat, ["a"]);
+    expect(deliveries.closeChat(chat)).toBe(1);
     expect(outbox.entries(chat).map((e) => e.paperId)).toEqual(["a"]);
-    expect(outbox.delivery(chat, DAY)?.state).toBe("gone");
+    expect(deliveries.delivery(chat, DAY)?.state).toBe("gone");
   });
 
   it("releaseOrphans frees pending rows no open delivery will send", () => {
-    const { outbox, chat } = setup();
+    const { outbox, deliveries, chat } = setup();
     outbox.reserve(chat, DAY, ["orphan"], "lost-batch");
     outbox.transaction(() => {
       outbox.reserve(chat, DAY, ["kept"], "b1");
-      outbox.beginDelivery(chat, DAY, "b1", [{ blocks: [] }]);
+      deliveries.beginDelivery(chat, DAY, "b1", [{ blocks: [] }]);
     });
     expect(outbox.releaseOrphans()).toBe(1);
     expect(outbox.pending().map((e) => e.paperId)).toEqual(["kept"]);
   });
 
   it("a delivery is begun once per chat and day; deferred ones come back when due", () => {
-    const { outbox, chat } = setup();
+    const { outbox, deliveries, chat } = setup();
     expect(
-      outbox.beginDelivery(chat, DAY, "b1", [{ blocks: [] }], "2024-04-24T01:00:00.000Z"),
+      deliveries.beginDelivery(chat, DAY, "b1", [{ blocks: [] }], "2024-04-24T01:00:00.000Z"),
     ).toBe(true);
-    expect(outbox.beginDelivery(chat, DAY, "b1", [{ blocks: [] }])).toBe(false);
-    outbox.deferDelivery(chat, DAY, "2024-04-24T02:00:00.000Z", "503");
-    expect(outbox.unfinishedKeys("2024-04-24T01:59:59.000Z")).toEqual([]);
-    expect(outbox.unfinishedKeys("2024-04-24T02:00:00.000Z")).toEqual([
+    expect(deliveries.beginDelivery(chat, DAY, "b1", [{ blocks: [] }])).toBe(false);
+    deliveries.deferDelivery(chat, DAY, "2024-04-24T02:00:00.000Z", "503");
+    expect(deliveries.unfinishedKeys("2024-04-24T01:59:59.000Z")).toEqual([]);
+    expect(deliveries.unfinishedKeys("2024-04-24T02:00:00.000Z")).toEqual([
       { chat, announceDate: DAY },
     ]);
-    expect(outbox.deliveredChats(DAY)).toEqual(new Set([chat]));
+    expect(deliveries.deliveredChats(DAY)).toEqual(new Set([chat]));
   });
 });

@@ -86,7 +86,7 @@ describe("selecting a chat's digest", () => {
     ]);
     const first = s.digests.forChats([chat], DAY1);
     expect(first.flatMap(ids)).toEqual(["2404.00021"]);
-    s.outbox.recordSent(chat.id, DAY1, ["2404.00021"], "digest:1", "m1");
+    s.outbox.recordSent(chat.id, DAY1, ["2404.00021"]);
 
     // Day 2: version 2, now also listed under cs.LG as a cross-list, and a fresh paper.
     announce(s, { ...p, version: 2, categories: ["cs.CV", "cs.LG"] }, DAY2, "cross");
@@ -192,7 +192,7 @@ describe("digests from real announcement feeds", () => {
     const chat = groupChat(s, [["topic", "text-to-image"]]);
     const day1 = s.digests.forChats([chat], DAY1)[0];
     expect(ids(day1 ?? null)).toContain("2404.01197");
-    s.outbox.recordSent(chat.id, DAY1, ids(day1 ?? null), "digest:1", "m");
+    s.outbox.recordSent(chat.id, DAY1, ids(day1 ?? null));
 
     await ingest("feed-2024-04-25-cs.CL+cs.CV+cs.LG.atom.xml");
     expect(s.papers.get("2404.01197")?.version).toBe(2);

@@ -92,13 +92,19 @@ interface World {
   logs: { level: string; msg: string; [k: string]: unknown }[];
   chats: ReturnType<typeof stores>["chats"];
   outbox: OutboxStore;
+  deliveries: ReturnType<typeof stores>["deliveries"];
   shanghai: Chat;
   berlin: Chat;
 }
 
 function world(start: string, options: SchedulerOptions = {}, previous?: World): World {
   const s = previous
-    ? { db: previous.db, chats: previous.chats, outbox: previous.outbox }
+    ? {
+        db: previous.db,
+        chats: previous.chats,
+        outbox: previous.outbox,
+        deliveries: previous.deliveries,
+      }
     : stores();
   const clock = previous?.clock ?? new ManualClock(start);
   const arxiv = previous?.arxiv ?? new FakeArxiv(clock);
@@ -111,6 +117,7 @@ function world(start: string, options: SchedulerOptions = {}, previous?: World):
   });
   const engine = new DeliveryEngine({
     outbox: s.outbox,
+    deliveries: s.deliveries,
     chats: s.chats,
     senders: { telegram: sender },
     clock,
@@ -124,7 +131,7 @@ function world(start: string, options: SchedulerOptions = {}, previous?: World):
       digests: digestSource(s.outbox),
       engine,
       chats: s.chats,
-      outbox: s.outbox,
+      deliveries: s.deliveries,
       store: new ScheduleStore(s.db),
     },
     options,

@@ -41,6 +41,7 @@ describe("graceful shutdown", () => {
     sender.onSend = () => new Promise<void>((r) => (release = r));
     const engine = new DeliveryEngine({
       outbox: s.outbox,
+      deliveries: s.deliveries,
       chats: s.chats,
       senders: { telegram: sender },
     });
@@ -50,7 +51,7 @@ describe("graceful shutdown", () => {
       digests: { forChats: () => [] },
       engine,
       chats: s.chats,
-      outbox: s.outbox,
+      deliveries: s.deliveries,
       store: new ScheduleStore(s.db),
     });
     const before = cron.getTasks().size;
@@ -71,7 +72,7 @@ describe("graceful shutdown", () => {
     expect(await delivery).toBe("stopped");
     expect(cron.getTasks().size).toBe(before);
     expect(sender.delivered).toHaveLength(1);
-    expect(s.outbox.delivery(chat.id, "2024-04-25")).toMatchObject({
+    expect(s.deliveries.delivery(chat.id, "2024-04-25")).toMatchObject({
       state: "pending",
       partsSent: 1,
     });

@@ -6,6 +6,7 @@
 import { loadConfig } from "../config.ts";
 import { HEARTBEAT_KEY, LAST_RUN_KEY } from "../schedule/scheduler.ts";
 import { openDatabase } from "../store/db.ts";
+import { DeliveryStore } from "../store/deliveries.ts";
 import { OutboxStore } from "../store/outbox.ts";
 import { ScheduleStore } from "../store/schedule.ts";
 import { type CliCommand, type CliIo, parseFlags, UsageError } from "./command.ts";
@@ -41,7 +42,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
       const beat = store.getState(HEARTBEAT_KEY);
       const last = store.getState(LAST_RUN_KEY);
       const age = beat ? (Date.now() - Date.parse(beat.value)) / 1000 : null;
-      const pending = new OutboxStore(db).pendingDeliveries();
+      const pending = new DeliveryStore(db, new OutboxStore(db)).pendingDeliveries();
       report = {
         healthy: age !== null && age <= maxAge,
         heartbeat: beat?.value ?? null,

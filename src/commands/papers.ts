@@ -148,7 +148,7 @@ export function paperCommands(
     const sent = deps.outbox.sentAmong(chat.id, ids);
     const unsent = ids.filter((id) => !sent.has(id));
     if (unsent.length) {
-      deps.outbox.recordSent(chat.id, date, unsent, `manual:${now.toISOString()}`, null);
+      deps.outbox.recordSent(chat.id, date, unsent);
     }
     if (sent.size) {
       const [header, ...rest] = result.message.blocks;

@@ -8,6 +8,7 @@ import type { ArxivClient } from "../arxiv/client.ts";
 import { DigestService } from "../digest/digest.ts";
 import type { CardStore } from "../store/cards.ts";
 import { ChatStore } from "../store/chats.ts";
+import { DeliveryStore } from "../store/deliveries.ts";
 import { OutboxStore } from "../store/outbox.ts";
 import type { PaperStore } from "../store/papers.ts";
 import { SearchStore } from "../store/search.ts";
@@ -21,6 +22,7 @@ export interface ChatServices {
   chats: ChatStore;
   subscriptions: SubscriptionStore;
   outbox: OutboxStore;
+  deliveries: DeliveryStore;
   search: SearchStore;
   digests: DigestService;
   summariser: Summariser;
@@ -45,6 +47,7 @@ export function createChatServices(app: App, options: ChatServiceOptions = {}): 
   });
   const subscriptions = new SubscriptionStore(db);
   const outbox = new OutboxStore(db);
+  const deliveries = new DeliveryStore(db, outbox);
   const search = new SearchStore(db);
   const digests = new DigestService({ papers, cards, subscriptions, outbox });
   // One summariser and one arXiv client per process: they hold the LLM cache of in-flight
@@ -67,5 +70,17 @@ export function createChatServices(app: App, options: ChatServiceOptions = {}): 
     log,
     clock: options.clock,
   });
-  return { papers, cards, chats, subscriptions, outbox, search, digests, summariser, arxiv, bot };
+  return {
+    papers,
+    cards,
+    chats,
+    subscriptions,
+    outbox,
+    deliveries,
+    search,
+    digests,
+    summariser,
+    arxiv,
+    bot,
+  };
 }

@@ -22,6 +22,7 @@ import type { RichMessage } from "../core/message.ts";
 import { paperIdsOf } from "../digest/split.ts";
 import { describeError, type Logger, silentLogger } from "../log.ts";
 import type { Chat, ChatStore } from "../store/chats.ts";
+import type { DeliveryStore } from "../store/deliveries.ts";
 import type { OutboxStore } from "../store/outbox.ts";
 import { ChatGoneError, ChatMigratedError, type Sender, TransientSendError } from "./sender.ts";
 
@@ -86,6 +87,7 @@ export function addReports(a: DeliveryReport, b: DeliveryReport): DeliveryReport
 
 export interface DeliveryEngineDeps {
   outbox: OutboxStore;
+  deliveries: DeliveryStore;
   chats: Pick<ChatStore, "byId" | "setActive" | "migrateChatId">;
   /** one Sender per platform this process can send to */
   senders: Partial<Record<Platform, Sender>>;
@@ -199,7 +201,7 @@ export class DeliveryEngine {
     const released = this.deps.outbox.releaseOrphans();
     if (released)
       this.log.warn("released pending outbox rows without an open delivery", { released });
-    const open = this.deps.outbox.unfinishedKeys(this.isoNow());
+    const open = this.deps.deliveries.unfinishedKeys(this.isoNow());
     await runPool(open, this.opts.concurrency, async ({ chat, announceDate }) => {
       if (this.stopping) {
         report.stopped++;
@@ -252,19 +254,19 @@ export class DeliveryEngine {
     // A platform that keeps failing is left alone for the rest of this run; nothing was
     // reserved, so the chat is simply due again on the next tick.
     if (this.circuitOpen(chat.platform)) return "deferred";
-    const { outbox } = this.deps;
+    const { outbox, deliveries } = this.deps;
     const at = this.isoNow();
     const batch = batchOf(chat.id, announceDate);
     const parts = outbox.transaction((): RichMessage[] | "already" | "empty" => {
-      if (outbox.delivery(chat.id, announceDate)) return "already";
+      if (deliveries.delivery(chat.id, announceDate)) return "already";
       const reserved = outbox.reserve(chat.id, announceDate, paperIdsOf(digest.message), batch, at);
       const message = keepPapers(digest.message, new Set(reserved));
       if (reserved.length === 0) {
-        outbox.recordEmpty(chat.id, announceDate, at);
+        deliveries.recordEmpty(chat.id, announceDate, at);
         return "empty";
       }
       const split = sender.split(message);
-      outbox.beginDelivery(chat.id, announceDate, batch, split, at);
+      deliveries.beginDelivery(chat.id, announceDate, batch, split, at);
       return split;
     });
     if (typeof parts === "string") return parts;
@@ -272,19 +274,19 @@ export class DeliveryEngine {
   }
 
   private async resumeOne(chatId: number, announceDate: string): Promise<DeliveryOutcome> {
-    const { outbox, chats } = this.deps;
-    const delivery = outbox.delivery(chatId, announceDate);
+    const { outbox, deliveries, chats } = this.deps;
+    const delivery = deliveries.delivery(chatId, announceDate);
     if (delivery?.state !== "pending") return "already";
     const chat = chats.byId(chatId);
     if (!chat?.active) {
-      outbox.closeChat(chatId, this.isoNow());
+      deliveries.closeChat(chatId, this.isoNow());
       return "gone";
     }
     if (!this.deps.senders[chat.platform]) return "skipped";
     if (this.circuitOpen(chat.platform)) return "deferred";
     if (!delivery.parts) {
       // Nothing to resume from (a chat merge copied the row without its parts).
-      outbox.finishDelivery(chatId, announceDate, "failed", "no stored parts", this.isoNow());
+      deliveries.finishDelivery(chatId, announceDate, "failed", "no stored parts", this.isoNow());
       outbox.releaseOrphans();
       return "failed";
     }
@@ -303,14 +305,14 @@ export class DeliveryEngine {
     parts: RichMessage[],
     from: number,
   ): Promise<DeliveryOutcome> {
-    const { outbox } = this.deps;
+    const { outbox, deliveries } = this.deps;
     let current = chat;
     for (let i = from; i < parts.length; i++) {
       if (this.stopping) return "stopped";
       const part = parts[i] as RichMessage;
       const result = await this.sendWithRetry(current, part);
       if (result.kind === "ok") {
-        outbox.partSent(
+        deliveries.partSent(
           current.id,
           announceDate,
           i,
@@ -326,7 +328,7 @@ export class DeliveryEngine {
       }
       if (result.kind === "gone") {
         this.deps.chats.setActive(current.id, false);
-        const dropped = outbox.closeChat(current.id, this.isoNow());
+        const dropped = deliveries.closeChat(current.id, this.isoNow());
         this.log.warn("chat is gone: deactivated", {
           chat: current.id,
           platform: current.platform,
@@ -347,16 +349,16 @@ export class DeliveryEngine {
     unsent: RichMessage[],
     error: unknown,
   ): DeliveryOutcome {
-    const { outbox } = this.deps;
+    const { outbox, deliveries } = this.deps;
     if (this.stopping) return "stopped";
     const platform = chat.platform;
     this.consecutiveDeferrals.set(platform, (this.consecutiveDeferrals.get(platform) ?? 0) + 1);
-    const attempts = (outbox.delivery(chat.id, announceDate)?.attempts ?? 0) + 1;
+    const attempts = (deliveries.delivery(chat.id, announceDate)?.attempts ?? 0) + 1;
     const text = describeError(error);
     if (attempts >= this.opts.maxAttempts) {
       outbox.transaction(() => {
         outbox.markFailed(chat.id, unsent.flatMap(paperIdsOf));
-        outbox.finishDelivery(chat.id, announceDate, "failed", text, this.isoNow());
+        deliveries.finishDelivery(chat.id, announceDate, "failed", text, this.isoNow());
       });
       this.log.error("delivery failed for good", {
         chat: chat.id,
@@ -367,7 +369,7 @@ export class DeliveryEngine {
       return "failed";
     }
     const wait = Math.min(this.opts.maxDeferMs, 60_000 * 2 ** (attempts - 1));
-    outbox.deferDelivery(
+    deliveries.deferDelivery(
       chat.id,
       announceDate,
       new Date(this.clock.now() + wait).toISOString(),

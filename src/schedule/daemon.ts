@@ -72,7 +72,14 @@ export class Daemon {
     const log = app.log.child({ stage: "schedule" });
     this.store = new ScheduleStore(app.db);
     this.engine = new DeliveryEngine(
-      { outbox: services.outbox, chats: services.chats, senders: options.senders, clock, log },
+      {
+        outbox: services.outbox,
+        deliveries: services.deliveries,
+        chats: services.chats,
+        senders: options.senders,
+        clock,
+        log,
+      },
       { inFlightPerPlatform: app.config.SUDI_DELIVERY_IN_FLIGHT, ...options.delivery },
     );
     this.scheduler = new Scheduler(
@@ -83,7 +90,7 @@ export class Daemon {
         digests: services.digests,
         engine: this.engine,
         chats: services.chats,
-        outbox: services.outbox,
+        deliveries: services.deliveries,
         store: this.store,
       },
       options.schedule,

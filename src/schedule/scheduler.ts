@@ -28,7 +28,7 @@ import type { DeliveryEngine, DeliveryReport, DigestToDeliver } from "../deliver
 import { addReports, emptyReport } from "../deliver/engine.ts";
 import { describeError, type Logger, silentLogger } from "../log.ts";
 import type { Chat } from "../store/chats.ts";
-import type { OutboxStore } from "../store/outbox.ts";
+import type { DeliveryStore } from "../store/deliveries.ts";
 import type { ScheduleStore } from "../store/schedule.ts";
 
 /** What one ingest run reports (src/arxiv/ingest.ts's result fits). */
@@ -67,7 +67,7 @@ export interface SchedulerDeps {
   digests: DigestSource;
   engine: DeliveryEngine;
   chats: { listActive(): Chat[] };
-  outbox: OutboxStore;
+  deliveries: DeliveryStore;
   store: ScheduleStore;
 }
 
@@ -474,7 +474,7 @@ export class Scheduler {
   /** Active, unpaused chats that can be sent to, are due and have no record for the day. */
   dueChats(announceDate: string, readyAt: number, now: number, ignoreTimes = false): Chat[] {
     if (now < readyAt && !ignoreTimes) return [];
-    const done = this.deps.outbox.deliveredChats(announceDate);
+    const done = this.deps.deliveries.deliveredChats(announceDate);
     return this.deps.chats
       .listActive()
       .filter(
@@ -531,7 +531,7 @@ export class Scheduler {
       const having = new Set(digests.map((d) => d.chat.id));
       const at = new Date(this.deps.clock.now()).toISOString();
       for (const chat of chunk) {
-        if (!having.has(chat.id)) this.deps.outbox.recordEmpty(chat.id, announceDate, at);
+        if (!having.has(chat.id)) this.deps.deliveries.recordEmpty(chat.id, announceDate, at);
       }
       yield* digests;
     }

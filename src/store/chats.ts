@@ -90,6 +90,7 @@ export class ChatStore {
   private readonly deleteStmt;
   private readonly moveSubscriptions;
   private readonly moveOutbox;
+  private readonly moveLedger;
   private readonly moveDeliveries;
 
   constructor(
@@ -123,10 +124,20 @@ export class ChatStore {
        SELECT ?, kind, value, added_by, created_at FROM subscriptions WHERE chat = ?`,
     );
     this.moveOutbox = db.prepare(
-      `INSERT OR IGNORE INTO outbox (chat, paper_id, announce_date, state, batch, message_id,
-         attempts, created_at, sent_at)
-       SELECT ?, paper_id, announce_date, state, batch, message_id, attempts, created_at, sent_at
+      `INSERT OR IGNORE INTO outbox (chat, paper_id, announce_date, state, batch, attempts,
+         created_at)
+       SELECT ?, paper_id, announce_date, state, batch, attempts, created_at
        FROM outbox WHERE chat = ?`,
+    );
+    // Both ids may hold a day's packed ids: join the lists (a lookup only needs membership).
+    this.moveLedger = db.prepare(
+      `INSERT INTO sent_ledger (chat, announce_date, paper_ids, papers)
+       SELECT ?, announce_date, paper_ids, papers FROM sent_ledger WHERE chat = ? AND true
+       ON CONFLICT (chat, announce_date) DO UPDATE SET
+         paper_ids = CASE WHEN paper_ids IS NULL THEN excluded.paper_ids
+                          WHEN excluded.paper_ids IS NULL THEN paper_ids
+                          ELSE paper_ids || ',' || excluded.paper_ids END,
+         papers = papers + excluded.papers`,
     );
     this.moveDeliveries = db.prepare(
       `INSERT OR IGNORE INTO deliveries (chat, announce_date, state, created_at, finished_at)
@@ -211,6 +222,7 @@ export class ChatStore {
       if (fresh && fresh.id !== old.id) {
         this.moveSubscriptions.run(old.id, fresh.id);
         this.moveOutbox.run(old.id, fresh.id);
+        this.moveLedger.run(old.id, fresh.id);
         this.moveDeliveries.run(old.id, fresh.id);
         this.deleteStmt.run(fresh.id);
       }

@@ -1,64 +1,43 @@
 /**
- * The outbox ledger and the per-day delivery records (tables `outbox` and `deliveries`).
+ * The outbox ledger: which papers each chat has had (tables `sent_ledger` and `outbox`).
  *
  * Why it exists: a chat must never get the same paper twice, whatever restarts, retries,
  * versions or cross-lists happen. Every (chat, paper) a digest carries is written as pending
- * before the message is sent and marked sent, with the platform's message id, once the platform
- * confirmed it. A pending row is "in flight": it is never selected for another digest, and a
- * restart resumes it. Only the message that was in flight at a crash can be uncertain.
+ * before the message is sent, and moved into the sent ledger once the platform confirmed it. A
+ * pending row is "in flight": it is never selected for another digest, and a restart resumes
+ * it. Only the messages in flight at a crash can be uncertain.
+ *
+ * The sent ledger is packed, one row per (chat, announcement day) holding the day's ids, so it
+ * stays small for years; `compact` drops the ids of days older than the retention window and
+ * keeps their count. Dedup still holds: a digest only offers papers of the newest announcement,
+ * and a paper keeps its first announce date across versions, so an old day's ids never return.
  */
-import { type RichMessage, RichMessagesSchema } from "../core/message.ts";
 import { type Db, nowIso } from "./db.ts";
 
 export type OutboxState = "pending" | "sent" | "failed";
 
-/** One (chat, paper) of the ledger. */
+/** One (chat, paper) of the ledger. `batch` is null for sent papers (the ledger packs them). */
 export interface OutboxEntry {
   chat: number;
   paperId: string;
   announceDate: string;
   state: OutboxState;
-  batch: string;
-  messageId: string | null;
-  attempts: number;
-}
-
-export type DeliveryState = "pending" | "sent" | "empty" | "failed" | "gone";
-
-/** One scheduled digest of one chat for one announcement day. */
-export interface Delivery {
-  chat: number;
-  announceDate: string;
-  state: DeliveryState;
   batch: string | null;
-  /** the split parts, kept while pending so a restart resumes after the last confirmed one */
-  parts: RichMessage[] | null;
-  partsSent: number;
   attempts: number;
-  nextAttemptAt: string | null;
-  error: string | null;
 }
 
 interface OutboxRow {
   chat: number;
   paper_id: string;
   announce_date: string;
-  state: OutboxState;
+  state: "pending" | "failed";
   batch: string;
-  message_id: string | null;
   attempts: number;
 }
 
-interface DeliveryRow {
-  chat: number;
+interface LedgerRow {
   announce_date: string;
-  state: DeliveryState;
-  batch: string | null;
-  parts: string | null;
-  parts_sent: number;
-  attempts: number;
-  next_attempt_at: string | null;
-  error: string | null;
+  paper_ids: string | null;
 }
 
 const toEntry = (r: OutboxRow): OutboxEntry => ({
@@ -67,52 +46,71 @@ const toEntry = (r: OutboxRow): OutboxEntry => ({
   announceDate: r.announce_date,
   state: r.state,
   batch: r.batch,
-  messageId: r.message_id,
   attempts: r.attempts,
-});
-
-const toDelivery = (r: DeliveryRow): Delivery => ({
-  chat: r.chat,
-  announceDate: r.announce_date,
-  state: r.state,
-  batch: r.batch,
-  parts: r.parts === null ? null : RichMessagesSchema.parse(JSON.parse(r.parts)),
-  partsSent: r.parts_sent,
-  attempts: r.attempts,
-  nextAttemptAt: r.next_attempt_at,
-  error: r.error,
 });
 
 /** Ids are passed as one JSON array (json_each), so any number of them fits one statement. */
-const ids = (paperIds: readonly string[]) => JSON.stringify([...new Set(paperIds)]);
+const ids = (paperIds: Iterable<string>) => JSON.stringify([...new Set(paperIds)]);
+
+/** The packed form of a day's ids: sorted, comma-separated (arXiv ids hold no comma). */
+export function packIds(paperIds: Iterable<string>): string {
+  return [...new Set(paperIds)].sort().join(",");
+}
+
+export function unpackIds(packed: string | null): string[] {
+  return packed ? packed.split(",") : [];
+}
+
+/** What one compaction removed. */
+export interface LedgerCompaction {
+  /** (chat, day) rows whose ids were dropped (their count stays) */
+  daysCompacted: number;
+  /** failed (chat, paper) rows older than the window */
+  failedDropped: number;
+}
 
 export class OutboxStore {
   private readonly q;
 
   constructor(private readonly db: Db) {
     this.q = {
-      inFlightOrSent: db
+      pendingAmong: db
         .prepare<[number, string], string>(
-          `SELECT paper_id FROM outbox WHERE chat = ? AND state IN ('pending', 'sent')
+          `SELECT paper_id FROM outbox WHERE chat = ? AND state = 'pending'
              AND paper_id IN (SELECT value FROM json_each(?))`,
         )
         .pluck(),
-      // A failed row may be taken again; pending and sent rows are never overwritten.
-      claim: db.prepare<
-        [number, string, string, OutboxState, string, string | null, string, string | null]
-      >(
-        `INSERT INTO outbox (chat, paper_id, announce_date, state, batch, message_id, attempts,
-                             created_at, sent_at)
-           VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)
+      // Days whose ids are still kept; at most the retention window's worth per chat.
+      ledgerOf: db.prepare<[number], LedgerRow>(
+        `SELECT announce_date, paper_ids FROM sent_ledger
+           WHERE chat = ? AND paper_ids IS NOT NULL ORDER BY announce_date`,
+      ),
+      ledgerDay: db
+        .prepare<[number, string], string | null>(
+          `SELECT paper_ids FROM sent_ledger WHERE chat = ? AND announce_date = ?`,
+        )
+        .pluck(),
+      putLedgerDay: db.prepare<[number, string, string, number]>(
+        `INSERT INTO sent_ledger (chat, announce_date, paper_ids, papers) VALUES (?, ?, ?, ?)
+         ON CONFLICT (chat, announce_date) DO UPDATE SET
+           paper_ids = excluded.paper_ids, papers = excluded.papers`,
+      ),
+      // A failed row may be taken again; callers skip pending and sent ids first.
+      claim: db.prepare<[number, string, string, string, string]>(
+        `INSERT INTO outbox (chat, paper_id, announce_date, state, batch, attempts, created_at)
+           VALUES (?, ?, ?, 'pending', ?, 0, ?)
          ON CONFLICT (chat, paper_id) DO UPDATE SET
-           announce_date = excluded.announce_date, state = excluded.state,
-           batch = excluded.batch, message_id = excluded.message_id,
-           attempts = outbox.attempts + 1, sent_at = excluded.sent_at
+           announce_date = excluded.announce_date, state = 'pending', batch = excluded.batch,
+           attempts = outbox.attempts + 1
          WHERE outbox.state = 'failed'`,
       ),
-      markSent: db.prepare<[string | null, string, number, string]>(
-        `UPDATE outbox SET state = 'sent', message_id = ?, sent_at = ?
-           WHERE chat = ? AND state = 'pending' AND paper_id IN (SELECT value FROM json_each(?))`,
+      pendingDays: db.prepare<[number, string], { announce_date: string; paper_id: string }>(
+        `SELECT announce_date, paper_id FROM outbox WHERE chat = ? AND state = 'pending'
+           AND paper_id IN (SELECT value FROM json_each(?))`,
+      ),
+      dropRows: db.prepare<[number, string, string]>(
+        `DELETE FROM outbox WHERE chat = ? AND state = ?
+           AND paper_id IN (SELECT value FROM json_each(?))`,
       ),
       markFailed: db.prepare<[number, string]>(
         `UPDATE outbox SET state = 'failed', attempts = attempts + 1
@@ -127,49 +125,17 @@ export class OutboxStore {
       pending: db.prepare<[], OutboxRow>(
         `SELECT * FROM outbox WHERE state = 'pending' ORDER BY chat, created_at, paper_id`,
       ),
-      entries: db.prepare<[number], OutboxRow>(
-        `SELECT * FROM outbox WHERE chat = ? ORDER BY created_at, paper_id`,
-      ),
-      countByState: db.prepare<[], { state: OutboxState; n: number }>(
+      detailOf: db.prepare<[number], OutboxRow>(`SELECT * FROM outbox WHERE chat = ?`),
+      countByState: db.prepare<[], { state: "pending" | "failed"; n: number }>(
         `SELECT state, count(*) AS n FROM outbox GROUP BY state`,
       ),
-      delivery: db.prepare<[number, string], DeliveryRow>(
-        `SELECT * FROM deliveries WHERE chat = ? AND announce_date = ?`,
+      sentCount: db.prepare<[], number>(`SELECT coalesce(sum(papers), 0) FROM sent_ledger`).pluck(),
+      compactLedger: db.prepare<[string]>(
+        `UPDATE sent_ledger SET paper_ids = NULL
+           WHERE announce_date < ? AND paper_ids IS NOT NULL`,
       ),
-      deliveredChats: db
-        .prepare<[string], number>(`SELECT chat FROM deliveries WHERE announce_date = ?`)
-        .pluck(),
-      insertDelivery: db.prepare<
-        [number, string, DeliveryState, string | null, string | null, string, string | null]
-      >(
-        `INSERT INTO deliveries (chat, announce_date, state, batch, parts, created_at, finished_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (chat, announce_date) DO NOTHING`,
-      ),
-      partSent: db.prepare<[number, number, string]>(
-        `UPDATE deliveries SET parts_sent = ? WHERE chat = ? AND announce_date = ?
-           AND state = 'pending'`,
-      ),
-      finish: db.prepare<[DeliveryState, string | null, string, number, string]>(
-        `UPDATE deliveries SET state = ?, error = ?, finished_at = ?, parts = NULL,
-           next_attempt_at = NULL
-           WHERE chat = ? AND announce_date = ?`,
-      ),
-      defer: db.prepare<[string, string, number, string]>(
-        `UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, error = ?
-           WHERE chat = ? AND announce_date = ? AND state = 'pending'`,
-      ),
-      unfinished: db.prepare<[string], { chat: number; announce_date: string }>(
-        `SELECT chat, announce_date FROM deliveries WHERE state = 'pending'
-           AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-           ORDER BY created_at, chat`,
-      ),
-      pendingDeliveries: db
-        .prepare<[], number>(`SELECT count(*) FROM deliveries WHERE state = 'pending'`)
-        .pluck(),
-      closeChat: db.prepare<[string, number]>(
-        `UPDATE deliveries SET state = 'gone', parts = NULL, finished_at = ?
-           WHERE chat = ? AND state = 'pending'`,
+      dropOldFailed: db.prepare<[string]>(
+        `DELETE FROM outbox WHERE state = 'failed' AND announce_date < ?`,
       ),
     };
   }
@@ -179,31 +145,44 @@ export class OutboxStore {
     return this.db.transaction(fn)();
   }
 
+  /** The ids among `paperIds` in this chat's (unpacked) sent ledger. */
+  private sentIn(chat: number, paperIds: ReadonlySet<string>): Set<string> {
+    const found = new Set<string>();
+    for (const row of this.q.ledgerOf.all(chat)) {
+      for (const id of unpackIds(row.paper_ids)) if (paperIds.has(id)) found.add(id);
+    }
+    return found;
+  }
+
+  /** Adds `paperIds` to the chat's ledger row of `announceDate`. */
+  private addSent(chat: number, announceDate: string, paperIds: readonly string[]): void {
+    if (paperIds.length === 0) return;
+    const day = new Set(unpackIds(this.q.ledgerDay.get(chat, announceDate) ?? null));
+    for (const id of paperIds) day.add(id);
+    this.q.putLedgerDay.run(chat, announceDate, packIds(day), day.size);
+  }
+
   /**
    * The ids among `paperIds` this chat already has, or has in flight (pending): a digest must
    * skip them. Failed rows are not counted, so a paper whose message failed may be sent again.
    */
   sentAmong(chat: number, paperIds: readonly string[]): Set<string> {
     if (paperIds.length === 0) return new Set();
-    return new Set(this.q.inFlightOrSent.all(chat, ids(paperIds)));
+    const taken = this.sentIn(chat, new Set(paperIds));
+    for (const id of this.q.pendingAmong.all(chat, ids(paperIds))) taken.add(id);
+    return taken;
   }
 
   /**
    * Records papers that were already sent outside a scheduled delivery (/digest on demand,
-   * after the platform confirmed): inserted as sent, existing rows left alone.
+   * after the platform confirmed). Papers pending in another digest are left to it.
    */
-  recordSent(
-    chat: number,
-    announceDate: string,
-    paperIds: readonly string[],
-    batch: string,
-    messageId: string | null,
-    at: string = nowIso(),
-  ): void {
+  recordSent(chat: number, announceDate: string, paperIds: readonly string[]): void {
     this.transaction(() => {
-      for (const id of new Set(paperIds)) {
-        this.q.claim.run(chat, id, announceDate, "sent", batch, messageId, at, at);
-      }
+      const taken = this.sentAmong(chat, paperIds);
+      const fresh = [...new Set(paperIds)].filter((id) => !taken.has(id));
+      this.q.dropRows.run(chat, "failed", ids(fresh));
+      this.addSent(chat, announceDate, fresh);
     });
   }
 
@@ -220,23 +199,27 @@ export class OutboxStore {
     at: string = nowIso(),
   ): string[] {
     return this.transaction(() => {
+      const taken = this.sentAmong(chat, paperIds);
       const reserved: string[] = [];
       for (const id of new Set(paperIds)) {
-        const r = this.q.claim.run(chat, id, announceDate, "pending", batch, null, at, null);
-        if (r.changes > 0) reserved.push(id);
+        if (taken.has(id)) continue;
+        if (this.q.claim.run(chat, id, announceDate, batch, at).changes > 0) reserved.push(id);
       }
       return reserved;
     });
   }
 
-  /** The platform confirmed the message carrying these papers. */
-  markSent(
-    chat: number,
-    paperIds: readonly string[],
-    messageId: string | null,
-    at: string = nowIso(),
-  ): void {
-    if (paperIds.length) this.q.markSent.run(messageId, at, chat, ids(paperIds));
+  /** The platform confirmed the message carrying these papers: pending → the sent ledger. */
+  markSent(chat: number, paperIds: readonly string[]): void {
+    if (paperIds.length === 0) return;
+    this.transaction(() => {
+      const byDay = new Map<string, string[]>();
+      for (const r of this.q.pendingDays.all(chat, ids(paperIds))) {
+        byDay.set(r.announce_date, [...(byDay.get(r.announce_date) ?? []), r.paper_id]);
+      }
+      for (const [day, sent] of byDay) this.addSent(chat, day, sent);
+      this.q.dropRows.run(chat, "pending", ids(paperIds));
+    });
   }
 
   /** The platform refused these papers for good; a later digest may try them again. */
@@ -262,113 +245,48 @@ export class OutboxStore {
     return this.q.pending.all().map(toEntry);
   }
 
-  /** The whole ledger of one chat (tests, diagnostics). */
+  /**
+   * The ledger of one chat within the retention window (tests, diagnostics): sent papers by
+   * day, then pending and failed ones, each group ordered by day and id.
+   */
   entries(chat: number): OutboxEntry[] {
-    return this.q.entries.all(chat).map(toEntry);
+    const sent = this.q.ledgerOf.all(chat).flatMap((row) =>
+      unpackIds(row.paper_ids).map(
+        (paperId): OutboxEntry => ({
+          chat,
+          paperId,
+          announceDate: row.announce_date,
+          state: "sent",
+          batch: null,
+          attempts: 0,
+        }),
+      ),
+    );
+    const detail = this.q.detailOf
+      .all(chat)
+      .map(toEntry)
+      .sort((a, b) => a.announceDate.localeCompare(b.announceDate) || cmp(a.paperId, b.paperId));
+    return [...sent, ...detail];
   }
 
-  /** Rows per state, for the run summary and health output. */
+  /** Papers per state (sent: every paper ever recorded, compacted days included). */
   counts(): Record<OutboxState, number> {
     const out: Record<OutboxState, number> = { pending: 0, sent: 0, failed: 0 };
     for (const r of this.q.countByState.all()) out[r.state] = r.n;
+    out.sent = this.q.sentCount.get() ?? 0;
     return out;
   }
 
-  // --- deliveries: one scheduled digest per (chat, announcement day) ---
-
-  delivery(chat: number, announceDate: string): Delivery | undefined {
-    const row = this.q.delivery.get(chat, announceDate);
-    return row ? toDelivery(row) : undefined;
-  }
-
-  /** Chats that already have a delivery record (any state) for the day: they are done. */
-  deliveredChats(announceDate: string): Set<number> {
-    return new Set(this.q.deliveredChats.all(announceDate));
-  }
-
   /**
-   * Starts a scheduled digest: the delivery row (pending, with its parts) and the pending
-   * outbox rows of `paperIds`, in the caller's transaction. False when the day already has a
-   * delivery for this chat (it went out, or is in flight).
+   * Drops the (chat, paper) detail of days before `before` (YYYY-MM-DD): the packed ids (the
+   * count stays) and failed rows. Pending rows are never touched: a delivery owns them.
    */
-  beginDelivery(
-    chat: number,
-    announceDate: string,
-    batch: string,
-    parts: RichMessage[],
-    at: string = nowIso(),
-  ): boolean {
-    const r = this.q.insertDelivery.run(
-      chat,
-      announceDate,
-      "pending",
-      batch,
-      JSON.stringify(parts),
-      at,
-      null,
-    );
-    return r.changes > 0;
-  }
-
-  /** Records a day with nothing to send for this chat, so it is not looked at again. */
-  recordEmpty(chat: number, announceDate: string, at: string = nowIso()): void {
-    this.q.insertDelivery.run(chat, announceDate, "empty", null, null, at, at);
-  }
-
-  /**
-   * Part `index` of a pending delivery was confirmed as `messageId`: its papers become sent and
-   * the delivery moves past it, atomically; the last part finishes the delivery.
-   */
-  partSent(
-    chat: number,
-    announceDate: string,
-    index: number,
-    totalParts: number,
-    paperIds: readonly string[],
-    messageId: string,
-    at: string = nowIso(),
-  ): void {
-    this.transaction(() => {
-      this.markSent(chat, paperIds, messageId, at);
-      this.q.partSent.run(index + 1, chat, announceDate);
-      if (index + 1 >= totalParts) this.q.finish.run("sent", null, at, chat, announceDate);
-    });
-  }
-
-  /** Ends a delivery for good (failed: its pending papers become failed, not lost silently). */
-  finishDelivery(
-    chat: number,
-    announceDate: string,
-    state: Exclude<DeliveryState, "pending">,
-    error: string | null = null,
-    at: string = nowIso(),
-  ): void {
-    this.q.finish.run(state, error, at, chat, announceDate);
-  }
-
-  /** Leaves a delivery pending for a later attempt, not before `nextAttemptAt`. */
-  deferDelivery(chat: number, announceDate: string, nextAttemptAt: string, error: string): void {
-    this.q.defer.run(nextAttemptAt, error, chat, announceDate);
-  }
-
-  /**
-   * Keys of pending deliveries whose next attempt is due at `now` (ISO): what a restart
-   * resumes. Keys only, so thousands of deferred deliveries never sit in memory with their parts.
-   */
-  unfinishedKeys(now: string = nowIso()): { chat: number; announceDate: string }[] {
-    return this.q.unfinished.all(now).map((r) => ({ chat: r.chat, announceDate: r.announce_date }));
-  }
-
-  /** The chat is gone for good: its pending rows are dropped and its open deliveries closed. */
-  closeChat(chat: number, at: string = nowIso()): number {
-    return this.transaction(() => {
-      this.q.closeChat.run(at, chat);
-      return this.dropPending(chat);
-    });
-  }
-
-  /** How many deliveries are still open (in flight or deferred), for `sudi health`. */
-  pendingDeliveries(): number {
-    return this.q.pendingDeliveries.get() ?? 0;
+  compact(before: string): LedgerCompaction {
+    return this.transaction(() => ({
+      daysCompacted: this.q.compactLedger.run(before).changes,
+      failedDropped: this.q.dropOldFailed.run(before).changes,
+    }));
   }
 }
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

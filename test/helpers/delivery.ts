@@ -15,13 +15,16 @@ import {
 import { paperIdsOf } from "../../src/digest/split.ts";
 import { type Chat, ChatStore } from "../../src/store/chats.ts";
 import { type Db, openDatabase } from "../../src/store/db.ts";
+import { DeliveryStore } from "../../src/store/deliveries.ts";
 import { OutboxStore } from "../../src/store/outbox.ts";
 
 export function stores(db: Db = openDatabase(":memory:")) {
+  const outbox = new OutboxStore(db);
   return {
     db,
     chats: new ChatStore(db, { timezone: "Asia/Shanghai", digestTime: "09:00" }),
-    outbox: new OutboxStore(db),
+    outbox,
+    deliveries: new DeliveryStore(db, outbox),
   };
 }
 
