@@ -17,6 +17,8 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   health: async () => (await import("./cli/health.ts")).command,
   demo: async () => (await import("./cli/demo.ts")).command,
   doctor: async () => (await import("./cli/doctor.ts")).command,
+  db: async () => (await import("./cli/db.ts")).command,
+  backup: async () => (await import("./cli/backup.ts")).command,
 };
 
 async function globalHelp(): Promise<string> {

@@ -55,7 +55,7 @@ describe("delivery engine: the outbox ledger", () => {
   });
 
   it("never sends a day's digest twice, nor a paper a chat already has", async () => {
-    const { deliveries, chats, outbox, sender, engine } = setup();
+    const { chats, outbox, sender, engine } = setup();
     const [chat] = addChats(chats, 1);
     if (!chat) throw new Error("no chat");
     outbox.recordSent(chat.id, "2024-04-23", [PAPERS[1] as string]);
@@ -142,7 +142,7 @@ describe("delivery engine: platform errors", () => {
   });
 
   it("a migrated group keeps its ledger under the new id and gets the part resent there", async () => {
-    const { deliveries, chats, outbox, sender, engine } = setup();
+    const { chats, outbox, sender, engine } = setup();
     const [chat] = addChats(chats, 1);
     if (!chat) throw new Error("no chat");
     sender.fail(chat.chatId, { kind: "migrated", to: "-1009999" });
@@ -154,7 +154,7 @@ describe("delivery engine: platform errors", () => {
   });
 
   it("retries a transient error with backoff and then succeeds", async () => {
-    const { deliveries, chats, sender, engine, clock } = setup({ backoffMs: 1000 });
+    const { chats, sender, engine, clock } = setup({ backoffMs: 1000 });
     const [chat] = addChats(chats, 1);
     if (!chat) throw new Error("no chat");
     sender.fail(chat.chatId, { kind: "transient" }, { kind: "transient", retryAfterMs: 5000 });
@@ -200,7 +200,7 @@ describe("delivery engine: platform errors", () => {
   });
 
   it("one chat in a long backoff does not stall the others", async () => {
-    const { deliveries, chats, sender, engine, clock } = setup({ concurrency: 2 });
+    const { chats, sender, engine, clock } = setup({ concurrency: 2 });
     const group = addChats(chats, 6);
     const slow = group[0];
     if (!slow) throw new Error("no chat");
@@ -215,7 +215,7 @@ describe("delivery engine: platform errors", () => {
   });
 
   it("an unexpected error defers the chat instead of failing the run", async () => {
-    const { deliveries, chats, sender, engine } = setup();
+    const { chats, sender, engine } = setup();
     const [a, b] = addChats(chats, 2);
     if (!a || !b) throw new Error("no chats");
     sender.fail(a.chatId, { kind: "error" });
@@ -233,7 +233,7 @@ describe("delivery engine: platform errors", () => {
   });
 
   it("a platform outage pauses that platform for the run, and the next run tries again", async () => {
-    const { deliveries, chats, outbox, sender, engine } = setup({
+    const { deliveries, chats, sender, engine } = setup({
       retries: 0,
       circuitThreshold: 5,
       concurrency: 1,
@@ -252,7 +252,7 @@ describe("delivery engine: platform errors", () => {
 
   it("keeps at most inFlightPerPlatform messages in flight, and uses them all", async () => {
     for (const inFlight of [1, 3]) {
-      const { deliveries, chats, sender, engine } = setup({
+      const { chats, sender, engine } = setup({
         inFlightPerPlatform: inFlight,
         concurrency: 16,
       });

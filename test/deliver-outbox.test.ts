@@ -12,7 +12,7 @@ function setup() {
 
 describe("OutboxStore", () => {
   it("counts pending (in flight) and sent papers as taken, failed ones as free", () => {
-    const { outbox, deliveries, chat } = setup();
+    const { outbox, chat } = setup();
     outbox.reserve(chat, DAY, ["a", "b", "c"], "b1");
     outbox.markSent(chat, ["a"]);
     outbox.markFailed(chat, ["c"]);
@@ -31,7 +31,7 @@ describe("OutboxStore", () => {
   });
 
   it("recordSent (digest on demand) inserts sent rows and never overwrites existing ones", () => {
-    const { outbox, deliveries, chat } = setup();
+    const { outbox, chat } = setup();
     outbox.reserve(chat, DAY, ["a"], "scheduled");
     outbox.recordSent(chat, DAY, ["a", "b"]);
     const rows = outbox.entries(chat);
@@ -78,7 +78,7 @@ describe("OutboxStore", () => {
   });
 
   it("a delivery is begun once per chat and day; deferred ones come back when due", () => {
-    const { outbox, deliveries, chat } = setup();
+    const { deliveries, chat } = setup();
     expect(
       deliveries.beginDelivery(chat, DAY, "b1", [{ blocks: [] }], "2024-04-24T01:00:00.000Z"),
     ).toBe(true);

@@ -137,7 +137,7 @@ export function paperCommands(
    * this chat had not been sent are recorded as sent, so the scheduled digest does not repeat
    * them.
    */
-  const digest: Command = ({ chat, args, now }) => {
+  const digest: Command = ({ chat, args }) => {
     if (args) return [reply(T.noArgsExpected("digest"))];
     if (deps.subscriptions.count(chat.id) === 0) return [reply(T.digestNoSubscriptions)];
     const date = deps.papers.latestAnnounceDate();

@@ -305,7 +305,7 @@ export class DeliveryEngine {
     parts: RichMessage[],
     from: number,
   ): Promise<DeliveryOutcome> {
-    const { outbox, deliveries } = this.deps;
+    const { deliveries } = this.deps;
     let current = chat;
     for (let i = from; i < parts.length; i++) {
       if (this.stopping) return "stopped";

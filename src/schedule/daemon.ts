@@ -12,6 +12,7 @@ import { type Clock, systemClock } from "../core/clock.ts";
 import { DeliveryEngine, type DeliveryOptions } from "../deliver/engine.ts";
 import type { Sender } from "../deliver/sender.ts";
 import type { Logger } from "../log.ts";
+import { weeklyMaintenance } from "../store/maintenance.ts";
 import { ScheduleStore } from "../store/schedule.ts";
 import { type Pipeline, type RunSummary, Scheduler, type SchedulerOptions } from "./scheduler.ts";
 
@@ -92,6 +93,8 @@ export class Daemon {
         chats: services.chats,
         deliveries: services.deliveries,
         store: this.store,
+        maintenance: () =>
+          weeklyMaintenance(app.db, { retentionDays: app.config.SUDI_LEDGER_RETENTION_DAYS, log }),
       },
       options.schedule,
     );

@@ -69,6 +69,8 @@ export interface SchedulerDeps {
   chats: { listActive(): Chat[] };
   deliveries: DeliveryStore;
   store: ScheduleStore;
+  /** the weekly store maintenance (src/store/maintenance.ts), run Saturdays 04:30 New York */
+  maintenance?: () => void;
 }
 
 export interface SchedulerOptions {
@@ -183,6 +185,10 @@ export class Scheduler {
       // No noOverlap: tick() guards each step itself, so a long fan-out never holds back an
       // ingest retry, and vice versa.
       cron.schedule("* * * * *", () => this.safeTick(), { name: "sudi-tick" }),
+      cron.schedule("30 4 * * 6", () => this.deps.maintenance?.(), {
+        timezone: ARXIV_TIMEZONE,
+        name: "sudi-maintenance",
+      }),
     ];
     return this.tick();
   }

@@ -3,8 +3,8 @@
  * src/store/migrations (NNN-name.sql) applied in order, each in a transaction, with progress
  * recorded in PRAGMA user_version. Opening a file twice, or an up-to-date file, changes nothing.
  */
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 
@@ -62,6 +62,44 @@ export function migrate(db: Db, migrations: Migration[] = loadMigrations()): num
 
 export interface OpenOptions {
   readonly?: boolean;
+  /**
+   * where older releases kept the file: when `path` does not exist but one of these does,
+   * opening stops with LegacyDatabaseError instead of starting an empty store
+   */
+  legacyPaths?: readonly string[];
+}
+
+/**
+ * The Docker image kept the database in the /app/data volume until the image's own files moved
+ * out of the way (data/topics.json lived there too, so an empty bind mount hid it): the
+ * volume is /data now.
+ */
+export const LEGACY_DB_PATHS: readonly string[] = ["/app/data/sudi.db"];
+
+/** The database is missing where it is configured, but an older release left one elsewhere. */
+export class LegacyDatabaseError extends Error {
+  constructor(
+    readonly path: string,
+    readonly legacyPath: string,
+  ) {
+    super(
+      `no database at ${path}, but one exists at ${legacyPath} (where older releases kept it). ` +
+        `Not starting an empty store. Move it: with Docker, mount the same volume at /data ` +
+        `instead of /app/data (docker run -v sudi-data:/data ...; the file keeps its name), or ` +
+        `stop sudi and move ${legacyPath} (with its -wal file, if any) to ${path}; or set ` +
+        `SUDI_DB_PATH=${legacyPath} to keep using it where it is`,
+    );
+    this.name = "LegacyDatabaseError";
+  }
+}
+
+/** The legacy file to complain about when `path` does not exist, else null. */
+export function legacyDatabase(
+  path: string,
+  legacyPaths: readonly string[] = LEGACY_DB_PATHS,
+): string | null {
+  if (path === ":memory:" || existsSync(path)) return null;
+  return legacyPaths.find((p) => resolve(p) !== resolve(path) && existsSync(p)) ?? null;
 }
 
 /**
@@ -73,13 +111,21 @@ export interface OpenOptions {
  */
 export const PAGE_SIZE = 16384;
 
-/** Opens (creating when needed) and migrates the database at `path`; ":memory:" for tests. */
+/**
+ * Opens (creating when needed) and migrates the database at `path`; ":memory:" for tests. A new
+ * file gets 16 KB pages and incremental auto-vacuum, so the weekly maintenance
+ * (src/store/maintenance.ts) can hand freed pages back to the disk without a full VACUUM; an
+ * older file keeps its settings until `sudi db vacuum`.
+ */
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
+  const legacy = legacyDatabase(path, options.legacyPaths);
+  if (legacy) throw new LegacyDatabaseError(path, legacy);
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { readonly: options.readonly ?? false });
   db.pragma("busy_timeout = 5000");
   if (!options.readonly && db.pragma("page_count", { simple: true }) === 0) {
     db.pragma(`page_size = ${PAGE_SIZE}`);
+    db.pragma("auto_vacuum = INCREMENTAL");
   }
   if (path !== ":memory:") db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");

@@ -130,6 +130,19 @@ export class OutboxStore {
         `SELECT state, count(*) AS n FROM outbox GROUP BY state`,
       ),
       sentCount: db.prepare<[], number>(`SELECT coalesce(sum(papers), 0) FROM sent_ledger`).pluck(),
+      // Papers first announced before the kept window: their ids may be compacted away, so
+      // they count as sent (a late cross-list of an old paper is never offered again).
+      olderThanWindow: db
+        .prepare<[string], string>(
+          `SELECT id FROM papers WHERE id IN (SELECT value FROM json_each(?))
+             AND announce_date < (SELECT value FROM schedule_state WHERE key = '${KEPT_FROM}')`,
+        )
+        .pluck(),
+      keptFrom: db.prepare<[string, string]>(
+        `INSERT INTO schedule_state (key, value, updated_at) VALUES ('${KEPT_FROM}', ?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value),
+           updated_at = excluded.updated_at`,
+      ),
       compactLedger: db.prepare<[string]>(
         `UPDATE sent_ledger SET paper_ids = NULL
            WHERE announce_date < ? AND paper_ids IS NOT NULL`,
@@ -165,11 +178,15 @@ export class OutboxStore {
   /**
    * The ids among `paperIds` this chat already has, or has in flight (pending): a digest must
    * skip them. Failed rows are not counted, so a paper whose message failed may be sent again.
+   * Papers first announced before the ledger's kept window count as had: their ids may have
+   * been compacted away.
    */
   sentAmong(chat: number, paperIds: readonly string[]): Set<string> {
     if (paperIds.length === 0) return new Set();
     const taken = this.sentIn(chat, new Set(paperIds));
-    for (const id of this.q.pendingAmong.all(chat, ids(paperIds))) taken.add(id);
+    const json = ids(paperIds);
+    for (const id of this.q.pendingAmong.all(chat, json)) taken.add(id);
+    for (const id of this.q.olderThanWindow.all(json)) taken.add(id);
     return taken;
   }
 
@@ -279,14 +296,21 @@ export class OutboxStore {
 
   /**
    * Drops the (chat, paper) detail of days before `before` (YYYY-MM-DD): the packed ids (the
-   * count stays) and failed rows. Pending rows are never touched: a delivery owns them.
+   * count stays) and failed rows, and records `before` as the start of the kept window.
+   * Pending rows are never touched: a delivery owns them.
    */
-  compact(before: string): LedgerCompaction {
-    return this.transaction(() => ({
-      daysCompacted: this.q.compactLedger.run(before).changes,
-      failedDropped: this.q.dropOldFailed.run(before).changes,
-    }));
+  compact(before: string, at: string = nowIso()): LedgerCompaction {
+    return this.transaction(() => {
+      this.q.keptFrom.run(before, at);
+      return {
+        daysCompacted: this.q.compactLedger.run(before).changes,
+        failedDropped: this.q.dropOldFailed.run(before).changes,
+      };
+    });
   }
 }
+
+/** schedule_state key: the first day whose (chat, paper) detail the ledger still keeps. */
+const KEPT_FROM = "ledger_kept_from";
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
