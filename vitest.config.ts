@@ -10,6 +10,8 @@ import { defineConfig } from "vitest/config";
  */
 export default defineConfig({
   test: {
+    // builds the CLI bundle once when stale, for the tests that start bin/sudi.js
+    globalSetup: ["test/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+/**
+ * Builds the CLI into dist/sudi/ with esbuild: `npm install` runs it (the `prepare` script), and
+ * bin/sudi.js runs it again when a source is newer than the bundle. Development (tests, benches)
+ * runs the TypeScript directly through tsx; users run the bundle.
+ *
+ * - Every package stays external (better-sqlite3's native module, discord.js, grammY ...):
+ *   node_modules is loaded at run time as installed, only our own code is bundled.
+ * - Code splitting keeps the commands' lazy imports lazy: `sudi topics` loads no bot code.
+ * - Files read at run time stay where they are: the bundle sits two directories below the root,
+ *   as src/<area>/<file>.ts does, so paths built from import.meta.url (../../prompts,
+ *   ../../data/topics.json, ../../data/sample) resolve the same from both; the SQL migrations,
+ *   read from the module's own directory, are copied next to the bundle.
+ *
+ * Usage: node bin/build.js [--quiet]. Exit 0 when built; 1 with esbuild's errors otherwise.
+ */
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+export const OUT_DIR = join(ROOT, "dist", "sudi");
+export const ENTRY = join(OUT_DIR, "cli.js");
+/** What the bundle is built from: a newer file among these makes it stale. */
+export const SOURCES = ["src", "bots", "package.json"];
+
+/** Builds the bundle; returns false (after printing why) when it failed. */
+export async function build({ quiet = false } = {}) {
+  const started = performance.now();
+  const esbuild = await import("esbuild");
+  // Built beside the old bundle and swapped in by renames, so a sudi starting meanwhile (tests
+  // start several) finds the old bundle or the new one, never half of one.
+  const tmp = `${OUT_DIR}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: { cli: "src/cli.ts" },
+    outdir: tmp,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    sourcemap: "linked",
+    logLevel: quiet ? "error" : "warning",
+  });
+  if (result.errors.length) {
+    rmSync(tmp, { recursive: true, force: true });
+    return false;
+  }
+  cpSync(join(ROOT, "src/store/migrations"), join(tmp, "migrations"), { recursive: true });
+  // Its mtime is the bundle's age for bin/sudi.js.
+  writeFileSync(join(tmp, "BUILT"), `${new Date().toISOString()}\n`);
+  const old = `${OUT_DIR}.${process.pid}.old`;
+  if (existsSync(OUT_DIR)) renameSync(OUT_DIR, old);
+  renameSync(tmp, OUT_DIR);
+  rmSync(old, { recursive: true, force: true });
+  if (!quiet) {
+    const ms = Math.round(performance.now() - started);
+    const files = readdirSync(OUT_DIR).filter((f) => f.endsWith(".js")).length;
+    console.error(`sudi: built dist/sudi (${files} files) in ${ms} ms`);
+  }
+  return true;
+}
+
+/** The newest modification time (ms) among the files under `paths`. */
+export function newestMtime(paths) {
+  let newest = 0;
+  const visit = (path) => {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st) return;
+    if (st.mtimeMs > newest) newest = st.mtimeMs;
+    if (st.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
+  };
+  for (const p of paths) visit(join(ROOT, p));
+  return newest;
+}
+
+/** True when the bundle is missing or older than a source. */
+export function isStale() {
+  const built = statSync(join(OUT_DIR, "BUILT"), { throwIfNoEntry: false });
+  return !built || newestMtime(SOURCES) > built.mtimeMs;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  process.exitCode = (await build({ quiet: process.argv.includes("--quiet") })) ? 0 : 1;
+}
