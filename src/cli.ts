@@ -6,19 +6,59 @@ import { type CliCommand, type CliIo, defaultIo, UsageError } from "./cli/comman
 import { ConfigError } from "./config.ts";
 import { redact } from "./log.ts";
 
-const COMMANDS: Record<string, () => Promise<CliCommand>> = {
-  start: async () => (await import("./cli/start.ts")).command,
-  ingest: async () => (await import("./cli/ingest.ts")).command,
-  summarise: async () => (await import("./cli/summarise.ts")).command,
-  paper: async () => (await import("./cli/paper.ts")).command,
-  digest: async () => (await import("./cli/digest.ts")).command,
-  topics: async () => (await import("./cli/topics.ts")).command,
-  "run-once": async () => (await import("./cli/run-once.ts")).command,
-  health: async () => (await import("./cli/health.ts")).command,
-  demo: async () => (await import("./cli/demo.ts")).command,
-  doctor: async () => (await import("./cli/doctor.ts")).command,
-  db: async () => (await import("./cli/db.ts")).command,
-  backup: async () => (await import("./cli/backup.ts")).command,
+/**
+ * Each command: its one-line summary, which `sudi --help` lists without loading any command
+ * (so the help starts as fast as the smallest command), and its module.
+ */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
+  start: {
+    summary: "run the bot (Telegram, Discord, scheduler); console chat when no token is set",
+    load: async () => (await import("./cli/start.ts")).command,
+  },
+  ingest: {
+    summary: "pull the latest (or a given) arXiv announcement into the store",
+    load: async () => (await import("./cli/ingest.ts")).command,
+  },
+  summarise: {
+    summary: "write Chinese cards for papers that lack one, with a progress bar",
+    load: async () => (await import("./cli/summarise.ts")).command,
+  },
+  paper: {
+    summary: "print one paper's Chinese card, fetching and summarising it on demand",
+    load: async () => (await import("./cli/paper.ts")).command,
+  },
+  digest: {
+    summary: "print the digest of an announcement day for some topics",
+    load: async () => (await import("./cli/digest.ts")).command,
+  },
+  topics: {
+    summary: "list the topic taxonomy, grouped by digest chapter",
+    load: async () => (await import("./cli/topics.ts")).command,
+  },
+  "run-once": {
+    summary: "ingest, summarise and deliver once, then exit (for cron or CI)",
+    load: async () => (await import("./cli/run-once.ts")).command,
+  },
+  health: {
+    summary: "exit 0 when the running bot's scheduler is alive (container HEALTHCHECK)",
+    load: async () => (await import("./cli/health.ts")).command,
+  },
+  demo: {
+    summary: "the whole pipeline on bundled sample data, offline, printed to the terminal",
+    load: async () => (await import("./cli/demo.ts")).command,
+  },
+  doctor: {
+    summary: "check the LLM provider, naming what is wrong",
+    load: async () => (await import("./cli/doctor.ts")).command,
+  },
+  db: {
+    summary: "store sizes (db stats); one-time conversion of an old file (db vacuum)",
+    load: async () => (await import("./cli/db.ts")).command,
+  },
+  backup: {
+    summary: "an online copy of the database (safe while sudi runs)",
+    load: async () => (await import("./cli/backup.ts")).command,
+  },
 };
 
 async function globalHelp(): Promise<string> {
@@ -28,9 +68,8 @@ async function globalHelp(): Promise<string> {
     "Usage: sudi <command> [options]",
     "",
   ];
-  for (const load of Object.values(COMMANDS)) {
-    const c = await load();
-    lines.push(`  ${c.name.padEnd(10)} ${c.summary}`);
+  for (const [name, { summary }] of Object.entries(COMMANDS)) {
+    lines.push(`  ${name.padEnd(10)} ${summary}`);
   }
   lines.push("", "Run `sudi <command> --help` for a command's options.");
   return lines.join("\n");
@@ -42,7 +81,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     io.out(await globalHelp());
     return name ? 0 : 2;
   }
-  const load = COMMANDS[name];
+  const load = COMMANDS[name]?.load;
   if (!load) {
     io.err(`sudi: unknown command "${name}"\n\n${await globalHelp()}`);
     return 2;

@@ -46,7 +46,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 
 export const command: CliCommand = {
   name: "backup",
-  summary: "an online copy of the database (safe while sudi runs)",
   help: HELP,
   run,
 };

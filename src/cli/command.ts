@@ -17,7 +17,6 @@ export interface CliIo {
 
 export interface CliCommand {
   name: string;
-  summary: string;
   /** full --help text */
   help: string;
   run(args: string[], io: CliIo): Promise<number>;

@@ -81,7 +81,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 
 export const command: CliCommand = {
   name: "db",
-  summary: "store sizes (db stats); one-time conversion of an old file (db vacuum)",
   help: HELP,
   run,
 };

@@ -133,7 +133,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 
 export const command: CliCommand = {
   name: "demo",
-  summary: "the whole pipeline on bundled sample data, offline, printed to the terminal",
   help: [
     "Usage: sudi demo",
     "",

@@ -174,7 +174,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 
 export const command: CliCommand = {
   name: "digest",
-  summary: "print the digest of an announcement day for some topics",
   help: HELP,
   run,
 };

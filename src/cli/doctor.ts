@@ -47,7 +47,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 
 export const command: CliCommand = {
   name: "doctor",
-  summary: "check the LLM provider, naming what is wrong",
   help: HELP,
   run,
 };

@@ -62,7 +62,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 
 export const command: CliCommand = {
   name: "health",
-  summary: "exit 0 when the running bot's scheduler is alive (container HEALTHCHECK)",
   help: HELP,
   run,
 };

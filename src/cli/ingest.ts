@@ -92,7 +92,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 
 export const command: CliCommand = {
   name: "ingest",
-  summary: "pull the latest (or a given) arXiv announcement into the store",
   help: HELP,
   run,
 };

@@ -119,7 +119,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 
 export const command: CliCommand = {
   name: "paper",
-  summary: "print one paper's Chinese card, fetching and summarising it on demand",
   help: HELP,
   run,
 };

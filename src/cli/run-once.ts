@@ -95,7 +95,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 
 export const command: CliCommand = {
   name: "run-once",
-  summary: "ingest, summarise and deliver once, then exit (for cron or CI)",
   help: HELP,
   run,
 };

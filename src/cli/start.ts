@@ -169,7 +169,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 
 export const command: CliCommand = {
   name: "start",
-  summary: "run the bot (Telegram, Discord, scheduler); console chat when no token is set",
   help: [
     "Usage: sudi start",
     "",

@@ -126,7 +126,6 @@ async function run(args: string[], io: CliIo): Promise<number> {
 
 export const command: CliCommand = {
   name: "summarise",
-  summary: "write Chinese cards for papers that lack one, with a progress bar",
   help: HELP,
   run,
 };

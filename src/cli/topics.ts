@@ -68,7 +68,6 @@ function asJson(): string {
 
 export const command: CliCommand = {
   name: "topics",
-  summary: "list the topic taxonomy, grouped by digest chapter",
   help: HELP,
   run: async (args, io) => {
     const format = parseTopicsArgs(args);
