@@ -1,12 +1,13 @@
 # syntax=docker/dockerfile:1
 #
 # sudi (论文速递) in a container: `docker build -t sudi .`, then
-#   docker run -d --name sudi --init -v sudi-data:/app/data \
+#   docker run -d --name sudi --init --restart unless-stopped -v sudi-data:/data \
 #     -e TELEGRAM_BOT_TOKEN=... -e OPENAI_API_KEY=... sudi
-# The SQLite database lives in the /app/data volume; everything else is rebuilt from source.
-# sudi runs its TypeScript through tsx (a runtime dependency), so there is no compile step.
+# The SQLite database (the only mutable state) lives in the /data volume; the image's own files
+# (the bundle, prompts/, data/topics.json) stay in the image, so no mount can hide them and an
+# upgrade brings the new taxonomy.
 
-# --- build: production dependencies, with better-sqlite3's native module built here --------
+# --- build: all dependencies, the sources, the bundle, then production dependencies only -----
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 downloads a prebuilt binary when one matches, else compiles with node-gyp.
@@ -17,21 +18,29 @@ RUN apt-get update \
 # esbuild); the image's npm 10 would not.
 RUN npm install -g npm@11 && npm --version
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# Dev dependencies too: esbuild builds the bundle. The root package's `prepare` (the build) needs
+# the sources, which are not here yet: scripts are skipped, then the two native packages are
+# built on their own. This layer is reused until the lockfile changes.
+RUN npm ci --no-audit --no-fund --ignore-scripts \
+ && npm rebuild better-sqlite3 esbuild
 COPY . .
-# Fail the build, not the first start, when the native module or the CLI is broken.
-RUN node -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()" \
+# The bundle (dist/sudi), then only production dependencies. Fail the build, not the first
+# start, when the native module or the CLI is broken.
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && npm cache clean --force \
+ && node -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()" \
  && node bin/sudi.js --help > /dev/null
 
-# --- run: the same files on a clean slim image, as the unprivileged `node` user ------------
+# --- run: the same files on a clean slim image, as the unprivileged `node` user --------------
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
-    SUDI_DB_PATH=/app/data/sudi.db
+    SUDI_DB_PATH=/data/sudi.db
 WORKDIR /app
 COPY --from=build /app /app
-RUN mkdir -p /app/data && chown node:node /app/data
+RUN mkdir -p /data && chown node:node /data
 USER node
-VOLUME ["/app/data"]
+VOLUME ["/data"]
 # Healthy while the scheduler's heartbeat (written every minute into the database) is fresh.
 HEALTHCHECK --interval=60s --timeout=30s --start-period=2m --retries=3 \
   CMD ["node", "bin/sudi.js", "health"]
@@ -39,4 +48,6 @@ HEALTHCHECK --interval=60s --timeout=30s --start-period=2m --retries=3 \
 # database; give it time: docker stop -t 30.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "bin/sudi.js"]
-CMD ["start"]
+# Never the console chat in a container: with no platform configured, exit 78 saying what to set
+# (instead of exiting 0 at once, which `--restart unless-stopped` would loop on).
+CMD ["start", "--no-console"]
