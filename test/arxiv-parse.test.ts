@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ArxivApiError, ArxivParseError } from "../src/arxiv/errors.ts";
 import { parseApiResponse, parseArxivXml, parseFeed } from "../src/arxiv/parse.ts";
-import { decodeEntities, findCodeUrl } from "../src/arxiv/text.ts";
+import { findCodeUrl } from "../src/arxiv/text.ts";
 import {
   arxivFixture,
   emptyFeed,
@@ -207,16 +207,5 @@ describe("findCodeUrl", () => {
     expect(findCodeUrl("Project page: https://p.github.io/", "Code: https://github.com/o/r")).toBe(
       "https://github.com/o/r",
     );
-  });
-});
-
-describe("decodeEntities", () => {
-  it.each([
-    ["A &amp; B &lt;c&gt; &quot;d&quot; &apos;e&apos;", "A & B <c> \"d\" 'e'"],
-    ["Caf&#233; &#xE9;&#x1F600;", "Café é😀"],
-    ["&amp;lt; stays one level: &amp;amp;", "&lt; stays one level: &amp;"],
-    ["&bogus; &#0; &#xD800; & alone", "&bogus; &#0; &#xD800; & alone"],
-  ])("%j → %j", (input, output) => {
-    expect(decodeEntities(input)).toBe(output);
   });
 });

@@ -9,7 +9,7 @@ import { type AnnounceType, AnnounceTypeSchema, type Paper, PaperSchema } from "
 import { ArxivApiError, ArxivParseError } from "./errors.ts";
 import { InvalidPaperIdError, parsePaperId } from "./ids.ts";
 import { collapseWhitespace, findCodeUrl } from "./text.ts";
-import { readXml, type XmlElement, XmlSyntaxError } from "./xml.ts";
+import { NS, readXml, type XmlElement, XmlSyntaxError } from "./xml.ts";
 
 /** One announcement feed: the day it announces and its items, each with its announce type. */
 export interface AnnouncementFeed {
@@ -36,14 +36,14 @@ export type ArxivDocument =
   | { kind: "feed"; feed: AnnouncementFeed }
   | { kind: "api"; page: ApiPage };
 
-/** The first child element called `name` (a local name), if there is one. */
-function child(element: XmlElement | undefined, name: string): XmlElement | undefined {
-  return element?.children.find((c) => c.name === name);
+/** The first child element `name` of namespace `ns`, if there is one. */
+function child(element: XmlElement | undefined, ns: string, name: string): XmlElement | undefined {
+  return element?.children.find((c) => c.name === name && c.ns === ns);
 }
 
-/** Every child element called `name`, in document order. */
-function children(element: XmlElement | undefined, name: string): XmlElement[] {
-  return element ? element.children.filter((c) => c.name === name) : [];
+/** Every child element `name` of namespace `ns`, in document order. */
+function children(element: XmlElement | undefined, ns: string, name: string): XmlElement[] {
+  return element ? element.children.filter((c) => c.name === name && c.ns === ns) : [];
 }
 
 /** An element's text (entities already decoded by the reader); "" when it is absent. */
@@ -119,20 +119,22 @@ function feedItem(
   where: string,
   source: string | undefined,
 ): FeedItem {
-  const body = text(child(raw, format === "rss" ? "description" : "summary"));
+  // RSS 2.0's own elements are in no namespace, the Atom feed's in Atom's.
+  const main = format === "rss" ? NS.none : NS.atom;
+  const body = text(child(raw, main, format === "rss" ? "description" : "summary"));
   const head = DESCRIPTION_HEAD.exec(body);
-  const idText = text(child(raw, format === "rss" ? "guid" : "id")) || head?.[1] || "";
+  const idText = text(child(raw, main, format === "rss" ? "guid" : "id")) || head?.[1] || "";
   const { id, version } = idFrom(idText, where, source);
-  const typeText = optionalText(child(raw, "announce_type")) ?? head?.[2] ?? "";
+  const typeText = optionalText(child(raw, NS.arxiv, "announce_type")) ?? head?.[2] ?? "";
   const announceType = AnnounceTypeSchema.safeParse(typeText);
   if (!announceType.success) {
     throw new ArxivParseError(`${where}: unknown announce type "${typeText}"`, null, source);
   }
   const abstract = collapseWhitespace(head ? body.slice(head[0].length) : body);
-  const categories = children(raw, "category")
+  const categories = children(raw, main, "category")
     .map((c) => (format === "rss" ? text(c) : attr(c, "term")).trim())
     .filter(Boolean);
-  const authors = text(child(raw, "creator"))
+  const authors = text(child(raw, NS.dc, "creator"))
     .split(",")
     .map((name) => collapseWhitespace(name))
     .filter(Boolean)
@@ -141,18 +143,21 @@ function feedItem(
     {
       id,
       version: version ?? 1,
-      title: collapseWhitespace(text(child(raw, "title"))),
+      title: collapseWhitespace(text(child(raw, main, "title"))),
       abstract,
       authors,
       // the feed lists the primary category first
       primaryCategory: categories[0] ?? "",
       categories,
       comment: null,
-      journalRef: optionalText(child(raw, "journal_reference") ?? child(raw, "journal_ref")),
-      doi: optionalText(child(raw, "DOI") ?? child(raw, "doi")),
+      journalRef: optionalText(
+        child(raw, NS.arxiv, "journal_reference") ?? child(raw, NS.arxiv, "journal_ref"),
+      ),
+      doi: optionalText(child(raw, NS.arxiv, "DOI") ?? child(raw, NS.arxiv, "doi")),
       published: null,
       updated: null,
-      announceDate: announceDate ?? feedDay(text(child(raw, "pubDate") ?? child(raw, "published"))),
+      announceDate:
+        announceDate ?? feedDay(text(child(raw, main, "pubDate") ?? child(raw, main, "published"))),
       announceType: announceType.data,
       codeUrl: findCodeUrl(abstract),
     },
@@ -165,8 +170,10 @@ function feedItem(
 /** The categories in the feed's own URL: .../rss/cs.CL+cs.CV → ["cs.CL", "cs.CV"]. */
 function feedCategories(channel: XmlElement | undefined): string[] {
   const urls = [
-    text(child(channel, "id")),
-    ...children(channel, "link").map((l) => attr(l, "href") || text(l)),
+    text(child(channel, NS.atom, "id")),
+    ...[...children(channel, NS.none, "link"), ...children(channel, NS.atom, "link")].map(
+      (l) => attr(l, "href") || text(l),
+    ),
   ];
   for (const url of urls) {
     const m = /\/(?:rss|atom)\/([\w.+-]+?)\/?$/.exec(url.trim());
@@ -180,15 +187,16 @@ function readFeed(
   format: "rss" | "atom",
   source: string | undefined,
 ): AnnouncementFeed {
-  const channel = format === "rss" ? child(root, "channel") : root;
+  const channel = format === "rss" ? child(root, NS.none, "channel") : root;
   const announceDate = feedDay(
     text(
       format === "rss"
-        ? (child(channel, "pubDate") ?? child(channel, "lastBuildDate"))
-        : child(channel, "updated"),
+        ? (child(channel, NS.none, "pubDate") ?? child(channel, NS.none, "lastBuildDate"))
+        : child(channel, NS.atom, "updated"),
     ),
   );
-  const rawItems = children(channel, format === "rss" ? "item" : "entry");
+  const rawItems =
+    format === "rss" ? children(channel, NS.none, "item") : children(channel, NS.atom, "entry");
   const items = rawItems.map((raw, i) =>
     feedItem(raw, format, announceDate, `item ${i + 1}`, source),
   );
@@ -202,38 +210,37 @@ function readFeed(
 
 /** An API entry; the error entry (title "Error", id .../api/errors#...) throws ArxivApiError. */
 function apiEntry(raw: XmlElement, where: string, source: string | undefined): Paper {
-  const rawId = text(child(raw, "id"));
-  const title = text(child(raw, "title"));
-  const summary = text(child(raw, "summary"));
+  const rawId = text(child(raw, NS.atom, "id"));
+  const title = text(child(raw, NS.atom, "title"));
+  const summary = text(child(raw, NS.atom, "summary"));
   if (rawId.includes("/api/errors") || (title === "Error" && !rawId.includes("/abs/"))) {
     throw new ArxivApiError(collapseWhitespace(summary) || "unknown error", rawId, source ?? null);
   }
   const { id, version } = idFrom(rawId, where, source);
-  const primary = attr(child(raw, "primary_category"), "term");
-  const categories = [primary, ...children(raw, "category").map((c) => attr(c, "term"))].filter(
-    (c, i, all) => c !== "" && all.indexOf(c) === i,
-  );
+  const primary = attr(child(raw, NS.arxiv, "primary_category"), "term");
+  const listed = children(raw, NS.atom, "category").map((c) => attr(c, "term"));
+  const categories = [primary, ...listed].filter((c, i, all) => c !== "" && all.indexOf(c) === i);
   const abstract = collapseWhitespace(summary);
-  const comment = optionalText(child(raw, "comment"));
+  const comment = optionalText(child(raw, NS.arxiv, "comment"));
   return validPaper(
     {
       id,
       version: version ?? 1,
       title: collapseWhitespace(title),
       abstract,
-      authors: children(raw, "author").map((author) => ({
-        name: collapseWhitespace(text(child(author, "name"))),
-        affiliations: children(author, "affiliation")
+      authors: children(raw, NS.atom, "author").map((author) => ({
+        name: collapseWhitespace(text(child(author, NS.atom, "name"))),
+        affiliations: children(author, NS.arxiv, "affiliation")
           .map((x) => collapseWhitespace(text(x)))
           .filter(Boolean),
       })),
       primaryCategory: primary || categories[0] || "",
       categories,
       comment,
-      journalRef: optionalText(child(raw, "journal_ref")),
-      doi: optionalText(child(raw, "doi")),
-      published: optionalText(child(raw, "published")),
-      updated: optionalText(child(raw, "updated")),
+      journalRef: optionalText(child(raw, NS.arxiv, "journal_ref")),
+      doi: optionalText(child(raw, NS.arxiv, "doi")),
+      published: optionalText(child(raw, NS.atom, "published")),
+      updated: optionalText(child(raw, NS.atom, "updated")),
       announceDate: null,
       announceType: null,
       codeUrl: findCodeUrl(abstract, comment),
@@ -249,11 +256,12 @@ function count(element: XmlElement | undefined, fallback: number): number {
 }
 
 function readApi(feed: XmlElement, source: string | undefined): ApiPage {
-  const papers = children(feed, "entry").map((raw, i) => apiEntry(raw, `entry ${i + 1}`, source));
+  const entries = children(feed, NS.atom, "entry");
+  const papers = entries.map((raw, i) => apiEntry(raw, `entry ${i + 1}`, source));
   return {
-    totalResults: count(child(feed, "totalResults"), papers.length),
-    startIndex: count(child(feed, "startIndex"), 0),
-    itemsPerPage: count(child(feed, "itemsPerPage"), papers.length),
+    totalResults: count(child(feed, NS.opensearch, "totalResults"), papers.length),
+    startIndex: count(child(feed, NS.opensearch, "startIndex"), 0),
+    itemsPerPage: count(child(feed, NS.opensearch, "itemsPerPage"), papers.length),
     papers,
   };
 }
@@ -264,12 +272,15 @@ function readApi(feed: XmlElement, source: string | undefined): ApiPage {
  */
 export function parseArxivXml(xml: string, source?: string): ArxivDocument {
   const root = parseXml(xml, source);
-  if (root.name === "rss") {
+  if (root.name === "rss" && root.ns === NS.none) {
     return { kind: "feed", feed: readFeed(root, "rss", source) };
   }
-  if (root.name === "feed") {
+  if (root.name === "feed" && root.ns === NS.atom) {
     const feed = root;
-    if (child(feed, "totalResults") !== undefined || text(child(feed, "id")).includes("/api/")) {
+    const api =
+      child(feed, NS.opensearch, "totalResults") !== undefined ||
+      text(child(feed, NS.atom, "id")).includes("/api/");
+    if (api) {
       return { kind: "api", page: readApi(feed, source) };
     }
     return { kind: "feed", feed: readFeed(feed, "atom", source) };

@@ -4,36 +4,6 @@
  * author's text, and the renderers escape it for their target format.
  */
 
-const NAMED_ENTITIES: Record<string, string> = {
-  amp: "&",
-  lt: "<",
-  gt: ">",
-  quot: '"',
-  apos: "'",
-  nbsp: "\u00a0",
-};
-
-function codePoint(n: number, raw: string): string {
-  const valid = n > 0 && n <= 0x10ffff && (n < 0xd800 || n > 0xdfff);
-  return valid ? String.fromCodePoint(n) : raw;
-}
-
-/**
- * Decodes XML character references exactly once: `&amp;lt;` becomes `&lt;`, as the author
- * wrote it. Numeric references (`&#233;`, `&#xE9;`) included; unknown names are kept as text.
- */
-export function decodeEntities(text: string): string {
-  if (!text.includes("&")) return text;
-  return text.replace(
-    /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z]+));/g,
-    (raw, dec, hex, name) => {
-      if (dec !== undefined) return codePoint(Number(dec), raw);
-      if (hex !== undefined) return codePoint(Number.parseInt(hex, 16), raw);
-      return NAMED_ENTITIES[name as string] ?? raw;
-    },
-  );
-}
-
 // A run of two or more whitespace characters, or a single one that is not a plain space: the
 // same result as replacing every /\s+/ run, without rewriting the many single spaces (3x faster
 // on abstracts, which is most of what an ingest reads).
