@@ -22,16 +22,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Paper } from "../src/arxiv/paper.ts";
 import { parseApiResponse } from "../src/arxiv/parse.ts";
+import type { Card } from "../src/store/card.ts";
 import { CardStore } from "../src/store/cards.ts";
 import { ChatStore } from "../src/store/chats.ts";
 import { type Db, openDatabase } from "../src/store/db.ts";
 import { DeliveryStore } from "../src/store/deliveries.ts";
 import { runMaintenance, storeStats } from "../src/store/maintenance.ts";
 import { OutboxStore } from "../src/store/outbox.ts";
+import type { Paper } from "../src/store/paper.ts";
 import { PaperStore } from "../src/store/papers.ts";
-import type { Card } from "../src/summarise/card.ts";
 
 const CHATS = 10_000;
 const PAPERS_PER_DAY = 30;
