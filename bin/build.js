@@ -46,12 +46,12 @@ function externals() {
 }
 
 /** Builds the bundle; returns false (after printing why) when it failed. */
-export async function build({ quiet = false } = {}) {
+export async function build({ quiet = false, outDir = OUT_DIR } = {}) {
   const started = performance.now();
   const esbuild = await import("esbuild");
   // Built beside the old bundle and swapped in by renames, so a sudi starting meanwhile (tests
   // start several) finds the old bundle or the new one, never half of one.
-  const tmp = `${OUT_DIR}.${process.pid}.tmp`;
+  const tmp = `${outDir}.${process.pid}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const result = await esbuild.build({
@@ -74,13 +74,13 @@ export async function build({ quiet = false } = {}) {
   cpSync(join(ROOT, "src/store/migrations"), join(tmp, "migrations"), { recursive: true });
   // Its mtime is the bundle's age for bin/sudi.js.
   writeFileSync(join(tmp, "BUILT"), `${new Date().toISOString()}\n`);
-  const old = `${OUT_DIR}.${process.pid}.old`;
-  if (existsSync(OUT_DIR)) renameSync(OUT_DIR, old);
-  renameSync(tmp, OUT_DIR);
+  const old = `${outDir}.${process.pid}.old`;
+  if (existsSync(outDir)) renameSync(outDir, old);
+  renameSync(tmp, outDir);
   rmSync(old, { recursive: true, force: true });
   if (!quiet) {
     const ms = Math.round(performance.now() - started);
-    const files = readdirSync(OUT_DIR).filter((f) => f.endsWith(".js")).length;
+    const files = readdirSync(outDir).filter((f) => f.endsWith(".js")).length;
     console.error(`sudi: built dist/sudi (${files} files) in ${ms} ms`);
   }
   return true;
@@ -99,9 +99,9 @@ export function newestMtime(paths) {
   return newest;
 }
 
-/** True when the bundle is missing or older than a source. */
-export function isStale() {
-  const built = statSync(join(OUT_DIR, "BUILT"), { throwIfNoEntry: false });
+/** True when the bundle in `outDir` is missing or older than a source. */
+export function isStale(outDir = OUT_DIR) {
+  const built = statSync(join(outDir, "BUILT"), { throwIfNoEntry: false });
   return !built || newestMtime(SOURCES) > built.mtimeMs;
 }
 
