@@ -9,6 +9,7 @@ import { main } from "../src/cli.ts";
 import { createLogger } from "../src/log.ts";
 import {
   type Db,
+  LEGACY_DB_PATHS,
   LegacyDatabaseError,
   legacyDatabase,
   loadMigrations,
@@ -317,16 +318,20 @@ describe("the database of an older Docker image", () => {
     mkdirSync(join(dir, "app-data"));
     writeFileSync(legacy, "");
     const path = join(dir, "data", "sudi.db");
-    expect(legacyDatabase(path, [legacy])).toBe(legacy);
-    expect(() => openDatabase(path, { legacyPaths: [legacy] })).toThrow(LegacyDatabaseError);
-    expect(() => openDatabase(path, { legacyPaths: [legacy] })).toThrow(
+    const legacyPaths = { [path]: [legacy] };
+    expect(legacyDatabase(path, legacyPaths)).toBe(legacy);
+    expect(() => openDatabase(path, { legacyPaths })).toThrow(LegacyDatabaseError);
+    expect(() => openDatabase(path, { legacyPaths })).toThrow(
       /mount the same volume at \/data instead of \/app\/data/,
     );
     expect(existsSync(path)).toBe(false);
-    // Once the file is where SUDI_DB_PATH says, or SUDI_DB_PATH names the old place, it opens.
-    expect(legacyDatabase(legacy, [legacy])).toBeNull();
-    track(openDatabase(path, { legacyPaths: [] })).close();
-    expect(legacyDatabase(path, [legacy])).toBeNull();
+    // Only the image's path has a legacy place; SUDI_DB_PATH naming the old place opens it.
+    expect(legacyDatabase(join(dir, "other.db"), legacyPaths)).toBeNull();
+    expect(legacyDatabase(legacy, { [legacy]: [legacy] })).toBeNull();
+    expect(LEGACY_DB_PATHS).toEqual({ "/data/sudi.db": ["/app/data/sudi.db"] });
+    // Once the file is where SUDI_DB_PATH says, it opens.
+    track(openDatabase(path, { legacyPaths: {} })).close();
+    expect(legacyDatabase(path, legacyPaths)).toBeNull();
   });
 });
 
@@ -372,6 +377,12 @@ describe("sudi db and sudi backup", () => {
     expect(again.err).toContain("--force");
     expect((await cli(env, "backup", copy, "--force")).code).toBe(0);
     expect((await cli(env, "db", "shrink")).code).toBe(2);
+    const missing = { SUDI_DB_PATH: join(dir, "missing.db") };
+    expect(await cli(missing, "db", "stats")).toMatchObject({
+      code: 1,
+      err: expect.stringContaining("no database at"),
+    });
+    expect((await cli(missing, "backup", join(dir, "b2.db"))).code).toBe(1);
   });
 });
 

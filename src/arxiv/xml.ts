@@ -137,8 +137,8 @@ class Reader {
   /** the namespace scope inside each open element */
   private readonly scopes: Scope[] = [];
   private root: XmlElement | null = null;
-  /** element names already checked, so each distinct name is checked once */
-  private readonly validNames = new Set<string>();
+  /** qualified names already checked, with their prefix and local part */
+  private readonly names = new Map<string, readonly [string, string]>();
 
   constructor(private readonly xml: string) {}
 
@@ -220,11 +220,19 @@ class Reader {
     return out + raw.slice(done);
   }
 
-  /** Checks a qualified name and splits it into [prefix, local] ("" when unprefixed). */
-  private split(qname: string, at: number): [string, string] {
-    if (!QNAME.test(qname)) this.fail(`invalid name "${qname}"`, at);
-    const colon = qname.indexOf(":");
-    return colon === -1 ? ["", qname] : [qname.slice(0, colon), qname.slice(colon + 1)];
+  /**
+   * Checks a qualified name and splits it into [prefix, local] ("" when unprefixed), once per
+   * distinct name: a page repeats the same few dozen names thousands of times.
+   */
+  private split(qname: string, at: number): readonly [string, string] {
+    let parts = this.names.get(qname);
+    if (parts === undefined) {
+      if (!QNAME.test(qname)) this.fail(`invalid name "${qname}"`, at);
+      const colon = qname.indexOf(":");
+      parts = colon === -1 ? ["", qname] : [qname.slice(0, colon), qname.slice(colon + 1)];
+      this.names.set(qname, parts);
+    }
+    return parts;
   }
 
   /** The namespace URI `prefix` stands for in `scope`; an undeclared prefix is an error. */
@@ -248,10 +256,7 @@ class Reader {
       i++;
     }
     const qname = xml.slice(lt + 1, i);
-    if (!this.validNames.has(qname)) {
-      this.split(qname, lt);
-      this.validNames.add(qname);
-    }
+    this.split(qname, lt);
     /** attributes as written, [qualified name, decoded value, position] */
     let raw: [string, string, number][] | null = null;
     let declared: Map<string, string> | null = null;

@@ -32,6 +32,10 @@ async function run(args: string[], io: CliIo): Promise<number> {
     throw new UsageError(`${file} exists; pass --force to overwrite it`);
   }
   const config = loadConfig(io.env);
+  if (!existsSync(config.SUDI_DB_PATH)) {
+    io.err(`sudi backup: no database at ${config.SUDI_DB_PATH} (SUDI_DB_PATH)`);
+    return 1;
+  }
   const db = openDatabase(config.SUDI_DB_PATH, { readonly: true });
   try {
     const { totalPages } = await db.backup(file);

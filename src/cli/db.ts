@@ -1,4 +1,5 @@
 /** `sudi db stats` and `sudi db vacuum`: what the store holds, and its one-time conversion. */
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config.ts";
 import { openDatabase } from "../store/db.ts";
@@ -52,6 +53,10 @@ async function run(args: string[], io: CliIo): Promise<number> {
   if (format !== "text" && format !== "json") throw new UsageError("--format must be text or json");
   const config = loadConfig(io.env);
   if (sub === "stats") {
+    if (!existsSync(config.SUDI_DB_PATH)) {
+      io.err(`sudi db: no database at ${config.SUDI_DB_PATH} (SUDI_DB_PATH)`);
+      return 1;
+    }
     const db = openDatabase(config.SUDI_DB_PATH, { readonly: true });
     try {
       const stats = storeStats(db);

@@ -63,18 +63,22 @@ export function migrate(db: Db, migrations: Migration[] = loadMigrations()): num
 export interface OpenOptions {
   readonly?: boolean;
   /**
-   * where older releases kept the file: when `path` does not exist but one of these does,
-   * opening stops with LegacyDatabaseError instead of starting an empty store
+   * where older releases kept the file, by where it belongs now: when `path` does not exist
+   * but its legacy file does, opening stops with LegacyDatabaseError instead of starting an
+   * empty store
    */
-  legacyPaths?: readonly string[];
+  legacyPaths?: LegacyPaths;
 }
+
+export type LegacyPaths = Readonly<Record<string, readonly string[]>>;
 
 /**
  * The Docker image kept the database in the /app/data volume until the image's own files moved
  * out of the way (data/topics.json lived there too, so an empty bind mount hid it): the
- * volume is /data now.
+ * volume is /data now. Only the image's path has a legacy place, so no other install is
+ * affected by a file that happens to sit at /app/data.
  */
-export const LEGACY_DB_PATHS: readonly string[] = ["/app/data/sudi.db"];
+export const LEGACY_DB_PATHS: LegacyPaths = { "/data/sudi.db": ["/app/data/sudi.db"] };
 
 /** The database is missing where it is configured, but an older release left one elsewhere. */
 export class LegacyDatabaseError extends Error {
@@ -96,10 +100,11 @@ export class LegacyDatabaseError extends Error {
 /** The legacy file to complain about when `path` does not exist, else null. */
 export function legacyDatabase(
   path: string,
-  legacyPaths: readonly string[] = LEGACY_DB_PATHS,
+  legacyPaths: LegacyPaths = LEGACY_DB_PATHS,
 ): string | null {
-  if (path === ":memory:" || existsSync(path)) return null;
-  return legacyPaths.find((p) => resolve(p) !== resolve(path) && existsSync(p)) ?? null;
+  const candidates = legacyPaths[resolve(path)];
+  if (!candidates || existsSync(path)) return null;
+  return candidates.find((p) => resolve(p) !== resolve(path) && existsSync(p)) ?? null;
 }
 
 /**
