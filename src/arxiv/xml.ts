@@ -256,10 +256,12 @@ class Reader {
       i++;
     }
     const qname = xml.slice(lt + 1, i);
-    this.split(qname, lt);
-    /** attributes as written, [qualified name, decoded value, position] */
-    let raw: [string, string, number][] | null = null;
-    let declared: Map<string, string> | null = null;
+    if (qname === "") this.fail('invalid name ""', lt); // a '<' alone in text
+    const parent = this.scopes.at(-1) ?? ROOT_SCOPE;
+    let attrs: Map<string, string> | null = null;
+    /** prefixed attributes, resolved once the element's own declarations are known */
+    let prefixed: [string, string, number][] | null = null;
+    let declared: Map<string, string | null> | null = null;
     let selfClosing = false;
     for (;;) {
       const spaced = i < xml.length && isSpace(xml.charCodeAt(i));
@@ -272,18 +274,24 @@ class Reader {
         break;
       }
       if (!spaced) this.fail(`<${qname}>: attributes must be separated by whitespace`, i);
-      const [name, value, end] = this.attribute(i, qname);
-      i = end;
+      const at = i;
+      i = this.attribute(i, qname);
+      const { attrName: name, attrValue: value } = this;
       if (name === "xmlns" || name.startsWith("xmlns:")) {
         declared ??= new Map();
-        this.declare(declared, name, value, qname, end);
+        this.declare(declared, name, value, qname, at, parent);
+      } else if (name.includes(":")) {
+        prefixed ??= [];
+        prefixed.push([name, value, at]);
       } else {
-        raw ??= [];
-        raw.push([name, value, end]);
+        // Unprefixed: in no namespace, keyed by its name (a prefixed key starts with "{").
+        this.split(name, at);
+        attrs ??= new Map();
+        if (attrs.has(name)) this.fail(`<${qname}>: attribute "${name}" is repeated`, at);
+        attrs.set(name, value);
       }
     }
-    const parent = this.scopes.at(-1) ?? ROOT_SCOPE;
-    const scope: Scope = declared ? { prefixes: declared, parent, resolved: new Map() } : parent;
+    const scope = declared ? this.scopeOf(parent, declared) : parent;
     let resolved = scope.resolved.get(qname);
     if (resolved === undefined) {
       const [prefix, local] = this.split(qname, lt);
@@ -293,7 +301,9 @@ class Reader {
     const element: XmlElement = {
       ns: resolved[0],
       name: resolved[1],
-      attrs: raw ? this.attributes(raw, scope, qname) : NO_ATTRS,
+      attrs: prefixed
+        ? this.addPrefixed(attrs ?? new Map(), prefixed, scope, qname)
+        : (attrs ?? NO_ATTRS),
       children: [],
       text: "",
     };
@@ -307,13 +317,19 @@ class Reader {
     }
   }
 
-  /** One namespace declaration of an element: `xmlns="uri"` or `xmlns:p="uri"`. */
+  /**
+   * One namespace declaration of an element: `xmlns="uri"` or `xmlns:p="uri"`. One that repeats
+   * the inherited binding is recorded as null: arXiv's API repeats `xmlns:arxiv` on every arXiv
+   * element, and such a declaration makes no new scope, so the names resolved in the parent's
+   * stay cached.
+   */
   private declare(
-    declared: Map<string, string>,
+    declared: Map<string, string | null>,
     name: string,
     uri: string,
     tag: string,
     at: number,
+    parent: Scope,
   ) {
     const prefix = name === "xmlns" ? "" : name.slice(6);
     if (prefix !== "") {
@@ -324,23 +340,40 @@ class Reader {
       this.fail(`<${tag}>: "${name}" may not be declared to "${uri}"`, at);
     }
     if (declared.has(prefix)) this.fail(`<${tag}>: attribute "${name}" is repeated`, at);
-    declared.set(prefix, uri);
+    declared.set(prefix, lookup(parent, prefix) === uri ? null : uri);
   }
 
-  /** The attributes by expanded name; two with the same namespace and local name are an error. */
-  private attributes(raw: [string, string, number][], scope: Scope, tag: string) {
-    const attrs = new Map<string, string>();
-    for (const [qname, value, at] of raw) {
+  /** The scope inside an element that declares namespaces: its parent's if none is new. */
+  private scopeOf(parent: Scope, declared: Map<string, string | null>): Scope {
+    let prefixes: Map<string, string> | null = null;
+    for (const [prefix, uri] of declared) {
+      if (uri !== null) (prefixes ??= new Map()).set(prefix, uri);
+    }
+    return prefixes ? { prefixes, parent, resolved: new Map() } : parent;
+  }
+
+  /** Adds the prefixed attributes as `{uri}local`; the same expanded name twice is an error. */
+  private addPrefixed(
+    attrs: Map<string, string>,
+    prefixed: [string, string, number][],
+    scope: Scope,
+    tag: string,
+  ): Map<string, string> {
+    for (const [qname, value, at] of prefixed) {
       const [prefix, local] = this.split(qname, at);
-      const key = prefix === "" ? local : `{${this.uri(scope, prefix, qname, at)}}${local}`;
+      const key = `{${this.uri(scope, prefix, qname, at)}}${local}`;
       if (attrs.has(key)) this.fail(`<${tag}>: attribute "${qname}" is repeated`, at);
       attrs.set(key, value);
     }
     return attrs;
   }
 
-  /** One `name="value"` at `start`: its name, decoded value and the position after its quote. */
-  private attribute(start: number, tag: string): [string, string, number] {
+  /** The name and decoded value of the attribute read last (no tuple per attribute). */
+  private attrName = "";
+  private attrValue = "";
+
+  /** One `name="value"` at `start`, into attrName and attrValue; returns the position after it. */
+  private attribute(start: number, tag: string): number {
     const { xml } = this;
     let i = start;
     while (i < xml.length) {
@@ -361,7 +394,9 @@ class Reader {
     if (close === -1) this.fail(`<${tag}>: the value of "${qname}" is cut off`, i);
     const raw = xml.slice(i + 1, close);
     if (raw.includes("<")) this.fail(`<${tag}>: '<' in the value of "${qname}"`, i);
-    return [qname, this.decode(raw, i + 1), close + 1];
+    this.attrName = qname;
+    this.attrValue = this.decode(raw, i + 1);
+    return close + 1;
   }
 
   /** `</name>`: must close the element opened last. */
