@@ -347,7 +347,9 @@ class Reader {
   private scopeOf(parent: Scope, declared: Map<string, string | null>): Scope {
     let prefixes: Map<string, string> | null = null;
     for (const [prefix, uri] of declared) {
-      if (uri !== null) (prefixes ??= new Map()).set(prefix, uri);
+      if (uri === null) continue;
+      prefixes ??= new Map();
+      prefixes.set(prefix, uri);
     }
     return prefixes ? { prefixes, parent, resolved: new Map() } : parent;
   }
