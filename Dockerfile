@@ -39,4 +39,4 @@ HEALTHCHECK --interval=60s --timeout=30s --start-period=2m --retries=3 \
 # database; give it time: docker stop -t 30.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "bin/sudi.js"]
-CMD ["start"]
+CMD ["start", "--no-console"]

@@ -23,11 +23,9 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { TELEGRAM_PACE } from "../bots/telegram/pacer.ts";
 import { TelegramSender } from "../bots/telegram/sender.ts";
-import { openApp } from "../src/app.ts";
-import { createChatServices } from "../src/commands/wiring.ts";
+import { buildApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import { silentLogger } from "../src/log.ts";
-import { createDaemon } from "../src/schedule/daemon.ts";
 import { ChatStore } from "../src/store/chats.ts";
 import { openDatabase } from "../src/store/db.ts";
 import { OutboxStore } from "../src/store/outbox.ts";
@@ -114,15 +112,14 @@ async function fanout(chats: number): Promise<void> {
       },
       {},
     );
-    const app = openApp(config, silentLogger);
-    const services = createChatServices(app, { offline: true });
+    const app = buildApp({ config, log: silentLogger, offline: true });
     const pace = TELEGRAM_PACE.global.perSecond * scale;
     const sender = new TelegramSender({
       token: fake.token,
       apiRoot: fake.apiRoot,
       limits: { global: { perSecond: pace, burst: TELEGRAM_PACE.global.burst } },
     });
-    const daemon = createDaemon(app, services, { senders: { telegram: sender } });
+    const daemon = app.daemon([sender]);
 
     globalThis.gc?.();
     const base = process.memoryUsage();

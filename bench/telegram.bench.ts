@@ -10,9 +10,8 @@
 import { readFileSync } from "node:fs";
 import { startTelegramBot } from "../bots/telegram/bot.ts";
 import { TelegramSender } from "../bots/telegram/sender.ts";
-import { openApp } from "../src/app.ts";
-import { COMMANDS } from "../src/commands/texts.ts";
-import { createChatServices } from "../src/commands/wiring.ts";
+import { buildApp } from "../src/app.ts";
+import { COMMANDS } from "../src/commands/table.ts";
 import { loadConfig } from "../src/config.ts";
 import type { ChatAddress } from "../src/core/address.ts";
 import { bold, italic, link, type RichMessage, span } from "../src/core/message.ts";
@@ -127,13 +126,12 @@ async function paperLatency(): Promise<void> {
     },
     {},
   );
-  const app = openApp(config, silentLogger);
-  const services = createChatServices(app);
+  const app = buildApp({ config, log: silentLogger });
   const bot = await startTelegramBot({
     token: tg.token,
     apiRoot: tg.apiRoot,
-    handler: services.bot,
-    lifecycle: services.bot,
+    handler: app.bot,
+    lifecycle: app.bot,
     commands: COMMANDS,
     log: silentLogger,
   });

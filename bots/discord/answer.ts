@@ -6,11 +6,17 @@
  * failure ends here, logged without the interaction token; one interaction never takes the
  * bot down.
  */
-import { type REST, Routes } from "discord.js";
+import {
+  type APIApplicationCommandOptionChoice,
+  InteractionResponseType,
+  InteractionType,
+  type REST,
+  Routes,
+} from "discord.js";
+import { commandNamed } from "../../src/commands/table.ts";
 import type { CommandHandler } from "../../src/commands/types.ts";
 import { type RichMessage, textMessage } from "../../src/core/message.ts";
 import { T } from "../../src/core/texts/commands.ts";
-import { type DiscordMessagePayload, toDiscordPayloads } from "../../src/digest/render/discord.ts";
 import type { Logger } from "../../src/log.ts";
 import {
   autocompleteTopics,
@@ -23,18 +29,10 @@ import {
   commandNameOf,
   type DiscordInteraction,
   focusedOptionOf,
-  InteractionKind,
   parseInteraction,
   toIncoming,
 } from "./interactions.ts";
-
-/** Commands that defer before running: they may fetch, summarise or search. */
-export const SLOW_COMMANDS = new Set(["paper", "digest", "search"]);
-/** Commands after which a channel expects digests: worth a warning if the bot cannot post. */
-const DELIVERY_COMMANDS = new Set(["subscribe", "sub", "resume", "settime"]);
-
-/** Discord's interaction callback types. */
-const CALLBACK = { reply: 4, defer: 5, autocomplete: 8 } as const;
+import { type DiscordMessagePayload, toDiscordPayloads } from "./render.ts";
 
 export interface AnswerContext {
   rest: REST;
@@ -57,14 +55,17 @@ class Responder {
     return this.rest.post(Routes.interactionCallback(id, token), { body, auth: false });
   }
 
-  autocomplete(choices: TopicChoice[]) {
-    return this.callback({ type: CALLBACK.autocomplete, data: { choices } });
+  autocomplete(choices: APIApplicationCommandOptionChoice<string>[]) {
+    return this.callback({
+      type: InteractionResponseType.ApplicationCommandAutocompleteResult,
+      data: { choices },
+    });
   }
   defer() {
-    return this.callback({ type: CALLBACK.defer });
+    return this.callback({ type: InteractionResponseType.DeferredChannelMessageWithSource });
   }
   reply(payload: DiscordMessagePayload) {
-    return this.callback({ type: CALLBACK.reply, data: payload });
+    return this.callback({ type: InteractionResponseType.ChannelMessageWithSource, data: payload });
   }
   editOriginal(payload: DiscordMessagePayload) {
     const { application_id, token } = this.interaction;
@@ -84,7 +85,7 @@ export function autocompleteChoices(i: DiscordInteraction, taxonomy: Taxonomy): 
   const focused = focusedOptionOf(i);
   if (focused?.option !== "topic") return [];
   const topics = autocompleteTopics(focused.value, taxonomy);
-  const unsubscribing = focused.command === "unsubscribe" || focused.command === "unsub";
+  const unsubscribing = commandNamed(focused.command)?.name === "unsubscribe";
   const q = focused.value.trim().toLowerCase();
   const wantsAll = q === "" || "all".startsWith(q) || "全部".startsWith(q);
   if (!unsubscribing || !wantsAll) return topics;
@@ -100,7 +101,9 @@ async function answerCommand(i: DiscordInteraction, ctx: AnswerContext, r: Respo
   const incoming = toIncoming(i, () => void defer().catch(() => {}));
   if (!incoming) return;
   const command = commandNameOf(incoming.text);
-  if (SLOW_COMMANDS.has(command)) await defer();
+  // What the command table says about it: slow ones defer at once (Discord's 3 s).
+  const spec = commandNamed(command);
+  if (spec?.slow) await defer();
   const timer = setTimeout(() => void defer().catch(() => {}), ctx.deferAfterMs ?? 1500);
   let messages: RichMessage[];
   try {
@@ -111,7 +114,7 @@ async function answerCommand(i: DiscordInteraction, ctx: AnswerContext, r: Respo
   } finally {
     clearTimeout(timer);
   }
-  if (DELIVERY_COMMANDS.has(command) && cannotPostHere(i)) {
+  if (spec?.expectsDelivery && cannotPostHere(i)) {
     // in the same reply, right under the confirmation it qualifies
     const last = messages.at(-1) ?? { blocks: [] };
     const warning = textMessage(T.cannotPostHere).blocks;
@@ -142,11 +145,11 @@ export async function answerInteraction(raw: unknown, ctx: AnswerContext): Promi
   }
   const r = new Responder(ctx.rest, i);
   try {
-    if (i.type === InteractionKind.Autocomplete) {
+    if (i.type === InteractionType.ApplicationCommandAutocomplete) {
       await r.autocomplete(autocompleteChoices(i, ctx.taxonomy));
     } else if (
-      i.type === InteractionKind.ApplicationCommand ||
-      i.type === InteractionKind.MessageComponent
+      i.type === InteractionType.ApplicationCommand ||
+      i.type === InteractionType.MessageComponent
     ) {
       await answerCommand(i, ctx, r);
     }

@@ -16,8 +16,8 @@ import {
 import type { ChatAddress } from "../../src/core/address.ts";
 import type { RichMessage } from "../../src/core/message.ts";
 import { ChatGoneError, type Sender, TransientSendError } from "../../src/deliver/sender.ts";
-import { renderDiscordPayload, splitForDiscord } from "../../src/digest/render/discord.ts";
 import { Pacer } from "./pacer.ts";
+import { renderDiscordPayload, splitForDiscord } from "./render.ts";
 
 /** Discord JSON error codes that mean "this chat will never take our messages". */
 export const GONE_CODES: Record<number, string> = {

@@ -23,15 +23,15 @@ import {
   type Sender,
   TransientSendError,
 } from "../../src/deliver/sender.ts";
+import { type Logger, registerSecrets, silentLogger } from "../../src/log.ts";
+import { classifyTelegramError, safeErrorText, TelegramRejectedError } from "./errors.ts";
+import { type Lane, type PaceLimits, Pacer, TELEGRAM_PACE } from "./pacer.ts";
 import {
   splitTelegram,
   toTelegramHtml,
   toTelegramKeyboard,
   toTelegramPlainText,
-} from "../../src/digest/render/telegram.ts";
-import { type Logger, registerSecrets, silentLogger } from "../../src/log.ts";
-import { classifyTelegramError, safeErrorText, TelegramRejectedError } from "./errors.ts";
-import { type Lane, type PaceLimits, Pacer, TELEGRAM_PACE } from "./pacer.ts";
+} from "./render.ts";
 
 export interface RetryPolicy {
   /** sends in all for one part on 5xx and network errors (the first included) */
@@ -44,6 +44,8 @@ export interface TelegramSenderOptions {
   token: string;
   /** Bot API root, without a trailing slash; default https://api.telegram.org */
   apiRoot?: string;
+  /** the bot's own Api, so replies and digests share one client; default a new one */
+  api?: Api;
   log?: Logger;
   /** pacing limits; each one defaults to TELEGRAM_PACE's */
   limits?: Partial<PaceLimits>;
@@ -99,10 +101,12 @@ export class TelegramSender implements Sender {
   constructor(private readonly options: TelegramSenderOptions) {
     this.token = options.token;
     registerSecrets([options.token]);
-    this.api = new Api(options.token, {
-      apiRoot: options.apiRoot ?? "https://api.telegram.org",
-      timeoutSeconds: options.requestTimeoutSeconds ?? 30,
-    });
+    this.api =
+      options.api ??
+      new Api(options.token, {
+        apiRoot: options.apiRoot ?? "https://api.telegram.org",
+        timeoutSeconds: options.requestTimeoutSeconds ?? 30,
+      });
     this.clock = options.clock ?? systemClock;
     this.log = (options.log ?? silentLogger).child({ platform: "telegram" });
     this.pacer = new Pacer({ ...TELEGRAM_PACE, ...options.limits }, this.clock);

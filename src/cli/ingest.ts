@@ -4,7 +4,7 @@
  * 2 bad usage, 75 the feed is empty for now (try again later).
  */
 import { existsSync } from "node:fs";
-import { openApp } from "../app.ts";
+import { buildApp } from "../app.ts";
 import { InvalidAnnounceDateError } from "../arxiv/calendar.ts";
 import { ArxivParseError, EmptyFeedError } from "../arxiv/errors.ts";
 import { IngestInputError, type IngestResult, ingestAnnouncement } from "../arxiv/ingest.ts";
@@ -62,7 +62,7 @@ function summary(result: IngestResult, categories: string[]): string {
 async function run(args: string[], io: CliIo): Promise<number> {
   const opts = parseIngestArgs(args);
   const config = loadConfig(io.env);
-  const app = openApp(config);
+  const app = buildApp({ config });
   try {
     const result = await ingestAnnouncement(
       { client: app.arxiv(), store: app.papers, log: app.log },

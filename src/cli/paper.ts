@@ -5,7 +5,7 @@
  * its contract field names, plus `chapter` (the digest chapter of its first topic).
  */
 
-import { openApp } from "../app.ts";
+import { buildApp } from "../app.ts";
 import { INTERACTIVE_WAIT_MS } from "../arxiv/client.ts";
 import { ArxivHttpError, ArxivNetworkError } from "../arxiv/errors.ts";
 import { InvalidPaperIdError, parsePaperId } from "../arxiv/ids.ts";
@@ -64,7 +64,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     throw error;
   }
   const config = loadConfig(io.env);
-  const app = openApp(config);
+  const app = buildApp({ config });
   try {
     const { papers } = app;
     let paper = papers.get(id);

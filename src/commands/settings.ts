@@ -8,10 +8,12 @@ import type { Density } from "../store/chats.ts";
 import type { Command, CommandDeps } from "./context.ts";
 import { echo } from "./input.ts";
 import { reply } from "./reply.ts";
+import { argumentOf } from "./table.ts";
 import { canonicalTimeZone, formatWallTime, nextDelivery, parseDigestTime } from "./time.ts";
 
-export const MIN_DIGEST_LIMIT = 1;
-export const MAX_DIGEST_LIMIT = 30;
+/** /setlimit's range, from the command table (platform forms show the same). */
+export const MIN_DIGEST_LIMIT = argumentOf("setlimit").min;
+export const MAX_DIGEST_LIMIT = argumentOf("setlimit").max;
 
 /** What /setformat accepts (a Map: user text must never reach Object.prototype). */
 const DENSITY_WORDS = new Map<string, Density>([

@@ -621,6 +621,18 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       });
     }
 
+    // The bot's own user: what a token check (sudi doctor) asks for.
+    if (path === "/users/@me" && method === "GET") {
+      return json(res, 200, {
+        id: botUserId,
+        username: "sudi",
+        discriminator: "0",
+        global_name: null,
+        avatar: null,
+        bot: true,
+      });
+    }
+
     const m = route("PUT", /^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/);
     if (m) {
       if (m[1] !== applicationId) return error(res, 403, 50001);

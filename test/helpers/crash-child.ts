@@ -5,25 +5,24 @@
  * is raised to CRASH_PACE messages/s overall so 500 chats fit in a test; the fake's limits
  * are off to match.
  */
+
+import { readTelegramConfig } from "../../bots/telegram/config.ts";
 import { TelegramSender } from "../../bots/telegram/sender.ts";
-import { openApp } from "../../src/app.ts";
-import { createChatServices } from "../../src/commands/wiring.ts";
-import { loadConfig } from "../../src/config.ts";
+import { buildApp, loadAppConfig } from "../../src/app.ts";
 import type { Clock } from "../../src/core/clock.ts";
 import { systemClock } from "../../src/core/clock.ts";
 import { createLogger } from "../../src/log.ts";
-import { createDaemon } from "../../src/schedule/daemon.ts";
 
-const config = loadConfig(process.env, {});
+const config = loadAppConfig(process.env, {});
+const telegram = readTelegramConfig(config);
 const offset = Date.parse(process.env.CRASH_NOW ?? "2024-04-24T12:00:00Z") - Date.now();
 const clock: Clock = { now: () => Date.now() + offset, sleep: systemClock.sleep };
 const log = createLogger({ level: config.LOG_LEVEL, json: true });
-const app = openApp(config, log);
-const services = createChatServices(app, { offline: true });
+const app = buildApp({ config, log, offline: true, clock });
 const pace = Number(process.env.CRASH_PACE ?? 1000);
 const sender = new TelegramSender({
-  token: config.TELEGRAM_BOT_TOKEN ?? "",
-  apiRoot: config.TELEGRAM_API_ROOT,
+  token: telegram.TELEGRAM_BOT_TOKEN ?? "",
+  apiRoot: telegram.TELEGRAM_API_ROOT,
   log,
   limits: {
     global: { perSecond: pace, burst: 1 },
@@ -31,7 +30,7 @@ const sender = new TelegramSender({
     group: { perSecond: pace, burst: 1 },
   },
 });
-const daemon = createDaemon(app, services, { senders: { telegram: sender }, clock });
+const daemon = app.daemon([sender]);
 const summary = await daemon.runOnce();
 await daemon.shutdown();
 process.stdout.write(`${JSON.stringify(summary)}\n`);

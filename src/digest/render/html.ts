@@ -1,7 +1,7 @@
 /**
  * HTML rendering for `sudi digest --format html`: a fragment of <p>, <b>, <i>, <code> and
  * <a>, every dynamic string escaped (text and attribute), so a title holding `<script>` or
- * `&amp;` shows literally. Telegram's HTML dialect lives in render/telegram.ts.
+ * `&amp;` shows literally. Telegram's HTML dialect lives in bots/telegram/render.ts.
  */
 import type { Block, Line, RichMessage, Span } from "../../core/message.ts";
 import { safeUrl } from "../../core/url.ts";

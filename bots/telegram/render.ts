@@ -5,10 +5,10 @@
  * after entity parsing, counted in UTF-16 code units; `telegramLength` measures exactly that,
  * and `splitTelegram` keeps every part within it without cutting a card or a tag.
  */
-import type { Block, Button, Line, RichMessage, Span } from "../../core/message.ts";
-import { safeUrl } from "../../core/url.ts";
-import { splitMessage } from "../split.ts";
-import { lineToPlainText } from "./text.ts";
+import type { Block, Button, Line, RichMessage, Span } from "../../src/core/message.ts";
+import { safeUrl } from "../../src/core/url.ts";
+import { lineToPlainText } from "../../src/digest/render/text.ts";
+import { splitMessage } from "../../src/digest/split.ts";
 
 /** Telegram's limit on one message's text, after entity parsing, in UTF-16 code units. */
 export const TELEGRAM_TEXT_LIMIT = 4096;
