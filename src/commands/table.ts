@@ -1,15 +1,16 @@
 /**
  * The one command table: every chat command's names, what kind of argument it takes and
  * within which limits, whether it is slow, whether it changes what the chat receives (then
- * only admins may use it in a group), and where its Chinese help is (src/core/texts/command-help.ts). Adapters read it to build
+ * only admins may use it in a group), and where its Chinese help is (COMMAND_HELP in
+ * src/core/texts/commands.ts). Adapters read it to build
  * their menus (Telegram's setMyCommands, Discord's slash commands) and to decide when to defer
  * or warn; they carry no command knowledge of their own. The handler (handler.ts) refuses to
  * start when a command here has no implementation, or the other way round.
  *
- * Adding a command: one entry here, its implementation in a module of src/commands (and its
- * Chinese help and replies in src/core/texts/).
+ * Adding a command: one entry here and its implementation in a module of src/commands; its
+ * Chinese help and replies go in src/core/texts/commands.ts.
  */
-import { CHOICE_LABELS, COMMAND_HELP, type CommandHelp } from "../core/texts/command-help.ts";
+import { CHOICE_LABELS, COMMAND_HELP, type CommandHelp } from "../core/texts/commands.ts";
 
 /**
  * What an argument holds, so a platform with typed options picks the right one: free text,
@@ -42,7 +43,7 @@ export interface CommandSpec {
   /** after it the chat expects digests: a platform warns when the bot cannot post there */
   expectsDelivery: boolean;
   argument?: CommandArgument;
-  /** the key of its Chinese help in src/core/texts/command-help.ts */
+  /** the key of its Chinese help in src/core/texts/commands.ts */
   help: keyof typeof COMMAND_HELP;
 }
 
