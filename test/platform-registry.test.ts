@@ -11,9 +11,9 @@ import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { PLATFORMS } from "../bots/registry.ts";
 import { buildApp, loadAppConfig } from "../src/app.ts";
-import { main } from "../src/cli.ts";
 import { ConfigError } from "../src/config.ts";
-import { silentLogger } from "../src/log.ts";
+import { type Clock, systemClock } from "../src/core/clock.ts";
+import { createLogger, silentLogger } from "../src/log.ts";
 import { type FakeArxiv, startFakeArxiv } from "./fakes/arxiv.ts";
 import { type FakeTelegram, fakeGroup, fakeUser, startFakeTelegram } from "./fakes/telegram.ts";
 import { carried, type PigeonLoft, pigeon } from "./fixtures/bots/pigeon/platform.ts";
@@ -27,6 +27,13 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
   arxiv = tg = dir = undefined;
 });
+
+/**
+ * A clock that runs from the morning after the fixtures' announcement (2024-04-24), so what
+ * the scheduler expects never depends on the day the tests run.
+ */
+const OFFSET = Date.parse("2024-04-24T12:00:00Z") - Date.now();
+const clock: Clock = { now: () => Date.now() + OFFSET, sleep: systemClock.sleep };
 
 /** The registry with one more line. */
 const WITH_PIGEON = [...PLATFORMS, pigeon];
@@ -54,6 +61,7 @@ describe("adding a platform: one folder and one registry line", () => {
       dotenv: {},
       log: silentLogger,
       platforms: WITH_PIGEON,
+      clock,
     });
     try {
       expect(app.configuredPlatforms().map((p) => p.platform)).toEqual(["pigeon"]);
@@ -82,7 +90,7 @@ describe("adding a platform: one folder and one registry line", () => {
   });
 });
 
-describe("sudi run-once builds through the same app as sudi start", () => {
+describe("run-once delivers through the same platform entries as sudi start", () => {
   it("records a group's move to a supergroup through the chat lifecycle handler", async () => {
     arxiv = await startFakeArxiv();
     tg = await startFakeTelegram({ limits: false });
@@ -105,16 +113,24 @@ describe("sudi run-once builds through the same app as sudi start", () => {
     // The group became a supergroup while sudi was not running (no updates are read here).
     tg.migrateGroup(fakeGroup(-600, "读书会"), fakeUser(7), -1000000000600);
 
-    const err: string[] = [];
-    const code = await main(["run-once"], {
-      out: () => {},
-      err: (t) => err.push(t),
+    // What `sudi run-once` does (src/cli/run-once.ts), with the clock pinned.
+    const lines: string[] = [];
+    const app = buildApp({
       env,
-      stdin: new PassThrough(),
-      isTty: false,
+      dotenv: {},
+      log: createLogger({ level: "info", json: true, write: (l) => lines.push(l) }),
+      clock,
     });
-    expect(code).toBe(0);
-    const log = err.map((l) => JSON.parse(l));
+    const senders = await app.senders({
+      out: () => {},
+      stdin: new PassThrough(),
+      interactive: false,
+    });
+    expect(senders.map((s) => s.platform)).toEqual(["telegram", "console"]);
+    const daemon = app.daemon(senders);
+    expect((await daemon.runOnce()).failures).toBe(0);
+    await daemon.shutdown();
+    const log = lines.map((l) => JSON.parse(l));
     // The same lifecycle event sudi start's adapter raises, not a store write of its own.
     expect(log.some((l) => l.msg === "chat migrated" && l.platform === "telegram")).toBe(true);
     expect(tg.sentTo("-1000000000600").length).toBeGreaterThan(0);
