@@ -80,15 +80,16 @@ class Responder {
   }
 }
 
-/** The choices for the option being typed: topics, and "all" for /unsubscribe. */
+/** The choices for the option being typed: topics, and "all" where the argument accepts it. */
 export function autocompleteChoices(i: DiscordInteraction, taxonomy: Taxonomy): TopicChoice[] {
   const focused = focusedOptionOf(i);
-  if (focused?.option !== "topic") return [];
+  // The command table says which arguments are topics (and so get topic suggestions).
+  const argument = focused ? commandNamed(focused.command)?.argument : undefined;
+  if (!focused || argument?.kind !== "topic" || argument.name !== focused.option) return [];
   const topics = autocompleteTopics(focused.value, taxonomy);
-  const unsubscribing = commandNamed(focused.command)?.name === "unsubscribe";
   const q = focused.value.trim().toLowerCase();
   const wantsAll = q === "" || "all".startsWith(q) || "全部".startsWith(q);
-  if (!unsubscribing || !wantsAll) return topics;
+  if (!argument.acceptsAll || !wantsAll) return topics;
   return [{ name: T.unsubscribeAllChoice, value: "all" }, ...topics].slice(0, MAX_CHOICES);
 }
 

@@ -29,6 +29,8 @@ export interface CommandArgument {
   max: number;
   /** kind "choice": the accepted values */
   choices?: readonly string[];
+  /** "all" is accepted too, meaning every value (`/unsubscribe all`) */
+  acceptsAll?: boolean;
 }
 
 export interface CommandSpec {
@@ -82,7 +84,7 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
     slow: false,
     affectsDelivery: true,
     expectsDelivery: false,
-    argument: { name: "topic", kind: "topic", required: true, min: 1, max: 100 },
+    argument: { name: "topic", kind: "topic", required: true, min: 1, max: 100, acceptsAll: true },
     help: "unsubscribe",
   },
   {
