@@ -24,7 +24,7 @@ import type { ComponentHealth } from "../../src/app.ts";
 import { COMMANDS } from "../../src/commands/handler.ts";
 import type { Lifecycle } from "../../src/commands/lifecycle.ts";
 import type { CommandHandler } from "../../src/commands/types.ts";
-import { type Clock, systemClock } from "../../src/core/clock.ts";
+import { type Clock, systemClock, wokenBy } from "../../src/core/clock.ts";
 import { type Logger, registerSecrets, silentLogger } from "../../src/log.ts";
 import { AdminCheck } from "./admins.ts";
 import type { TelegramConfig } from "./config.ts";
@@ -335,11 +335,21 @@ async function receiveByPolling(bot: Bot, options: PollingOptions): Promise<Rece
   const stopping = new AbortController();
   let runner: RunnerHandle | undefined;
   let backoff = options.backoffMs;
+  // Updates flowing again: the next conflict starts from the short wait.
+  bot.api.config.use(async (prev, method, payload, signal) => {
+    const result = await prev(method, payload, signal);
+    if (method === "getUpdates" && result.ok) backoff = options.backoffMs;
+    return result;
+  });
   const done = (async () => {
     while (!stopping.signal.aborted) {
       runner = run(bot, {
         runner: {
           fetch: { timeout: options.timeoutSeconds, allowed_updates: ALLOWED_UPDATES },
+          // Network errors: the runner tries every second for a minute (so a stop never
+          // waits long), then gives up to the loop below, which logs it and backs off.
+          retryInterval: 1000,
+          maxRetryTime: 60_000,
           silent: true,
         },
         sink: { concurrency: options.concurrency },
@@ -361,19 +371,13 @@ async function receiveByPolling(bot: Bot, options: PollingOptions): Promise<Rece
           { error: detail, retryInMs: backoff },
         );
       }
-      await sleepUnlessAborted(backoff, stopping.signal);
+      await systemClock.sleep(backoff, stopping.signal).catch(wokenBy(stopping.signal));
       backoff = Math.min(backoff * 2, MAX_POLLING_BACKOFF_MS);
     }
   })();
-  // Updates flowing again: the next conflict starts from the short wait.
-  const resetBackoff = setInterval(() => {
-    if (runner?.isRunning()) backoff = options.backoffMs;
-  }, 5000);
-  resetBackoff.unref();
   return {
     done,
     stop: async () => {
-      clearInterval(resetBackoff);
       stopping.abort();
       await runner?.stop();
       await done;
@@ -391,19 +395,6 @@ async function receiveByPolling(bot: Bot, options: PollingOptions): Promise<Rece
         });
     },
   };
-}
-
-function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 async function receiveByWebhook(
