@@ -234,7 +234,11 @@ export function buildApp(options: AppOptions = {}): App {
         try {
           running.push(await platform.start(app, io));
         } catch (error) {
-          for (const r of running.reverse()) await r.stop().catch(() => {});
+          for (const r of running.reverse()) {
+            await r.stop().catch((stopError: unknown) => {
+              log.warn("stopping a platform failed", { platform: r.platform, error: stopError });
+            });
+          }
           throw error;
         }
       }
