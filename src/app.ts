@@ -30,11 +30,13 @@ import {
 import { CardStore } from "./store/cards.ts";
 import { ChatStore } from "./store/chats.ts";
 import { type Db, openDatabase } from "./store/db.ts";
+import { DeepStore } from "./store/deep.ts";
 import { OutboxStore } from "./store/outbox.ts";
 import { PaperStore } from "./store/papers.ts";
 import { HEALTH_KEY_PREFIX, ScheduleStore } from "./store/schedule.ts";
 import { SearchStore } from "./store/search.ts";
 import { SubscriptionStore } from "./store/subscriptions.ts";
+import { createDeepReader, type DeepReader } from "./summarise/deep.ts";
 import { createSummariser, type Summariser } from "./summarise/summariser.ts";
 
 export interface AppOptions {
@@ -84,6 +86,9 @@ export interface App {
   readonly digests: DigestService;
   /** the one summariser (LLM cache, budget), created on first use */
   readonly summariser: Summariser;
+  /** deep reads (深读) and /ask from the full text, created on first use */
+  readonly deep: DeepReader;
+  readonly deepStore: DeepStore;
   /** the one arXiv client (pacing), created on first use */
   arxiv(): ArxivClient;
   /** the command handler and chat lifecycle every adapter talks to */
@@ -169,6 +174,18 @@ export function buildApp(options: AppOptions = {}): App {
     );
     return summariser;
   };
+  const deepStore = new DeepStore(db);
+  let deep: DeepReader | undefined;
+  const getDeep = () => {
+    deep ??= createDeepReader(options.offline ? { ...config, OPENAI_API_KEY: undefined } : config, {
+      deep: deepStore,
+      cards,
+      arxiv: getArxiv,
+      log,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    return deep;
+  };
   let arxiv = options.arxiv;
   const getArxiv = () => {
     arxiv ??= new ArxivClient({
@@ -192,10 +209,24 @@ export function buildApp(options: AppOptions = {}): App {
       summariser: { cardFor: (paper) => getSummariser().cardFor(paper) },
       arxiv: getArxiv,
       digests,
+      deep: {
+        reader: {
+          deepCard: (paper) => getDeep().deepCard(paper),
+          ask: (paper, question) => getDeep().ask(paper, question),
+          cached: (paper) => getDeep().cached(paper),
+          cachedAnswer: (paper, question) => getDeep().cachedAnswer(paper, question),
+        },
+        quota: deepStore,
+      },
       config,
       log,
       ...(options.now ? { clock: options.now } : {}),
-      ...(options.limits ? { limits: options.limits } : {}),
+      limits: {
+        deepPerUserDay: config.SUDI_DEEP_PER_USER_DAY,
+        deepPerGroupDay: config.SUDI_DEEP_PER_GROUP_DAY,
+        askPerDay: config.SUDI_ASK_PER_DAY,
+        ...options.limits,
+      },
     });
     return bot;
   };
@@ -218,6 +249,10 @@ export function buildApp(options: AppOptions = {}): App {
     get summariser() {
       return getSummariser();
     },
+    get deep() {
+      return getDeep();
+    },
+    deepStore,
     arxiv: getArxiv,
     get bot() {
       return getBot();

@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   ingest: async () => (await import("./cli/ingest.ts")).command,
   summarise: async () => (await import("./cli/summarise.ts")).command,
   paper: async () => (await import("./cli/paper.ts")).command,
+  ask: async () => (await import("./cli/ask.ts")).command,
   digest: async () => (await import("./cli/digest.ts")).command,
   topics: async () => (await import("./cli/topics.ts")).command,
   "run-once": async () => (await import("./cli/run-once.ts")).command,

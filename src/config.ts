@@ -87,6 +87,10 @@ export const ConfigSchema = z.object({
   ARXIV_API_URL: url("https://export.arxiv.org/api/query"),
   ARXIV_RSS_URL: url("https://rss.arxiv.org/atom"),
   ARXIV_MIN_INTERVAL_MS: int(3000, 0, 600_000),
+  /** arXiv's HTML full text (deep reads, /ask); `/<id>v<N>` is appended */
+  ARXIV_HTML_URL: url("https://arxiv.org/html"),
+  /** PDF full text when there is no HTML; `/<id>v<N>` is appended */
+  ARXIV_PDF_URL: url("https://arxiv.org/pdf"),
   /** a known provider: fills OPENAI_BASE_URL, SUDI_LLM_JSON_MODE and OPENAI_MODEL when unset */
   SUDI_LLM_PRESET: z.preprocess(
     (v) => (typeof v === "string" ? (presetNamed(v) ?? v) : v),
@@ -108,6 +112,14 @@ export const ConfigSchema = z.object({
   ),
   SUDI_LLM_CONCURRENCY: int(8, 1, 256),
   SUDI_LLM_DAILY_TOKENS: int(2_000_000, 0, 1_000_000_000_000),
+  /** prompt tokens of one deep read or /ask, excerpt of the full text included */
+  SUDI_DEEP_MAX_TOKENS: int(12_000, 2_000, 200_000),
+  /** new (uncached) deep reads a user may ask for per UTC day; cached ones are free */
+  SUDI_DEEP_PER_USER_DAY: int(5, 0, 10_000),
+  /** new deep reads per group chat per UTC day */
+  SUDI_DEEP_PER_GROUP_DAY: int(20, 0, 100_000),
+  /** new /ask questions per user, and per group chat, per UTC day */
+  SUDI_ASK_PER_DAY: int(30, 0, 100_000),
   SUDI_DELIVERY_IN_FLIGHT: int(1, 1, 32),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,

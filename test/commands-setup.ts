@@ -16,11 +16,13 @@ import type { Card } from "../src/store/card.ts";
 import type { CardStore } from "../src/store/cards.ts";
 import type { ChatStore } from "../src/store/chats.ts";
 import type { Db } from "../src/store/db.ts";
+import type { DeepStore } from "../src/store/deep.ts";
 import type { OutboxStore } from "../src/store/outbox.ts";
 import type { Paper } from "../src/store/paper.ts";
 import type { PaperStore } from "../src/store/papers.ts";
 import type { SearchStore } from "../src/store/search.ts";
 import type { SubscriptionStore } from "../src/store/subscriptions.ts";
+import type { DeepReader } from "../src/summarise/deep.ts";
 import type { Summariser } from "../src/summarise/summariser.ts";
 
 export const GROUP: ChatAddress = {
@@ -94,6 +96,8 @@ export interface Setup {
   search: SearchStore;
   digests: DigestService;
   summariser: Summariser;
+  deep: DeepReader;
+  deepStore: DeepStore;
   bot: ChatBot;
   clock: { now: Date };
   /** sends `text` as `userId` in `chat`; `admin` answers the adapter's admin question */
@@ -115,6 +119,9 @@ export interface SetupOptions {
   openaiUrl?: string;
   limits?: Partial<CommandLimits>;
   now?: Date;
+  /** where the deep read finds full text (the fake arXiv's /html and /pdf) */
+  arxivHtmlUrl?: string;
+  arxivPdfUrl?: string;
 }
 
 export function setup(options: SetupOptions = {}): Setup {
@@ -125,6 +132,8 @@ export function setup(options: SetupOptions = {}): Setup {
     OPENAI_BASE_URL: options.openaiUrl ?? "http://127.0.0.1:9/v1",
     OPENAI_API_KEY: options.openaiUrl ? "sk-test-key-123456" : "",
     OPENAI_MODEL: "fake-model",
+    ARXIV_HTML_URL: options.arxivHtmlUrl ?? "http://127.0.0.1:9/html",
+    ARXIV_PDF_URL: options.arxivPdfUrl ?? "http://127.0.0.1:9/pdf",
     LOG_LEVEL: "silent",
   };
   // Tests give up on arXiv at once instead of backing off for a minute.
@@ -156,6 +165,8 @@ export function setup(options: SetupOptions = {}): Setup {
     search,
     digests,
     summariser: app.summariser,
+    deep: app.deep,
+    deepStore: app.deepStore,
     bot,
     clock,
     adminChecks: 0,

@@ -177,6 +177,15 @@ function paragraph(block: Block): string {
   return [...(title ? [title] : []), renderLines(block.lines)].filter(Boolean).join("\n");
 }
 
+/** A block's fields as embed fields, each within Discord's name and value limits. */
+function renderFields(block: Block): DiscordEmbed["fields"] {
+  const fields = (block.fields ?? []).slice(0, DISCORD_LIMITS.fields).map((f) => ({
+    name: truncate(plainDiscordText(f.name), DISCORD_LIMITS.fieldName),
+    value: truncate(renderLines(f.lines), DISCORD_LIMITS.fieldValue) || "…",
+  }));
+  return fields.length ? fields : undefined;
+}
+
 function renderEmbeds(blocks: Block[]): DiscordEmbed[] {
   const embeds: DiscordEmbed[] = [];
   const footer: string[] = [];
@@ -224,6 +233,7 @@ function renderEmbeds(blocks: Block[]): DiscordEmbed[] {
           description: renderLines(block.lines),
           color: heading ? HEADING_COLOR : CARD_COLOR,
           author: author ? { name: author } : undefined,
+          fields: renderFields(block),
         }),
       );
       author = undefined;

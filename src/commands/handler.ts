@@ -9,10 +9,11 @@ import { T } from "../core/texts/commands.ts";
 import { loadTaxonomy } from "../topics/taxonomy.ts";
 import type { Command, CommandDeps, CommandLimits } from "./context.ts";
 import { DEFAULT_LIMITS } from "./context.ts";
+import { deepCommands } from "./deep.ts";
 import { greetingMessage, helpMessage } from "./help.ts";
 import { MAX_MESSAGE_LENGTH, parseCommand } from "./input.ts";
 import { createLifecycle, type Lifecycle } from "./lifecycle.ts";
-import { paperCommands } from "./papers.ts";
+import { paperCommands, paperResolver } from "./papers.ts";
 import { reply } from "./reply.ts";
 import { settingsCommands } from "./settings.ts";
 import { subscriptionCommands } from "./subscriptions.ts";
@@ -43,6 +44,8 @@ export function createCommandHandler(deps: CommandDeps): ChatBot {
   const limits: CommandLimits = { ...DEFAULT_LIMITS, ...deps.limits };
   const clock = deps.clock ?? (() => new Date());
   const lifecycle = createLifecycle(deps);
+  const resolve = paperResolver(deps, limits, clock);
+  const deepCmds = deepCommands(deps, taxonomy, limits, resolve);
 
   // A Map, not an object: "/constructor" must not find Object.prototype's.
   const commands = new Map<string, Command>(
@@ -53,7 +56,9 @@ export function createCommandHandler(deps: CommandDeps): ChatBot {
       ]) satisfies Command,
       help: (() => [helpMessage()]) satisfies Command,
       ...subscriptionCommands(deps, taxonomy, limits),
-      ...paperCommands(deps, taxonomy, limits, clock),
+      ...paperCommands(deps, taxonomy, resolve, deepCmds.deepOf),
+      deep: deepCmds.deep,
+      ask: deepCmds.ask,
       ...settingsCommands(deps),
     }),
   );

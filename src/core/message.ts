@@ -18,6 +18,17 @@ export interface Span {
 export type Line = Span[];
 
 /**
+ * A labelled part of a block (a deep-read card's 研究背景, 实验效果, ...). Telegram shows a
+ * `fold` field in an expandable quote, Discord as an embed field, text as `name` then lines.
+ */
+export interface BlockField {
+  name: string;
+  lines: Line[];
+  /** long text a reader may fold away */
+  fold?: boolean;
+}
+
+/**
  * A block is the unit a splitter never cuts: a heading, a card, a paragraph. `kind` lets a
  * renderer choose a layout (a Discord embed per card, say); `title` is the block's first line.
  */
@@ -27,6 +38,8 @@ export interface Block {
   lines: Line[];
   /** on card blocks: the paper it shows, so delivery can mark exactly what a message carried */
   paperId?: string;
+  /** labelled parts after the lines (a deep-read card's sections) */
+  fields?: BlockField[];
 }
 
 export interface Button {
@@ -57,11 +70,20 @@ export function textMessage(...paragraphs: (string | Line)[]): RichMessage {
   };
 }
 
+/** A block's lines with its fields' names and lines after them, for plain renderings. */
+export function allLines(block: Block): Line[] {
+  return [
+    ...(block.title ? [block.title] : []),
+    ...block.lines,
+    ...(block.fields ?? []).flatMap((f) => [[bold(f.name)], ...f.lines]),
+  ];
+}
+
 /** The message as plain text, for logs and tests. */
 export function plainText(message: RichMessage): string {
   return message.blocks
     .map((b) =>
-      [...(b.title ? [b.title] : []), ...b.lines]
+      allLines(b)
         .map((line) => line.map((s) => s.text).join(""))
         .join("\n"),
     )
@@ -86,6 +108,9 @@ export const BlockSchema = z.object({
   title: LineSchema.optional(),
   lines: z.array(LineSchema),
   paperId: z.string().optional(),
+  fields: z
+    .array(z.object({ name: z.string(), lines: z.array(LineSchema), fold: z.boolean().optional() }))
+    .optional(),
 });
 export const ButtonSchema = z.object({
   label: z.string(),

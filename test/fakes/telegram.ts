@@ -330,6 +330,11 @@ export function parseTelegramHtml(html: string): { text: string; entities: FakeE
           );
         }
         while (i < html.length && isSpace(html[i])) i++;
+        // Telegram's one valueless attribute: <blockquote expandable>
+        if (name === "blockquote" && attr === "expandable" && html[i] !== "=") {
+          argument = "expandable";
+          continue;
+        }
         if (html[i] !== "=") {
           throw new HtmlParseError(
             `Expected equal sign in declaration of an attribute of the tag "${name}" at byte offset ${byteOffset(begin)}`,
@@ -404,7 +409,11 @@ export function parseTelegramHtml(html: string): { text: string; entities: FakeE
           const url = top.argument || out.slice(top.offset);
           if (validUrl(url)) entities.push({ type: "text_link", offset: top.offset, length, url });
         } else {
-          entities.push({ type: ENTITY_OF_TAG[top.name] ?? top.name, offset: top.offset, length });
+          const type =
+            top.name === "blockquote" && top.argument === "expandable"
+              ? "expandable_blockquote"
+              : (ENTITY_OF_TAG[top.name] ?? top.name);
+          entities.push({ type, offset: top.offset, length });
         }
       }
     }

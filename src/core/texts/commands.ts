@@ -184,6 +184,18 @@ export const COMMAND_HELP = {
     example: "/paper 2404.14469",
     argument: "arXiv id 或链接，如 2404.14469",
   },
+  deep: {
+    description: "深读一篇论文：读全文写详细中文解读（研究背景、方法、实验数据等）",
+    usage: "/deep <arXiv id 或链接>",
+    example: "/deep 2404.14469",
+    argument: "arXiv id 或链接，如 2404.14469",
+  },
+  ask: {
+    description: "就一篇论文的全文提问，回答附原文出处",
+    usage: "/ask <arXiv id> <问题>",
+    example: "/ask 2404.14469 它和 H2O 有什么区别？",
+    argument: "arXiv id 加问题，如 2404.14469 用了哪些数据集？",
+  },
   digest: { description: "立即查看最新一期速递", usage: "/digest" },
   search: {
     description: "搜索已收录的论文和中文卡片",

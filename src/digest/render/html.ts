@@ -35,7 +35,11 @@ function lineToHtml(line: Line): string {
 function blockToHtml(block: Block): string {
   const lines = [...(block.title ? [block.title] : []), ...block.lines].map(lineToHtml);
   const id = block.paperId ? ` data-paper="${escapeHtml(block.paperId)}"` : "";
-  return `<p class="${block.kind}"${id}>${lines.join("<br>\n")}</p>`;
+  const fields = (block.fields ?? []).map(
+    (f) =>
+      `\n<section><h4>${escapeHtml(f.name)}</h4><p>${f.lines.map(lineToHtml).join("<br>\n")}</p></section>`,
+  );
+  return `<p class="${block.kind}"${id}>${lines.join("<br>\n")}</p>${fields.join("")}`;
 }
 
 /** The message as an HTML fragment; buttons become a list of links or commands. */
