@@ -51,7 +51,7 @@ function card(overrides: Partial<DeepCard> = {}): DeepCard {
 
 /** Every section at its length limit, in Chinese (one UTF-16 unit, one token, a character). */
 function longest(): DeepCard {
-  const fill = (n: number) => "长".repeat(n - 1) + "。";
+  const fill = (n: number) => `${"长".repeat(n - 1)}。`;
   const fields: Record<string, unknown> = {};
   for (const [name, s] of sectionsOf(DEEP_CARD)) {
     if (s.kind === "text") fields[name] = fill(s.max);
