@@ -199,8 +199,9 @@ describe("crash safety", () => {
     console.log(
       `crash test (seed ${SEED}): ${CHATS} chats, ${papers} (chat, paper) pairs, ` +
         `${fake.sent.length} messages, ${KILLS} kills at a ${RTT_MS} ms round trip, uncertain ` +
-        `messages resent per kill: [${uncertainPerKill.join(", ")}] (total ${duplicates}; ` +
-        `README bound at 100 ms: ${BOUND_AT_100_MS}, cap ${CAP})`,
+        `messages resent per kill: [${uncertainPerKill.join(", ")}] (total ${duplicates}; bound: ` +
+        `the in-flight window, ${BOUND_AT_100_MS} at an observed 100 ms, more when a busy ` +
+        `machine observes longer round trips, never above the cap ${CAP})`,
     );
   }, 180_000);
 });
