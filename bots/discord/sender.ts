@@ -84,6 +84,8 @@ export class DiscordSender implements Sender {
   ) {}
 
   split(message: RichMessage): RichMessage[] {
+    // A message with a file (a report's chart or HTML file) is one post: never cut.
+    if (message.attachments?.length) return [message];
     return splitForDiscord(message);
   }
 
@@ -95,8 +97,17 @@ export class DiscordSender implements Sender {
     try {
       const channelId = chat.type === "private" ? await this.dmChannel(chat.chatId) : chat.chatId;
       await this.pacer.wait();
+      const files = (part.attachments ?? []).map((a) => ({
+        name: a.filename,
+        data: Buffer.from(a.data, "base64"),
+        contentType: a.mime,
+      }));
+      const payload = renderDiscordPayload({ ...part, attachments: undefined });
       const message = (await this.rest.post(Routes.channelMessages(channelId), {
-        body: renderDiscordPayload(part),
+        body: files.length
+          ? { ...payload, attachments: files.map((f, id) => ({ id, filename: f.name })) }
+          : payload,
+        ...(files.length ? { files } : {}),
       })) as APIMessage;
       return message.id;
     } catch (error) {

@@ -28,8 +28,16 @@ import { ChatGoneError, ChatMigratedError, type Sender, TransientSendError } fro
 /** What the engine needs of a digest; src/digest/digest.ts's Digest fits. */
 export interface DigestToDeliver {
   chat: Chat;
+  /** the delivery's key: an announcement day, or a report period (2024-W17, 2024-04) */
   announceDate: string;
   message: RichMessage;
+  /**
+   * A roll-up (周报, 月报): its own delivery, exactly once per (chat, period) by the delivery
+   * record alone. Its papers are not reserved in the outbox, so papers a daily digest already
+   * carried appear in it, and it never keeps a paper out of a later daily digest. `messages`
+   * (chart photo, summary, HTML file) are sent in order, each split as the platform needs.
+   */
+  rollup?: { messages: RichMessage[] };
 }
 
 export type DeliveryOutcome =
@@ -125,6 +133,9 @@ type SendResult =
 
 /** The batch name of a scheduled digest: one per (chat, announcement day). */
 export const batchOf = (chat: number, announceDate: string) => `digest:${announceDate}:${chat}`;
+
+/** The batch name of a roll-up (周报, 月报): one per (chat, period). */
+export const rollupBatchOf = (chat: number, period: string) => `report:${period}:${chat}`;
 
 function keepPapers(message: RichMessage, keep: ReadonlySet<string>): RichMessage {
   return { ...message, blocks: message.blocks.filter((b) => !b.paperId || keep.has(b.paperId)) };
@@ -257,6 +268,21 @@ export class DeliveryEngine {
     const batch = batchOf(chat.id, announceDate);
     const parts = outbox.transaction((): RichMessage[] | "already" | "empty" => {
       if (outbox.delivery(chat.id, announceDate)) return "already";
+      if (digest.rollup) {
+        const split = digest.rollup.messages.flatMap((m) => sender.split(m));
+        if (split.length === 0) {
+          outbox.recordEmpty(chat.id, announceDate, at);
+          return "empty";
+        }
+        outbox.beginDelivery(
+          chat.id,
+          announceDate,
+          rollupBatchOf(chat.id, announceDate),
+          split,
+          at,
+        );
+        return split;
+      }
       const reserved = outbox.reserve(chat.id, announceDate, paperIdsOf(digest.message), batch, at);
       const message = keepPapers(digest.message, new Set(reserved));
       if (reserved.length === 0) {
