@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { TelegramSender } from "../bots/telegram/sender.ts";
 import { ManualClock } from "../src/core/clock.ts";
+import type { RichMessage } from "../src/core/message.ts";
 import { DeliveryEngine } from "../src/deliver/engine.ts";
 import { silentLogger } from "../src/log.ts";
 import { ARXIV_CALENDAR, mailingDates, parsePeriod } from "../src/reports/period.ts";
@@ -152,13 +153,21 @@ describe("roll-up delivery", () => {
     expect(pending).toHaveLength(1);
     expect(s.outbox.delivery(pending[0]?.chat ?? 0, "2024-04")?.partsSent).toBe(1);
     // restart: a new engine and scheduler over the same database
-    sender.onSend = undefined;
+    const resumed: RichMessage[] = [];
+    sender.onSend = (_chat, part) => {
+      resumed.push(part);
+    };
     await clock.advanceTo(Date.parse("2024-05-01T01:01:00Z"));
     await scheduler(s, clock, sender).tick();
     const got = sender.to("-1004");
     expect(got).toHaveLength(2);
     expect(got[0]?.text).toContain("完整报告见附件 HTML 文件");
     expect(got[1]?.text).toBe("📚 论文月报 · 2024年4月"); // the HTML file's caption
+    // the part resumed from the stored ledger still carries its file, intact
+    expect(resumed).toHaveLength(1);
+    const file = resumed[0]?.attachments?.[0];
+    expect(file?.filename).toBe("sudi-2024-04.html");
+    expect(htmlProblems(Buffer.from(file?.data ?? "", "base64").toString("utf8"))).toEqual([]);
     expect(s.outbox.delivery(pending[0]?.chat ?? 0, "2024-04")?.state).toBe("sent");
     // and nothing after that
     await clock.advanceTo(Date.parse("2024-05-01T01:02:00Z"));

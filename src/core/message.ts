@@ -144,8 +144,15 @@ export const ButtonSchema = z.object({
   url: z.string().optional(),
   command: z.string().optional(),
 });
+export const AttachmentSchema = z.object({
+  kind: z.enum(["photo", "document"]),
+  filename: z.string().regex(/^[\w.-]{1,100}$/),
+  mime: z.enum(["image/png", "text/html"]),
+  data: z.base64(),
+});
 export const RichMessageSchema = z.object({
   blocks: z.array(BlockSchema),
   buttons: z.array(ButtonSchema).optional(),
+  attachments: z.array(AttachmentSchema).optional(),
 });
 export const RichMessagesSchema = z.array(RichMessageSchema);
