@@ -68,8 +68,11 @@ describe("/setfreq, /report, /list and /setformat 表格", () => {
     expect(await s.say("/report 周报 2024-W99")).toContain("看不懂期数");
     expect(await s.say("/report")).toContain("用法：/report");
     expect(await s.say("/report 年报")).toContain("用法：/report");
-    // a week the store never saw says so
+    // a week the store never saw says so; a week still ahead says when it comes
     expect(await s.say("/report 周报 2024-W10")).toContain("还没有收录 2024年第10周");
+    expect(await s.say("/report 周报 2024-W19")).toContain(
+      "还没有结束，报告会在结束后的第一天送达",
+    );
   });
 
   it("/setformat 表格 makes roll-ups a numbered TL;DR list; /setformat 标题 switches back", async () => {

@@ -140,6 +140,10 @@ export class ReportService {
       chat: chat.id,
       popularity: "fetch",
     });
+    // A period that has not started (or whose first announcement is not out yet).
+    if (!report.ended && report.seen === 0 && report.missingDates.length === 0) {
+      return [{ blocks: [{ kind: "text", lines: [[{ text: R.notEnded(report.label) }]] }] }];
+    }
     const { format } = this.deps.settings.settings(chat.id);
     return this.messagesFor(report, format, report.unseen ? undefined : this.periodChart(period));
   }
