@@ -11,6 +11,7 @@ import { ScheduleStore } from "../src/store/schedule.ts";
 import { type FakeTelegram, startFakeTelegram } from "./fakes/telegram.ts";
 import { RecordingSender } from "./helpers/delivery.ts";
 import { htmlProblems, type ReportsSetup, reportsSetup } from "./helpers/reports.ts";
+import { waitUntil } from "./helpers/wait.ts";
 
 const MINUTE = 60_000;
 const APRIL = mailingDates(parsePeriod("2024-04"), ARXIV_CALENDAR);
@@ -146,7 +147,7 @@ describe("roll-up delivery", () => {
     sender.onSend = () => (++sends === 2 ? new Promise<void>(() => {}) : undefined);
     const first = scheduler(s, clock, sender);
     void first.tick(); // never finishes: the crash
-    for (let i = 0; i < 50 && sends < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    await waitUntil(() => sends === 2, { what: "the second report part on its way" });
     expect(sends).toBe(2);
     expect(sender.to("-1004")).toHaveLength(1);
     const pending = s.outbox.unfinishedKeys("2024-05-01T02:00:00Z");
