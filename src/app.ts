@@ -21,6 +21,10 @@ import { DeliveryEngine, type DeliveryOptions } from "./deliver/engine.ts";
 import type { Sender } from "./deliver/sender.ts";
 import { DigestService } from "./digest/digest.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { ARXIV_CALENDAR } from "./reports/period.ts";
+import { PopularityService } from "./reports/popularity.ts";
+import { ReportBuilder } from "./reports/select.ts";
+import { ReportService } from "./reports/service.ts";
 import {
   type Pipeline,
   type RunSummary,
@@ -33,6 +37,7 @@ import { type Db, openDatabase } from "./store/db.ts";
 import { DeepStore } from "./store/deep.ts";
 import { OutboxStore } from "./store/outbox.ts";
 import { PaperStore } from "./store/papers.ts";
+import { ReportStore } from "./store/reports.ts";
 import { HEALTH_KEY_PREFIX, ScheduleStore } from "./store/schedule.ts";
 import { SearchStore } from "./store/search.ts";
 import { SubscriptionStore } from "./store/subscriptions.ts";
@@ -85,6 +90,9 @@ export interface App {
   readonly search: SearchStore;
   readonly schedule: ScheduleStore;
   readonly digests: DigestService;
+  /** 周报 and 月报: roll-up settings, and the reports (selection, chart, delivery messages) */
+  readonly reportStore: ReportStore;
+  readonly reports: ReportService;
   /** the one summariser (LLM cache, budget), created on first use */
   readonly summariser: Summariser;
   /** deep reads (深读) and /ask from the full text, created on first use */
@@ -165,6 +173,30 @@ export function buildApp(options: AppOptions = {}): App {
   const search = new SearchStore(db);
   const schedule = new ScheduleStore(db);
   const digests = new DigestService({ papers, cards, subscriptions, outbox });
+  const reportStore = new ReportStore(db);
+  // Popularity signals are optional network sources: an offline app (demo, tests) has none.
+  const popularity = options.offline
+    ? undefined
+    : new PopularityService({
+        store: reportStore,
+        hfApiUrl: config.HF_API_URL,
+        githubApiUrl: config.GITHUB_API_URL,
+        githubToken: config.GITHUB_TOKEN,
+        log,
+      });
+  const reports = new ReportService({
+    builder: new ReportBuilder({
+      papers,
+      cards,
+      popularity,
+      calendar: ARXIV_CALENDAR,
+      now: () => clock.now(),
+    }),
+    subscriptions,
+    settings: reportStore,
+    publicUrl: config.SUDI_PUBLIC_URL,
+    log,
+  });
   // One summariser and one arXiv client per process: they hold the LLM cache of in-flight
   // calls, the token budget and the arXiv pacing, which must not be split in two.
   let summariser: Summariser | undefined;
@@ -219,6 +251,8 @@ export function buildApp(options: AppOptions = {}): App {
         },
         quota: deepStore,
       },
+      reports,
+      reportStore,
       config,
       log,
       ...(options.now ? { clock: options.now } : {}),
@@ -247,6 +281,8 @@ export function buildApp(options: AppOptions = {}): App {
     search,
     schedule,
     digests,
+    reportStore,
+    reports,
     get summariser() {
       return getSummariser();
     },
@@ -319,6 +355,7 @@ export function createPipeline(app: App): Pipeline {
       const r = await app.summariser.summariseMissing();
       // Cards written or upgraded just now must show in the digests about to be selected.
       app.digests.refresh();
+      app.reports.refresh();
       return { cards: r.written, tokens: r.tokens, failures: r.failures };
     },
   };
@@ -371,6 +408,7 @@ export class Daemon {
         chats: app.chats,
         outbox: app.outbox,
         store: app.schedule,
+        rollups: app.reports,
       },
       setup.schedule,
     );

@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   paper: async () => (await import("./cli/paper.ts")).command,
   ask: async () => (await import("./cli/ask.ts")).command,
   digest: async () => (await import("./cli/digest.ts")).command,
+  report: async () => (await import("./cli/report.ts")).command,
   topics: async () => (await import("./cli/topics.ts")).command,
   "run-once": async () => (await import("./cli/run-once.ts")).command,
   health: async () => (await import("./cli/health.ts")).command,

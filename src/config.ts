@@ -13,7 +13,7 @@ const DEFAULT_CATEGORIES =
   "cs.AI,cs.CL,cs.CV,cs.LG,cs.MM,cs.SD,eess.AS,eess.IV,cs.RO,cs.CR,cs.IR,stat.ML";
 
 /** Names of core variables whose values are secrets: never logged, never echoed in errors. */
-export const SECRET_VARIABLES = ["OPENAI_API_KEY"] as const;
+export const SECRET_VARIABLES = ["OPENAI_API_KEY", "GITHUB_TOKEN"] as const;
 
 /** Blank means unset, as in most .env files. Exported for adapters' config fragments. */
 export const emptyToUndefined = (v: unknown) =>
@@ -130,6 +130,18 @@ export const ConfigSchema = z.object({
       .max(64, { error: "expected at most 64" })
       .optional(),
   ),
+  /** public base URL of the web archive, for links in chats, feeds and mail */
+  SUDI_PUBLIC_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .url({ protocol: /^https?$/, error: "expected an http(s) URL" })
+      .transform((u) => u.replace(/\/+$/, ""))
+      .optional(),
+  ),
+  /** popularity signals of 周报/月报: Hugging Face daily papers, GitHub stars (both optional) */
+  HF_API_URL: url("https://huggingface.co/api"),
+  GITHUB_API_URL: url("https://api.github.com"),
+  GITHUB_TOKEN: optionalString,
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),

@@ -347,7 +347,12 @@ describe("slash command registration", () => {
     expect(format && "choices" in format ? format.choices?.map((c) => c.value) : []).toEqual([
       "full",
       "brief",
+      "表格",
+      "标题",
     ]);
+    // the roll-up commands take their argument as text (周报 2024-W17)
+    expect(byName.get("report")?.options?.[0]).toMatchObject({ name: "period", type: 3 });
+    expect(byName.get("setfreq")?.options?.[0]).toMatchObject({ name: "frequency", type: 3 });
     expect(byName.get("list")?.options).toEqual([]);
     for (const c of body) expect(c.contexts).toEqual([0, 1]);
 

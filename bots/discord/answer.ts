@@ -10,6 +10,7 @@ import {
   type APIApplicationCommandOptionChoice,
   InteractionResponseType,
   InteractionType,
+  type RawFile,
   type REST,
   Routes,
 } from "discord.js";
@@ -50,9 +51,13 @@ class Responder {
     private readonly interaction: DiscordInteraction,
   ) {}
 
-  private callback(body: unknown): Promise<unknown> {
+  private callback(body: unknown, files?: RawFile[]): Promise<unknown> {
     const { id, token } = this.interaction;
-    return this.rest.post(Routes.interactionCallback(id, token), { body, auth: false });
+    return this.rest.post(Routes.interactionCallback(id, token), {
+      body,
+      auth: false,
+      ...(files?.length ? { files } : {}),
+    });
   }
 
   autocomplete(choices: APIApplicationCommandOptionChoice<string>[]) {
@@ -64,20 +69,47 @@ class Responder {
   defer() {
     return this.callback({ type: InteractionResponseType.DeferredChannelMessageWithSource });
   }
-  reply(payload: DiscordMessagePayload) {
-    return this.callback({ type: InteractionResponseType.ChannelMessageWithSource, data: payload });
+  reply(payload: DiscordMessagePayload, files?: RawFile[]) {
+    return this.callback(
+      {
+        type: InteractionResponseType.ChannelMessageWithSource,
+        data: withAttachments(payload, files),
+      },
+      files,
+    );
   }
-  editOriginal(payload: DiscordMessagePayload) {
+  editOriginal(payload: DiscordMessagePayload, files?: RawFile[]) {
     const { application_id, token } = this.interaction;
     return this.rest.patch(Routes.webhookMessage(application_id, token, "@original"), {
-      body: payload,
+      body: withAttachments(payload, files),
       auth: false,
+      ...(files?.length ? { files } : {}),
     });
   }
-  followUp(payload: DiscordMessagePayload) {
+  followUp(payload: DiscordMessagePayload, files?: RawFile[]) {
     const { application_id, token } = this.interaction;
-    return this.rest.post(Routes.webhook(application_id, token), { body: payload, auth: false });
+    return this.rest.post(Routes.webhook(application_id, token), {
+      body: withAttachments(payload, files),
+      auth: false,
+      ...(files?.length ? { files } : {}),
+    });
   }
+}
+
+/** A message's attachments (a report's chart or HTML file) as @discordjs/rest uploads. */
+function filesOf(message: RichMessage): RawFile[] {
+  return (message.attachments ?? []).map((a) => ({
+    name: a.filename,
+    data: Buffer.from(a.data, "base64"),
+    contentType: a.mime,
+  }));
+}
+
+/** The payload with its `attachments` list, which Discord wants next to uploaded files. */
+function withAttachments(payload: DiscordMessagePayload, files?: RawFile[]) {
+  return files?.length
+    ? { ...payload, attachments: files.map((f, id) => ({ id, filename: f.name })) }
+    : payload;
 }
 
 /** The choices for the option being typed: topics, and "all" where the argument accepts it. */
@@ -121,17 +153,25 @@ async function answerCommand(i: DiscordInteraction, ctx: AnswerContext, r: Respo
     const warning = textMessage(T.cannotPostHere).blocks;
     messages = [...messages.slice(0, -1), { ...last, blocks: [...last.blocks, ...warning] }];
   }
-  const payloads = messages.flatMap(toDiscordPayloads);
+  // A message with a file is one post: its files go with its first payload.
+  const items = messages.flatMap((m) => {
+    const payloads = toDiscordPayloads({ ...m, attachments: undefined });
+    const files = filesOf(m);
+    if (!files.length) return payloads.map((payload) => ({ payload, files }));
+    const [head = { content: "📎" } as DiscordMessagePayload, ...tail] = payloads;
+    return [{ payload: head, files }, ...tail.map((payload) => ({ payload, files: [] }))];
+  });
   // an interaction must be answered even if a command had nothing to say
-  const [first = toDiscordPayloads(textMessage("✅"))[0], ...rest] = payloads;
+  const fallback = toDiscordPayloads(textMessage("✅"))[0];
+  const [first = fallback ? { payload: fallback, files: [] } : undefined, ...rest] = items;
   if (!first) return;
   if (deferred) {
     await deferred;
-    await r.editOriginal(first);
+    await r.editOriginal(first.payload, first.files);
   } else {
-    await r.reply(first);
+    await r.reply(first.payload, first.files);
   }
-  for (const payload of rest) await r.followUp(payload);
+  for (const item of rest) await r.followUp(item.payload, item.files);
 }
 
 /**

@@ -131,6 +131,8 @@ export class DiscordSender implements Sender {
   }
 
   split(message: RichMessage): RichMessage[] {
+    // A message with a file (a report's chart or HTML file) is one post: never cut.
+    if (message.attachments?.length) return [message];
     return splitForDiscord(message);
   }
 
@@ -149,11 +151,20 @@ export class DiscordSender implements Sender {
       if (options.signal?.aborted) throw new SendAbortedError(chat.chatId);
       options.onRequest?.();
       const nonce = options.idempotencyKey;
+      const files = (part.attachments ?? []).map((a) => ({
+        name: a.filename,
+        data: Buffer.from(a.data, "base64"),
+        contentType: a.mime,
+      }));
+      const payload = {
+        ...renderDiscordPayload({ ...part, attachments: undefined }),
+        ...(nonce ? { nonce: nonce.slice(0, 25), enforce_nonce: true } : {}),
+      };
       const message = (await this.rest.post(Routes.channelMessages(channelId), {
-        body: {
-          ...renderDiscordPayload(part),
-          ...(nonce ? { nonce: nonce.slice(0, 25), enforce_nonce: true } : {}),
-        },
+        body: files.length
+          ? { ...payload, attachments: files.map((f, id) => ({ id, filename: f.name })) }
+          : payload,
+        ...(files.length ? { files } : {}),
       })) as APIMessage;
       return message.id;
     } catch (error) {

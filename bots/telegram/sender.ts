@@ -13,10 +13,10 @@
  * - any other refusal: TelegramRejectedError (retrying would not help).
  * The bot token never appears in what it logs or throws.
  */
-import { Api } from "grammy";
+import { Api, InputFile } from "grammy";
 import type { ChatAddress } from "../../src/core/address.ts";
 import { type Clock, systemClock } from "../../src/core/clock.ts";
-import type { RichMessage } from "../../src/core/message.ts";
+import type { Attachment, RichMessage } from "../../src/core/message.ts";
 import {
   ChatGoneError,
   ChatMigratedError,
@@ -30,6 +30,7 @@ import { classifyTelegramError, safeErrorText, TelegramRejectedError } from "./e
 import { type Lane, type PaceLimits, Pacer, TELEGRAM_PACE } from "./pacer.ts";
 import {
   splitTelegram,
+  telegramLength,
   toTelegramHtml,
   toTelegramKeyboard,
   toTelegramPlainText,
@@ -69,6 +70,9 @@ export interface SenderStats {
   migrated: number;
 }
 
+/** Telegram's limit on a photo's or document's caption. */
+const CAPTION_LIMIT = 1024;
+
 export class TelegramSender implements Sender {
   readonly platform = "telegram" as const;
   readonly api: Api;
@@ -102,6 +106,8 @@ export class TelegramSender implements Sender {
   }
 
   split(message: RichMessage): RichMessage[] {
+    // A message with a file is one sendPhoto/sendDocument: never cut.
+    if (message.attachments?.length) return [message];
     return splitTelegram(message);
   }
 
@@ -126,19 +132,22 @@ export class TelegramSender implements Sender {
       if (options.signal?.aborted) throw new SendAbortedError(chat.chatId);
       options.onRequest?.();
       try {
-        const sent = await this.api.sendMessage(chatId, plain ? toTelegramPlainText(part) : html, {
-          ...(plain ? {} : { parse_mode: "HTML" as const }),
-          link_preview_options: { is_disabled: true },
-          ...(keyboard ? { reply_markup: keyboard } : {}),
-          ...(options.replyTo
-            ? {
-                reply_parameters: {
-                  message_id: options.replyTo,
-                  allow_sending_without_reply: true,
-                },
-              }
-            : {}),
-        });
+        const file = part.attachments?.[0];
+        const sent = file
+          ? await this.sendFile(chatId, part, file, plain)
+          : await this.api.sendMessage(chatId, plain ? toTelegramPlainText(part) : html, {
+              ...(plain ? {} : { parse_mode: "HTML" as const }),
+              link_preview_options: { is_disabled: true },
+              ...(keyboard ? { reply_markup: keyboard } : {}),
+              ...(options.replyTo
+                ? {
+                    reply_parameters: {
+                      message_id: options.replyTo,
+                      allow_sending_without_reply: true,
+                    },
+                  }
+                : {}),
+            });
         this.stats.sent++;
         return String(sent.message_id);
       } catch (err) {
@@ -193,6 +202,22 @@ export class TelegramSender implements Sender {
         }
       }
     }
+  }
+
+  /**
+   * A part with an attachment: one sendPhoto (a report's chart) or sendDocument (the full
+   * report as an HTML file), its blocks as the caption (Telegram allows 1024 characters).
+   */
+  private sendFile(chatId: string, part: RichMessage, file: Attachment, plain: boolean) {
+    const captionPart: RichMessage = { blocks: part.blocks };
+    const html = toTelegramHtml(captionPart);
+    const usePlain = plain || telegramLength(html) > CAPTION_LIMIT;
+    const caption = usePlain ? toTelegramPlainText(captionPart).slice(0, CAPTION_LIMIT) : html;
+    const input = new InputFile(Buffer.from(file.data, "base64"), file.filename);
+    const options = { caption, ...(usePlain ? {} : { parse_mode: "HTML" as const }) };
+    return file.kind === "photo"
+      ? this.api.sendPhoto(chatId, input, options)
+      : this.api.sendDocument(chatId, input, options);
   }
 
   /** Shows a chat action ("typing"); best effort, unpaced, never throws. */

@@ -7,6 +7,7 @@ import type { Config } from "../config.ts";
 import type { RichMessage } from "../core/message.ts";
 import type { DigestService } from "../digest/digest.ts";
 import type { Logger } from "../log.ts";
+import type { ReportService } from "../reports/service.ts";
 import type { Card } from "../store/card.ts";
 import type { CardStore } from "../store/cards.ts";
 import type { Chat, ChatStore } from "../store/chats.ts";
@@ -14,6 +15,7 @@ import type { DeepStore } from "../store/deep.ts";
 import type { OutboxStore } from "../store/outbox.ts";
 import type { Paper } from "../store/paper.ts";
 import type { PaperStore } from "../store/papers.ts";
+import type { ReportStore } from "../store/reports.ts";
 import type { SearchStore } from "../store/search.ts";
 import type { SubscriptionStore } from "../store/subscriptions.ts";
 import type { DeepReader } from "../summarise/deep.ts";
@@ -61,6 +63,9 @@ export interface CommandDeps {
   arxiv: () => Pick<ArxivClient, "fetchByIds">;
   digests: DigestService;
   deep: DeepDeps;
+  /** 周报/月报 (/setfreq, /report, /setformat 表格); the commands say so when absent */
+  reports?: ReportService;
+  reportStore?: ReportStore;
   config: Pick<Config, "SUDI_TIMEZONE" | "SUDI_DIGEST_TIME">;
   log: Logger;
   clock?: () => Date;

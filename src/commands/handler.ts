@@ -15,6 +15,7 @@ import { MAX_MESSAGE_LENGTH, parseCommand } from "./input.ts";
 import { createLifecycle, type Lifecycle } from "./lifecycle.ts";
 import { paperCommands, paperResolver } from "./papers.ts";
 import { reply } from "./reply.ts";
+import { reportCommands } from "./reports.ts";
 import { settingsCommands } from "./settings.ts";
 import { subscriptionCommands } from "./subscriptions.ts";
 import { COMMAND_TABLE, commandNamed } from "./table.ts";
@@ -60,6 +61,9 @@ export function createCommandHandler(deps: CommandDeps): ChatBot {
       deep: deepCmds.deep,
       ask: deepCmds.ask,
       ...settingsCommands(deps),
+      ...(deps.reports && deps.reportStore
+        ? reportCommands({ reports: deps.reports, reportStore: deps.reportStore })
+        : {}),
     }),
   );
   checkAgainstTable(commands.keys());

@@ -4,10 +4,12 @@
  */
 
 import { DENSITY_LABEL, T } from "../core/texts/commands.ts";
+import { R } from "../core/texts/reports.ts";
 import type { Density } from "../store/chats.ts";
 import type { Command, CommandDeps } from "./context.ts";
 import { echo } from "./input.ts";
 import { reply } from "./reply.ts";
+import { REPORT_FORMAT_WORDS } from "./reports.ts";
 import { argumentOf } from "./table.ts";
 import { canonicalTimeZone, formatWallTime, nextDelivery, parseDigestTime } from "./time.ts";
 
@@ -64,6 +66,12 @@ export function settingsCommands(
   };
 
   const setformat: Command = ({ chat, args }) => {
+    // 表格 / 标题: the layout of 周报 and 月报 (the daily digest keeps its density).
+    const layout = REPORT_FORMAT_WORDS.get(args.toLowerCase());
+    if (layout && deps.reportStore) {
+      deps.reportStore.setFormat(chat.id, layout);
+      return [reply(layout === "table" ? R.setformatTable : R.setformatHeadlines)];
+    }
     const density = DENSITY_WORDS.get(args.toLowerCase());
     if (!density) return [reply(T.setformatUsage)];
     if (density === chat.density) return [reply(T.setformatSame(DENSITY_LABEL[density]))];

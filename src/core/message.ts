@@ -49,9 +49,36 @@ export interface Button {
   command?: string;
 }
 
+/**
+ * A file sent with a message: a photo (a report's chart) or a document (a full report as an
+ * HTML file). A message with an attachment is one platform message (Telegram sendPhoto or
+ * sendDocument with the blocks as caption, a Discord message with the file); splitters keep
+ * it whole, so its blocks must stay short (a caption).
+ */
+export interface Attachment {
+  kind: "photo" | "document";
+  /** a safe file name code built ("sudi-2024-04.html"), never user text */
+  filename: string;
+  mime: "image/png" | "text/html";
+  /** the bytes, base64 (so a pending delivery stores them as JSON) */
+  data: string;
+}
+
 export interface RichMessage {
   blocks: Block[];
   buttons?: Button[];
+  attachments?: Attachment[];
+}
+
+/** An attachment from bytes. */
+export function attachment(
+  kind: Attachment["kind"],
+  filename: string,
+  mime: Attachment["mime"],
+  bytes: Uint8Array | string,
+): Attachment {
+  const buf = typeof bytes === "string" ? Buffer.from(bytes, "utf8") : Buffer.from(bytes);
+  return { kind, filename, mime, data: buf.toString("base64") };
 }
 
 export const span = (text: string, style: Omit<Span, "text"> = {}): Span => ({ text, ...style });
@@ -117,8 +144,15 @@ export const ButtonSchema = z.object({
   url: z.string().optional(),
   command: z.string().optional(),
 });
+export const AttachmentSchema = z.object({
+  kind: z.enum(["photo", "document"]),
+  filename: z.string().regex(/^[\w.-]{1,100}$/),
+  mime: z.enum(["image/png", "text/html"]),
+  data: z.base64(),
+});
 export const RichMessageSchema = z.object({
   blocks: z.array(BlockSchema),
   buttons: z.array(ButtonSchema).optional(),
+  attachments: z.array(AttachmentSchema).optional(),
 });
 export const RichMessagesSchema = z.array(RichMessageSchema);

@@ -46,8 +46,16 @@ import { defaultInFlightCap, InFlightWindow } from "./window.ts";
 /** What the engine needs of a digest; src/digest/digest.ts's Digest fits. */
 export interface DigestToDeliver {
   chat: Chat;
+  /** the delivery's key: an announcement day, or a report period (2024-W17, 2024-04) */
   announceDate: string;
   message: RichMessage;
+  /**
+   * A roll-up (周报, 月报): its own delivery, exactly once per (chat, period) by the delivery
+   * record alone. Its papers are not reserved in the outbox, so papers a daily digest already
+   * carried appear in it, and it never keeps a paper out of a later daily digest. `messages`
+   * (chart photo, summary, HTML file) are sent in order, each split as the platform needs.
+   */
+  rollup?: { messages: RichMessage[] };
 }
 
 export type DeliveryOutcome =
@@ -190,6 +198,9 @@ export const idempotencyKeyOf = (chat: number, announceDate: string, part: numbe
 
 /** The batch name of a scheduled digest: one per (chat, announcement day). */
 export const batchOf = (chat: number, announceDate: string) => `digest:${announceDate}:${chat}`;
+
+/** The batch name of a roll-up (周报, 月报): one per (chat, period). */
+export const rollupBatchOf = (chat: number, period: string) => `report:${period}:${chat}`;
 
 function keepPapers(message: RichMessage, keep: ReadonlySet<string>): RichMessage {
   return { ...message, blocks: message.blocks.filter((b) => !b.paperId || keep.has(b.paperId)) };
@@ -451,6 +462,21 @@ export class DeliveryEngine {
       parts = this.ledger("reserve", () =>
         outbox.transaction((): RichMessage[] | "already" | "empty" => {
           if (outbox.delivery(chat.id, announceDate)) return "already";
+          if (digest.rollup) {
+            const split = digest.rollup.messages.flatMap((m) => sender.split(m));
+            if (split.length === 0) {
+              outbox.recordEmpty(chat.id, announceDate, at);
+              return "empty";
+            }
+            outbox.beginDelivery(
+              chat.id,
+              announceDate,
+              rollupBatchOf(chat.id, announceDate),
+              split,
+              at,
+            );
+            return split;
+          }
           const reserved = outbox.reserve(
             chat.id,
             announceDate,

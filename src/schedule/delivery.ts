@@ -21,6 +21,21 @@ export interface DigestSource {
   forChats(chats: Chat[], announceDate: string): DigestToDeliver[] | Promise<DigestToDeliver[]>;
 }
 
+/** 周报 and 月报 (src/reports' ReportService fits, through the wiring). */
+export interface RollupSource {
+  /** chats that receive any roll-up (the only ones looked at each minute) */
+  candidates(): Set<number>;
+  /** chats that asked not to receive the daily digest */
+  chatsWithoutDaily(): Set<number>;
+  /** roll-ups due at `now`, built lazily; `done` says a (chat, period) has a delivery record */
+  due(
+    chats: Chat[],
+    now: number,
+    done: (chat: number, key: string) => boolean,
+    readyThrough: string | null,
+  ): AsyncIterable<{ chat: Chat; period: { key: string }; messages: DigestToDeliver["message"][] }>;
+}
+
 export interface DeliveryPlanDeps {
   clock: Clock;
   log: Logger;
@@ -29,6 +44,8 @@ export interface DeliveryPlanDeps {
   chats: { listActive(): Chat[] };
   outbox: OutboxStore;
   store: ScheduleStore;
+  /** 周报/月报; without it, only daily digests are delivered */
+  rollups?: RollupSource;
 }
 
 export class DeliveryPlan {
@@ -57,18 +74,23 @@ export class DeliveryPlan {
   dueChats(announceDate: string, readyAt: number, now: number, ignoreTimes = false): Chat[] {
     if (now < readyAt && !ignoreTimes) return [];
     const done = this.deps.outbox.deliveredChats(announceDate);
+    const noDaily = this.deps.rollups?.chatsWithoutDaily() ?? new Set<number>();
     return this.deps.chats
       .listActive()
       .filter(
         (c) =>
           !c.paused &&
           !done.has(c.id) &&
+          !noDaily.has(c.id) &&
           this.deps.engine.canSend(c.platform) &&
           (ignoreTimes || this.dueAt(c, announceDate) <= now),
       );
   }
 
-  /** Resumes what is pending, then delivers the newest ready day to every due chat. */
+  /**
+   * Resumes what is pending, then delivers the newest ready day to every due chat, then the
+   * 周报/月报 that are due.
+   */
   async run(ignoreChatTimes: boolean): Promise<DeliveryReport> {
     const { engine, store, clock } = this.deps;
     let report = await engine.resume();
@@ -80,10 +102,36 @@ export class DeliveryPlan {
       clock.now(),
       ignoreChatTimes,
     );
-    if (due.length === 0) return report;
-    this.deps.log.info("delivering", { announceDate: ready.announceDate, chats: due.length });
-    report = addReports(report, await engine.deliverAll(this.digestsOf(due, ready.announceDate)));
+    if (due.length > 0) {
+      this.deps.log.info("delivering", { announceDate: ready.announceDate, chats: due.length });
+      report = addReports(report, await engine.deliverAll(this.digestsOf(due, ready.announceDate)));
+    }
+    if (this.deps.rollups && !this.stopped() && !engine.halted) {
+      report = addReports(report, await engine.deliverAll(this.rollupsOf(ready.announceDate)));
+    }
     return report;
+  }
+
+  /** 周报/月报 due now, as deliveries of their own (keyed by period, exactly once). */
+  private async *rollupsOf(readyThrough: string): AsyncGenerator<DigestToDeliver> {
+    const rollups = this.deps.rollups;
+    if (!rollups) return;
+    const ids = rollups.candidates();
+    if (ids.size === 0) return;
+    const chats = this.deps.chats
+      .listActive()
+      .filter((c) => ids.has(c.id) && !c.paused && this.deps.engine.canSend(c.platform));
+    const done = (chat: number, key: string) => this.deps.outbox.delivery(chat, key) !== undefined;
+    for await (const r of rollups.due(chats, this.deps.clock.now(), done, readyThrough)) {
+      if (this.stopped()) return;
+      this.deps.log.info("delivering a report", { chat: r.chat.id, period: r.period.key });
+      yield {
+        chat: r.chat,
+        announceDate: r.period.key,
+        message: r.messages[0] ?? { blocks: [] },
+        rollup: { messages: r.messages },
+      };
+    }
   }
 
   /** Digests built chunk by chunk as the engine pulls them; chats with nothing are recorded. */

@@ -19,7 +19,7 @@ import { describeError, type Logger, silentLogger } from "../log.ts";
 import type { Chat } from "../store/chats.ts";
 import type { OutboxStore } from "../store/outbox.ts";
 import type { ScheduleStore } from "../store/schedule.ts";
-import { DeliveryPlan, type DigestSource } from "./delivery.ts";
+import { DeliveryPlan, type DigestSource, type RollupSource } from "./delivery.ts";
 import {
   emptyPipelineSummary,
   IngestPolicy,
@@ -28,7 +28,7 @@ import {
 } from "./ingest-policy.ts";
 import { DeliveryLease } from "./lease.ts";
 
-export type { DigestSource } from "./delivery.ts";
+export type { DigestSource, RollupSource } from "./delivery.ts";
 export type { IngestOutcome, Pipeline, SummariseOutcome } from "./ingest-policy.ts";
 export { DELIVERY_LEASE_KEY } from "./lease.ts";
 
@@ -41,6 +41,8 @@ export interface SchedulerDeps {
   chats: { listActive(): Chat[] };
   outbox: OutboxStore;
   store: ScheduleStore;
+  /** 周报/月报; without it, only daily digests are delivered */
+  rollups?: RollupSource;
 }
 
 export interface SchedulerOptions {

@@ -45,8 +45,17 @@ export interface FakeMessage {
   mentions: string[];
 }
 
+/** A file posted with a message (multipart files[n]). */
+export interface UploadedFile {
+  filename: string;
+  bytes: Buffer;
+}
+
 export interface MessageBody {
   content?: string;
+  /** files uploaded with the message (multipart), as the fake received them */
+  files?: UploadedFile[];
+  attachments?: { id: number | string; filename?: string }[];
   embeds?: Embed[];
   components?: { type: number; components: Record<string, unknown>[] }[];
   allowed_mentions?: { parse?: string[]; users?: string[]; roles?: string[] };
@@ -309,12 +318,36 @@ export function snowflake(): string {
   return ((BigInt(Date.now() - 1420070400000) << 22n) | BigInt(snowflakeCounter)).toString();
 }
 
+async function readMultipart(raw: Buffer, type: string): Promise<unknown> {
+  const form = await new Request("http://fake/", {
+    method: "POST",
+    headers: { "content-type": type },
+    body: raw,
+  }).formData();
+  const payload = form.get("payload_json");
+  const body = (typeof payload === "string" ? JSON.parse(payload) : {}) as MessageBody;
+  const files: UploadedFile[] = [];
+  for (const [key, value] of form) {
+    if (key.startsWith("files[") && typeof value !== "string") {
+      files.push({ filename: value.name, bytes: Buffer.from(await value.arrayBuffer()) });
+    }
+  }
+  return { ...body, files };
+}
+
 function readBody(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const text = Buffer.concat(chunks).toString("utf8");
+      const raw = Buffer.concat(chunks);
+      const type = req.headers["content-type"] ?? "";
+      if (type.startsWith("multipart/form-data")) {
+        // A message with files: payload_json plus files[n] parts.
+        resolve(readMultipart(raw, type).catch(() => Symbol.for("invalid-json") as unknown));
+        return;
+      }
+      const text = raw.toString("utf8");
       if (!text) return resolve(undefined);
       try {
         resolve(JSON.parse(text));

@@ -104,6 +104,8 @@ export class RecordingSender implements Sender {
   }
 
   split(message: RichMessage): RichMessage[] {
+    // like the real senders: a message with a file is one platform message
+    if (message.attachments?.length) return [message];
     const parts: Block[][] = [[]];
     let cards = 0;
     for (const b of message.blocks) {

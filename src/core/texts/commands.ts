@@ -128,7 +128,8 @@ export const T = {
   resumed: (time: string, timezone: string) =>
     `▶️ 已恢复推送，每个 arXiv 公告日 ${time}（${timezone}）送达。`,
   alreadyResumed: "推送本来就在进行中，无需恢复。",
-  setformatUsage: "用法：/setformat brief（每篇一行）或 /setformat full（完整卡片）",
+  setformatUsage:
+    "用法：/setformat brief（每篇一行）或 /setformat full（完整卡片）；周报/月报可用 /setformat 表格 或 /setformat 标题",
   setformatDone: (density: string) => `✅ 推送格式已设为：${density}。`,
   setformatSame: (density: string) => `推送格式本来就是：${density}。`,
   setlimitUsage: (min: number, max: number) =>
@@ -212,10 +213,22 @@ export const COMMAND_HELP = {
   pause: { description: "暂停每日推送", usage: "/pause" },
   resume: { description: "恢复每日推送", usage: "/resume" },
   setformat: {
-    description: "切换完整卡片（full）或简版（brief）",
-    usage: "/setformat brief|full",
+    description: "切换完整卡片（full）、简版（brief），或周报/月报的表格（表格）",
+    usage: "/setformat brief|full|表格|标题",
     example: "/setformat brief",
-    argument: "brief（每篇一行）或 full（完整卡片）",
+    argument: "brief（每篇一行）、full（完整卡片）；周报/月报：表格 或 标题",
+  },
+  setfreq: {
+    description: "选择日报、周报、月报（可用 + 组合）",
+    usage: "/setfreq 日报|周报|月报",
+    example: "/setfreq 日报+月报",
+    argument: "日报、周报、月报，可用 + 组合",
+  },
+  report: {
+    description: "查看周报或月报（可指定期数）",
+    usage: "/report 周报|月报 [2024-W17|2024-04]",
+    example: "/report 月报 2024-04",
+    argument: "周报 或 月报，可加期数如 2024-W17、2024-04",
   },
   setlimit: {
     description: "设置每期最多推送几篇（1–30）",
@@ -229,4 +242,6 @@ export const COMMAND_HELP = {
 export const CHOICE_LABELS: Record<string, string> = {
   full: "full（完整卡片）",
   brief: "brief（每篇一行）",
+  表格: "表格（周报/月报 TL;DR）",
+  标题: "标题（周报/月报 标题 + 摘要）",
 };

@@ -38,5 +38,10 @@ export function toPlainText(message: RichMessage): string {
   if (message.buttons?.length) {
     out += `${out ? "\n\n" : ""}${message.buttons.map(buttonToPlainText).join("\n")}`;
   }
+  // A terminal shows no picture or file: name it, with its size.
+  for (const a of message.attachments ?? []) {
+    const kb = Math.max(1, Math.round((a.data.length * 3) / 4 / 1024));
+    out += `${out ? "\n" : ""}📎 ${a.filename}（${kb} KB）`;
+  }
   return out;
 }
