@@ -34,6 +34,11 @@ RUN npm run build \
 
 # --- run: the same files on a clean slim image, as the unprivileged `node` user --------------
 FROM node:20-bookworm-slim
+# fonts-noto-cjk: the 周报/月报 chart draws Chinese labels with Noto Sans CJK (without it the
+# chart is left out of reports, never drawn with boxes).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-noto-cjk \
+ && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     SUDI_DB_PATH=/data/sudi.db
 WORKDIR /app

@@ -12,11 +12,11 @@ import { redact } from "./log.ts";
  */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
   start: {
-    summary: "run the bot (Telegram, Discord, scheduler); console chat when no token is set",
+    summary: "run the bot (chat platforms, scheduler); console chat when no token is set",
     load: async () => (await import("./cli/start.ts")).command,
   },
   ingest: {
-    summary: "pull the latest (or a given) arXiv announcement into the store",
+    summary: "pull the latest (or a given, or a range of) arXiv announcement into the store",
     load: async () => (await import("./cli/ingest.ts")).command,
   },
   summarise: {
@@ -27,9 +27,17 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     summary: "print one paper's Chinese card, fetching and summarising it on demand",
     load: async () => (await import("./cli/paper.ts")).command,
   },
+  ask: {
+    summary: "ask one paper a question, answered in Chinese from its full text",
+    load: async () => (await import("./cli/ask.ts")).command,
+  },
   digest: {
     summary: "print the digest of an announcement day for some topics",
     load: async () => (await import("./cli/digest.ts")).command,
+  },
+  report: {
+    summary: "print a 周报 or 月报 (--week 2024-W17 | --month 2024-04), with a chart",
+    load: async () => (await import("./cli/report.ts")).command,
   },
   topics: {
     summary: "list the topic taxonomy, grouped by digest chapter",
@@ -48,7 +56,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     load: async () => (await import("./cli/demo.ts")).command,
   },
   doctor: {
-    summary: "check the LLM provider, naming what is wrong",
+    summary: "check the LLM provider and the bot tokens, naming what is wrong",
     load: async () => (await import("./cli/doctor.ts")).command,
   },
   db: {

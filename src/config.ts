@@ -1,7 +1,8 @@
 /**
- * Configuration: every variable in the README's table, validated once at start-up.
- * A bad value stops start-up with a ConfigError naming the variable and what it expects;
- * secret values never appear in that message.
+ * Configuration: the variables of the core pipeline, validated once at start-up, plus the
+ * fragments each chat platform declares for itself (bots/<platform>/config.ts, merged in the
+ * same pass by bots/registry.ts). A bad value stops start-up with a ConfigError naming the
+ * variable and what it expects; secret values never appear in that message.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
@@ -11,17 +12,14 @@ import { LLM_PRESETS, LOCAL_API_KEY, PRESET_ALIASES, presetNamed } from "./core/
 const DEFAULT_CATEGORIES =
   "cs.AI,cs.CL,cs.CV,cs.LG,cs.MM,cs.SD,eess.AS,eess.IV,cs.RO,cs.CR,cs.IR,stat.ML";
 
-/** Names of variables whose values are secrets: never logged, never echoed in errors. */
-export const SECRET_VARIABLES = [
-  "OPENAI_API_KEY",
-  "TELEGRAM_BOT_TOKEN",
-  "SUDI_TELEGRAM_WEBHOOK_SECRET",
-  "DISCORD_BOT_TOKEN",
-] as const;
+/** Names of core variables whose values are secrets: never logged, never echoed in errors. */
+export const SECRET_VARIABLES = ["OPENAI_API_KEY", "GITHUB_TOKEN"] as const;
 
-const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
-const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
-const url = (fallback: string) =>
+/** Blank means unset, as in most .env files. Exported for adapters' config fragments. */
+export const emptyToUndefined = (v: unknown) =>
+  typeof v === "string" && v.trim() === "" ? undefined : v;
+export const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+export const url = (fallback: string) =>
   z.preprocess(
     emptyToUndefined,
     z
@@ -29,7 +27,7 @@ const url = (fallback: string) =>
       .default(fallback)
       .transform((u) => u.replace(/\/+$/, "")),
   );
-const int = (fallback: number, min: number, max: number) =>
+export const int = (fallback: number, min: number, max: number) =>
   z.preprocess(
     emptyToUndefined,
     z.coerce
@@ -89,6 +87,10 @@ export const ConfigSchema = z.object({
   ARXIV_API_URL: url("https://export.arxiv.org/api/query"),
   ARXIV_RSS_URL: url("https://rss.arxiv.org/atom"),
   ARXIV_MIN_INTERVAL_MS: int(3000, 0, 600_000),
+  /** arXiv's HTML full text (deep reads, /ask); `/<id>v<N>` is appended */
+  ARXIV_HTML_URL: url("https://arxiv.org/html"),
+  /** PDF full text when there is no HTML; `/<id>v<N>` is appended */
+  ARXIV_PDF_URL: url("https://arxiv.org/pdf"),
   /** a known provider: fills OPENAI_BASE_URL, SUDI_LLM_JSON_MODE and OPENAI_MODEL when unset */
   SUDI_LLM_PRESET: z.preprocess(
     (v) => (typeof v === "string" ? (presetNamed(v) ?? v) : v),
@@ -110,41 +112,38 @@ export const ConfigSchema = z.object({
   ),
   SUDI_LLM_CONCURRENCY: int(8, 1, 256),
   SUDI_LLM_DAILY_TOKENS: int(2_000_000, 0, 1_000_000_000_000),
-  SUDI_DELIVERY_IN_FLIGHT: int(1, 1, 32),
+  /** prompt tokens of one deep read or /ask, excerpt of the full text included */
+  SUDI_DEEP_MAX_TOKENS: int(12_000, 2_000, 200_000),
+  /** new (uncached) deep reads a user may ask for per UTC day; cached ones are free */
+  SUDI_DEEP_PER_USER_DAY: int(5, 0, 10_000),
+  /** new deep reads per group chat per UTC day */
+  SUDI_DEEP_PER_GROUP_DAY: int(20, 0, 100_000),
+  /** new /ask questions per user, and per group chat, per UTC day */
+  SUDI_ASK_PER_DAY: int(30, 0, 100_000),
   /** days the sent ledger keeps (chat, paper) detail; at least a week of announcements */
   SUDI_LEDGER_RETENTION_DAYS: int(30, 7, 3650),
-  TELEGRAM_BOT_TOKEN: optionalString,
-  TELEGRAM_API_ROOT: url("https://api.telegram.org"),
-  /** when set, Telegram posts updates here instead of the bot long-polling */
-  SUDI_TELEGRAM_WEBHOOK_URL: z.preprocess(
+  /** cap of the adaptive in-flight window; unset: enough for 300 ms at each platform's rate */
+  SUDI_DELIVERY_IN_FLIGHT: z.preprocess(
     emptyToUndefined,
-    z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional(),
-  ),
-  SUDI_TELEGRAM_WEBHOOK_SECRET: z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,256}$/, { error: "expected 1-256 characters of A-Z a-z 0-9 _ -" })
+    z.coerce
+      .number({ error: "expected a whole number" })
+      .int({ error: "expected a whole number" })
+      .min(1, { error: "expected at least 1" })
+      .max(64, { error: "expected at most 64" })
       .optional(),
   ),
-  /** the local port the webhook server listens on (behind the HTTPS proxy) */
-  SUDI_TELEGRAM_WEBHOOK_PORT: int(8080, 1, 65535),
-  DISCORD_BOT_TOKEN: optionalString,
-  DISCORD_APPLICATION_ID: z.preprocess(
+  /** public base URL of the web archive, for links in chats, feeds and mail */
+  SUDI_PUBLIC_URL: z.preprocess(
     emptyToUndefined,
     z
-      .string()
-      .regex(/^\d{15,22}$/, { error: "expected a Discord application id (digits)" })
+      .url({ protocol: /^https?$/, error: "expected an http(s) URL" })
+      .transform((u) => u.replace(/\/+$/, ""))
       .optional(),
   ),
-  SUDI_DISCORD_GUILD_ID: z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .regex(/^\d{15,22}$/, { error: "expected a Discord guild id (digits)" })
-      .optional(),
-  ),
-  DISCORD_API_ROOT: url("https://discord.com/api"),
+  /** popularity signals of 周报/月报: Hugging Face daily papers, GitHub stars (both optional) */
+  HF_API_URL: url("https://huggingface.co/api"),
+  GITHUB_API_URL: url("https://api.github.com"),
+  GITHUB_TOKEN: optionalString,
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
@@ -182,6 +181,71 @@ function withPreset(vars: Record<string, string | undefined>): Record<string, st
   return out;
 }
 
+/**
+ * The variables one adapter adds (bots/<platform>/config.ts): their zod shape, which of them
+ * are secrets, and rules across them. config.ts never names them itself.
+ */
+export interface ConfigFragment<S extends z.ZodRawShape = z.ZodRawShape> {
+  shape: S;
+  /** variables whose values are never logged or echoed */
+  secrets?: readonly (keyof S & string)[];
+  /** a rule across the fragment's variables: the ConfigError to stop on, if broken */
+  refine?(values: z.output<z.ZodObject<S>>): ConfigError | undefined;
+}
+
+/** Any adapter's fragment, as loadConfig and the registry hold them. */
+export interface AnyConfigFragment {
+  shape: z.ZodRawShape;
+  secrets?: readonly string[];
+  refine?: (values: never) => ConfigError | undefined;
+}
+
+/** Declares a fragment with its types kept (an identity function). */
+export function defineConfig<S extends z.ZodRawShape>(
+  fragment: ConfigFragment<S>,
+): ConfigFragment<S> {
+  return fragment;
+}
+
+/** The environment a Config was read from, so fragments can be read from it later. */
+const SOURCES = new WeakMap<object, Record<string, string | undefined>>();
+const PARSED = new WeakMap<object, Map<object, unknown>>();
+
+function firstIssue(error: z.ZodError): ConfigError {
+  const issue = error.issues[0];
+  const variable = String(issue?.path[0] ?? "environment");
+  return new ConfigError(variable, issue?.message ?? "invalid value");
+}
+
+/**
+ * One adapter's variables, validated and typed. Read from the same environment as `config`
+ * (validated at start-up when the fragment was passed to loadConfig); throws ConfigError.
+ */
+export function fragmentOf<S extends z.ZodRawShape>(
+  config: Config,
+  fragment: ConfigFragment<S>,
+): z.output<z.ZodObject<S>> {
+  return parseFragment(config, fragment) as z.output<z.ZodObject<S>>;
+}
+
+function parseFragment(config: Config, fragment: AnyConfigFragment): Record<string, unknown> {
+  let cache = PARSED.get(config);
+  if (!cache) {
+    cache = new Map();
+    PARSED.set(config, cache);
+  }
+  const known = cache.get(fragment) as Record<string, unknown> | undefined;
+  if (known) return known;
+  const result = z.object(fragment.shape).safeParse(SOURCES.get(config) ?? {});
+  if (!result.success) throw firstIssue(result.error);
+  // The values are the fragment's own shape parsed, which is what its refine was written for.
+  const refine = fragment.refine as ((values: unknown) => ConfigError | undefined) | undefined;
+  const broken = refine?.(result.data);
+  if (broken) throw broken;
+  cache.set(fragment, result.data);
+  return result.data;
+}
+
 /** Reads KEY=value pairs from a .env file; a missing file gives nothing. */
 export function readDotEnv(path = ".env"): Record<string, string> {
   if (!existsSync(path)) return {};
@@ -195,34 +259,25 @@ export function readDotEnv(path = ".env"): Record<string, string> {
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,
   dotenv: Record<string, string> = readDotEnv(),
+  fragments: readonly AnyConfigFragment[] = [],
 ): Config {
   const merged: Record<string, string | undefined> = { ...dotenv };
   for (const [k, v] of Object.entries(env)) if (v !== undefined) merged[k] = v;
   const result = ConfigSchema.safeParse(withPreset(merged));
-  if (result.success) {
-    const config = result.data;
-    if (Boolean(config.DISCORD_BOT_TOKEN) !== Boolean(config.DISCORD_APPLICATION_ID)) {
-      throw new ConfigError(
-        config.DISCORD_BOT_TOKEN ? "DISCORD_APPLICATION_ID" : "DISCORD_BOT_TOKEN",
-        "DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID must be set together",
-      );
-    }
-    if (config.SUDI_TELEGRAM_WEBHOOK_URL && !config.SUDI_TELEGRAM_WEBHOOK_SECRET) {
-      throw new ConfigError(
-        "SUDI_TELEGRAM_WEBHOOK_SECRET",
-        "a secret token is required with SUDI_TELEGRAM_WEBHOOK_URL",
-      );
-    }
-    return config;
-  }
-  const issue = result.error.issues[0];
-  const variable = String(issue?.path[0] ?? "environment");
-  throw new ConfigError(variable, issue?.message ?? "invalid value");
+  if (!result.success) throw firstIssue(result.error);
+  const config = result.data;
+  SOURCES.set(config, merged);
+  // Each adapter's variables are checked now too, so a bad one stops start-up at once.
+  for (const fragment of fragments) parseFragment(config, fragment);
+  return config;
 }
 
-/** The secret values of a config, for the logger's redaction. */
-export function secretsOf(config: Config): string[] {
-  return SECRET_VARIABLES.map((name) => config[name]).filter(
-    (v): v is string => typeof v === "string" && v.length >= 4,
-  );
+/** The secret values of a config (its fragments' too), for the logger's redaction. */
+export function secretsOf(config: Config, fragments: readonly AnyConfigFragment[] = []): string[] {
+  const values: unknown[] = SECRET_VARIABLES.map((name) => config[name]);
+  for (const fragment of fragments) {
+    const parsed = parseFragment(config, fragment);
+    for (const name of fragment.secrets ?? []) values.push(parsed[name]);
+  }
+  return values.filter((v): v is string => typeof v === "string" && v.length >= 4);
 }

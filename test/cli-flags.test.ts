@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseAskArgs } from "../src/cli/ask.ts";
 import { parseFlags, UsageError } from "../src/cli/command.ts";
 import { parsePaperArgs } from "../src/cli/paper.ts";
 import { parseSummariseArgs } from "../src/cli/summarise.ts";
@@ -8,10 +9,17 @@ describe("parseFlags (node:util parseArgs for every command)", () => {
     expect(parsePaperArgs(["2404.14469", "--format", "json"])).toEqual({
       input: "2404.14469",
       format: "json",
+      deep: false,
     });
-    expect(parsePaperArgs(["--format=markdown", "2404.14469"])).toEqual({
+    expect(parsePaperArgs(["--format=markdown", "2404.14469", "--deep"])).toEqual({
       input: "2404.14469",
       format: "markdown",
+      deep: true,
+    });
+    expect(parseAskArgs(["2404.14469", "它和", "H2O 有什么区别？", "--format=json"])).toEqual({
+      input: "2404.14469",
+      question: "它和 H2O 有什么区别？",
+      format: "json",
     });
     expect(parseSummariseArgs(["--limit=5", "--refresh"])).toEqual({
       limit: 5,

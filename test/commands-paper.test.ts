@@ -37,13 +37,13 @@ describe("/paper", () => {
     expect(text).toContain("💡 一句话：");
     expect(text).toContain("https://arxiv.org/abs/2404.02101");
     expect(working).toBeGreaterThan(0);
-    // Buttons under the card link to arXiv and the PDF, built from the id.
-    expect(replies[0]?.buttons).toEqual([
+    // Buttons under the card link to arXiv and the PDF, built from the id, and ask for 深读.
+    const buttons = replies[0]?.buttons ?? [];
+    expect(buttons).toEqual([
       { label: "📄 arXiv", url: "https://arxiv.org/abs/2404.02101" },
       { label: "📥 PDF", url: "https://arxiv.org/pdf/2404.02101" },
-      ...(replies[0]?.buttons?.[2]
-        ? [{ label: "💻 代码", url: expect.stringMatching(/^https?:/) }]
-        : []),
+      ...(buttons.length > 3 ? [{ label: "💻 代码", url: expect.stringMatching(/^https?:/) }] : []),
+      { label: "📖 深读", command: "/deep 2404.02101" },
     ]);
     expect(s.papers.get("2404.02101")?.title).toContain("CameraCtrl");
     expect(apiRequests()).toBe(1);

@@ -1,26 +1,29 @@
 /**
- * Shared set-up for the chat-command, digest and console tests: an in-memory store with every
- * service of the chat side, papers built in code, and a helper to send a command as a user.
+ * Shared set-up for the chat-command, digest and console tests: the app built by the one
+ * composition root (src/app.ts) over an in-memory store, with fake URLs in its configuration,
+ * a frozen clock, papers built in code, and a helper to send a command as a user.
  */
+import { type App, buildApp } from "../src/app.ts";
 import { ArxivClient } from "../src/arxiv/client.ts";
 import type { CommandLimits } from "../src/commands/context.ts";
-import { type ChatBot, createCommandHandler } from "../src/commands/handler.ts";
-import { loadConfig } from "../src/config.ts";
+import type { ChatBot } from "../src/commands/handler.ts";
 import type { ChatAddress } from "../src/core/address.ts";
 import type { RichMessage } from "../src/core/message.ts";
-import { DigestService } from "../src/digest/digest.ts";
+import type { DigestService } from "../src/digest/digest.ts";
 import { toPlainText } from "../src/digest/render/text.ts";
 import { silentLogger } from "../src/log.ts";
 import type { Card } from "../src/store/card.ts";
-import { CardStore } from "../src/store/cards.ts";
-import { ChatStore } from "../src/store/chats.ts";
-import { type Db, openDatabase } from "../src/store/db.ts";
-import { OutboxStore } from "../src/store/outbox.ts";
+import type { CardStore } from "../src/store/cards.ts";
+import type { ChatStore } from "../src/store/chats.ts";
+import type { Db } from "../src/store/db.ts";
+import type { DeepStore } from "../src/store/deep.ts";
+import type { OutboxStore } from "../src/store/outbox.ts";
 import type { Paper } from "../src/store/paper.ts";
-import { PaperStore } from "../src/store/papers.ts";
-import { SearchStore } from "../src/store/search.ts";
-import { SubscriptionStore } from "../src/store/subscriptions.ts";
-import { createSummariser, type Summariser } from "../src/summarise/summariser.ts";
+import type { PaperStore } from "../src/store/papers.ts";
+import type { SearchStore } from "../src/store/search.ts";
+import type { SubscriptionStore } from "../src/store/subscriptions.ts";
+import type { DeepReader } from "../src/summarise/deep.ts";
+import type { Summariser } from "../src/summarise/summariser.ts";
 
 export const GROUP: ChatAddress = {
   platform: "telegram",
@@ -83,6 +86,7 @@ export function realCard(p: Paper, overrides: Partial<Card> = {}): Card {
 }
 
 export interface Setup {
+  app: App;
   db: Db;
   papers: PaperStore;
   cards: CardStore;
@@ -92,6 +96,8 @@ export interface Setup {
   search: SearchStore;
   digests: DigestService;
   summariser: Summariser;
+  deep: DeepReader;
+  deepStore: DeepStore;
   bot: ChatBot;
   clock: { now: Date };
   /** sends `text` as `userId` in `chat`; `admin` answers the adapter's admin question */
@@ -113,54 +119,43 @@ export interface SetupOptions {
   openaiUrl?: string;
   limits?: Partial<CommandLimits>;
   now?: Date;
+  /** where the deep read finds full text (the fake arXiv's /html and /pdf) */
+  arxivHtmlUrl?: string;
+  arxivPdfUrl?: string;
 }
 
 export function setup(options: SetupOptions = {}): Setup {
-  const db = openDatabase(":memory:");
-  const config = loadConfig(
-    {
-      SUDI_DB_PATH: ":memory:",
-      ARXIV_API_URL: options.arxivApiUrl ?? "http://127.0.0.1:9/api/query",
-      ARXIV_MIN_INTERVAL_MS: "0",
-      OPENAI_BASE_URL: options.openaiUrl ?? "http://127.0.0.1:9/v1",
-      OPENAI_API_KEY: options.openaiUrl ? "sk-test-key-123456" : "",
-      OPENAI_MODEL: "fake-model",
-      LOG_LEVEL: "silent",
-    },
-    {},
-  );
-  const papers = new PaperStore(db);
-  const cards = new CardStore(db);
-  const chats = new ChatStore(db, { timezone: "Asia/Shanghai", digestTime: "09:00" });
-  const subscriptions = new SubscriptionStore(db);
-  const outbox = new OutboxStore(db);
-  const search = new SearchStore(db);
-  const digests = new DigestService({ papers, cards, subscriptions, outbox });
-  const summariser = createSummariser(config, { cards, papers, log: silentLogger });
+  const env = {
+    SUDI_DB_PATH: ":memory:",
+    ARXIV_API_URL: options.arxivApiUrl ?? "http://127.0.0.1:9/api/query",
+    ARXIV_MIN_INTERVAL_MS: "0",
+    OPENAI_BASE_URL: options.openaiUrl ?? "http://127.0.0.1:9/v1",
+    OPENAI_API_KEY: options.openaiUrl ? "sk-test-key-123456" : "",
+    OPENAI_MODEL: "fake-model",
+    ARXIV_HTML_URL: options.arxivHtmlUrl ?? "http://127.0.0.1:9/html",
+    ARXIV_PDF_URL: options.arxivPdfUrl ?? "http://127.0.0.1:9/pdf",
+    LOG_LEVEL: "silent",
+  };
+  // Tests give up on arXiv at once instead of backing off for a minute.
   const client = new ArxivClient({
-    apiUrl: config.ARXIV_API_URL,
-    rssUrl: config.ARXIV_RSS_URL,
+    apiUrl: env.ARXIV_API_URL,
+    rssUrl: "http://127.0.0.1:9/atom",
     minIntervalMs: 0,
     maxRetries: 0,
     timeoutMs: 5000,
   });
   const clock = { now: options.now ?? new Date("2024-04-25T00:30:00Z") };
-  const bot = createCommandHandler({
-    chats,
-    subscriptions,
-    papers,
-    cards,
-    search,
-    outbox,
-    summariser,
-    arxiv: () => client,
-    digests,
-    config,
+  const app = buildApp({
+    env,
+    dotenv: {},
     log: silentLogger,
-    clock: () => clock.now,
-    limits: options.limits,
+    arxiv: client,
+    now: () => clock.now,
+    ...(options.limits ? { limits: options.limits } : {}),
   });
+  const { db, papers, cards, chats, subscriptions, outbox, search, digests, bot } = app;
   const s: Setup = {
+    app,
     db,
     papers,
     cards,
@@ -169,7 +164,9 @@ export function setup(options: SetupOptions = {}): Setup {
     outbox,
     search,
     digests,
-    summariser,
+    summariser: app.summariser,
+    deep: app.deep,
+    deepStore: app.deepStore,
     bot,
     clock,
     adminChecks: 0,

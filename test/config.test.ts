@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { readDiscordConfig } from "../bots/discord/config.ts";
+import { readTelegramConfig } from "../bots/telegram/config.ts";
+import { appSecrets, loadAppConfig } from "../src/app.ts";
 import { ConfigError, loadConfig, secretsOf } from "../src/config.ts";
 import { LLM_PRESETS, LOCAL_API_KEY } from "../src/core/llm-presets.ts";
 
 describe("config", () => {
   it("gives the README's defaults for an empty environment", () => {
-    const c = loadConfig({}, {});
+    const c = loadAppConfig({}, {});
     expect(c.SUDI_DB_PATH).toBe("data/sudi.db");
     expect(c.SUDI_TIMEZONE).toBe("Asia/Shanghai");
     expect(c.SUDI_DIGEST_TIME).toBe("09:00");
@@ -15,10 +18,23 @@ describe("config", () => {
     expect(c.SUDI_LLM_JSON_MODE).toBe("json_schema");
     expect(c.SUDI_LLM_CONCURRENCY).toBe(8);
     expect(c.SUDI_LLM_DAILY_TOKENS).toBe(2_000_000);
-    expect(c.TELEGRAM_API_ROOT).toBe("https://api.telegram.org");
-    expect(c.DISCORD_API_ROOT).toBe("https://discord.com/api");
     expect(c.LOG_LEVEL).toBe("info");
-    expect(c.SUDI_DELIVERY_IN_FLIGHT).toBe(1);
+    expect(c.SUDI_DELIVERY_IN_FLIGHT).toBeUndefined(); // the engine's per-platform default
+    // Each platform's variables come from its own fragment (bots/<platform>/config.ts).
+    expect(readTelegramConfig(c).TELEGRAM_API_ROOT).toBe("https://api.telegram.org");
+    expect(readDiscordConfig(c).DISCORD_API_ROOT).toBe("https://discord.com/api");
+  });
+
+  it("merges the platforms' variables without config.ts naming them", () => {
+    // The core alone neither knows nor checks a platform variable...
+    expect(() => loadConfig({ DISCORD_APPLICATION_ID: "not-digits" }, {})).not.toThrow();
+    // ...the app's configuration, with the registry's fragments, does, naming it.
+    expect(() => loadAppConfig({ DISCORD_APPLICATION_ID: "not-digits" }, {})).toThrow(
+      /DISCORD_APPLICATION_ID/,
+    );
+    expect(() => loadAppConfig({ TELEGRAM_API_ROOT: "ftp://x" }, {})).toThrow(
+      /TELEGRAM_API_ROOT.*http\(s\) URL/,
+    );
   });
 
   it("lets the environment win over the .env file", () => {
@@ -58,7 +74,7 @@ describe("config", () => {
   it("never echoes a secret in its error", () => {
     const token = "123456:SECRET-TOKEN-VALUE";
     try {
-      loadConfig({ DISCORD_BOT_TOKEN: token }, {});
+      loadAppConfig({ DISCORD_BOT_TOKEN: token }, {});
       expect.unreachable();
     } catch (e) {
       expect((e as ConfigError).variable).toBe("DISCORD_APPLICATION_ID");
@@ -67,8 +83,12 @@ describe("config", () => {
   });
 
   it("lists the secrets the logger must redact", () => {
-    const c = loadConfig({ OPENAI_API_KEY: "sk-abcdef", TELEGRAM_BOT_TOKEN: "42:xyz-token" }, {});
-    expect(secretsOf(c).sort()).toEqual(["42:xyz-token", "sk-abcdef"]);
+    const c = loadAppConfig(
+      { OPENAI_API_KEY: "sk-abcdef", TELEGRAM_BOT_TOKEN: "42:xyz-token" },
+      {},
+    );
+    expect(appSecrets(c).sort()).toEqual(["42:xyz-token", "sk-abcdef"]);
+    expect(secretsOf(c)).toEqual(["sk-abcdef"]);
   });
 });
 

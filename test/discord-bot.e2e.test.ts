@@ -68,7 +68,7 @@ const contentOf = (r: InteractionRecord) =>
   ].join("\n");
 
 beforeAll(async () => {
-  fake = await startFakeDiscord({ token: TOKEN, heartbeatIntervalMs: 50 });
+  fake = await startFakeDiscord({ token: TOKEN, heartbeatIntervalMs: 1000 });
   s = setup();
   const p = paper("2404.14469", {
     title: "SnapKV: LLM Knows What You are Looking for Before Generation",

@@ -320,27 +320,39 @@ describe("slash command registration", () => {
     expect(body.map((c) => c.name)).toEqual(COMMANDS.map((c) => c.name));
     const byName = new Map(body.map((c) => [c.name, c]));
     expect(byName.get("subscribe")?.description).toBe("订阅主题、arXiv 分类或关键词");
-    expect(byName.get("subscribe")?.options[0]).toMatchObject({
+    expect(byName.get("subscribe")?.options?.[0]).toMatchObject({
       name: "topic",
       type: 3,
       required: true,
       autocomplete: true,
     });
-    expect(byName.get("unsubscribe")?.options[0]).toMatchObject({
+    expect(byName.get("unsubscribe")?.options?.[0]).toMatchObject({
       name: "topic",
       autocomplete: true,
     });
-    expect(byName.get("paper")?.options[0]).toMatchObject({ name: "id", type: 3, required: true });
-    expect(byName.get("settime")?.options[0]).toMatchObject({ name: "time", type: 3 });
-    expect(byName.get("setlimit")?.options[0]).toMatchObject({
+    expect(byName.get("paper")?.options?.[0]).toMatchObject({
+      name: "id",
+      type: 3,
+      required: true,
+    });
+    expect(byName.get("settime")?.options?.[0]).toMatchObject({ name: "time", type: 3 });
+    expect(byName.get("setlimit")?.options?.[0]).toMatchObject({
       name: "count",
       type: 4,
       min_value: 1,
+      // both limits come from the command table, as /setlimit checks them
+      max_value: 30,
     });
-    expect(byName.get("setformat")?.options[0]?.choices?.map((c) => c.value)).toEqual([
+    const format = byName.get("setformat")?.options?.[0];
+    expect(format && "choices" in format ? format.choices?.map((c) => c.value) : []).toEqual([
       "full",
       "brief",
+      "表格",
+      "标题",
     ]);
+    // the roll-up commands take their argument as text (周报 2024-W17)
+    expect(byName.get("report")?.options?.[0]).toMatchObject({ name: "period", type: 3 });
+    expect(byName.get("setfreq")?.options?.[0]).toMatchObject({ name: "frequency", type: 3 });
     expect(byName.get("list")?.options).toEqual([]);
     for (const c of body) expect(c.contexts).toEqual([0, 1]);
 

@@ -1,7 +1,5 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { bold, type RichMessage, textMessage } from "../src/core/message.ts";
-import { cardBlock, cardMessage } from "../src/digest/card-message.ts";
 import {
   DISCORD_LIMITS,
   type DiscordMessagePayload,
@@ -10,7 +8,9 @@ import {
   renderDiscordPayload,
   splitForDiscord,
   toDiscordPayloads,
-} from "../src/digest/render/discord.ts";
+} from "../bots/discord/render.ts";
+import { bold, type RichMessage, textMessage } from "../src/core/message.ts";
+import { cardBlock, cardMessage } from "../src/digest/card-message.ts";
 import { paperIdsOf } from "../src/digest/split.ts";
 import { paper, realCard } from "./commands-setup.ts";
 import {

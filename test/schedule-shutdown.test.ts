@@ -4,14 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import cron from "node-cron";
 import { afterEach, describe, expect, it } from "vitest";
-import { openApp } from "../src/app.ts";
+import { buildApp } from "../src/app.ts";
 import { EmptyFeedError } from "../src/arxiv/errors.ts";
-import { createChatServices } from "../src/commands/wiring.ts";
-import { loadConfig } from "../src/config.ts";
+import { installSignalHandlers } from "../src/cli/signals.ts";
 import { systemClock } from "../src/core/clock.ts";
 import { DeliveryEngine } from "../src/deliver/engine.ts";
 import { silentLogger } from "../src/log.ts";
-import { createDaemon, installSignalHandlers } from "../src/schedule/daemon.ts";
 import { Scheduler } from "../src/schedule/scheduler.ts";
 import { ScheduleStore } from "../src/store/schedule.ts";
 import { addChats, digestOf, RecordingSender, stores } from "./helpers/delivery.ts";
@@ -83,12 +81,13 @@ describe("graceful shutdown", () => {
 
   it("SIGTERM and SIGINT shut the daemon down once and close the database", async () => {
     dir = mkdtempSync(join(tmpdir(), "sudi-shutdown-"));
-    const app = openApp(loadConfig({ SUDI_DB_PATH: join(dir, "sudi.db") }, {}), silentLogger);
-    const services = createChatServices(app, { offline: true });
-    const daemon = createDaemon(app, services, {
-      senders: { telegram: new RecordingSender() },
-      pipeline: idlePipeline,
+    const app = buildApp({
+      env: { SUDI_DB_PATH: join(dir, "sudi.db") },
+      dotenv: {},
+      log: silentLogger,
+      offline: true,
     });
+    const daemon = app.daemon([new RecordingSender()], { pipeline: idlePipeline });
     const closed: string[] = [];
     daemon.onShutdown(() => {
       closed.push("adapter");

@@ -9,9 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openApp } from "../src/app.ts";
-import { createChatServices } from "../src/commands/wiring.ts";
-import { loadConfig } from "../src/config.ts";
+import { buildApp } from "../src/app.ts";
 import { silentLogger } from "../src/log.ts";
 import { type FakeArxiv, startFakeArxiv } from "./fakes/arxiv.ts";
 import { type FakeTelegram, fakeUser, privateChatOf, startFakeTelegram } from "./fakes/telegram.ts";
@@ -39,14 +37,13 @@ beforeAll(async () => {
     LOG_LEVEL: "info",
   };
   // A reader who subscribed to 文生视频 in a private chat before this start.
-  const app = openApp(loadConfig(env, {}), silentLogger);
-  const services = createChatServices(app);
-  const chat = services.chats.ensure({
+  const app = buildApp({ env, dotenv: {}, log: silentLogger });
+  const chat = app.chats.ensure({
     platform: "telegram",
     chatId: String(reader.id),
     type: "private",
   });
-  services.subscriptions.add(chat.id, "topic", "text-to-video", String(reader.id));
+  app.subscriptions.add(chat.id, "topic", "text-to-video", String(reader.id));
   app.close();
 });
 

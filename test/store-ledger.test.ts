@@ -236,6 +236,30 @@ describe("the per-minute delivery queries", () => {
     expect(s.deliveries.delivery(b.id, "2024-01-02")?.state).toBe("pending");
     expect(s.deliveries.deliveredChats("2024-04-24")).toEqual(new Set([a.id]));
   });
+
+  it("keeps roll-up records (keyed by period) while their report could still be owed", () => {
+    const s = stores();
+    const [a] = addChats(s.chats, 1);
+    if (!a) throw new Error("no chat");
+    // April's 月报 goes out on May 1 and stays the newest monthly period until June 1: its
+    // record must outlive a 30-day window, or the report would be sent again.
+    for (const key of ["2023-W50", "2023-12", "2024-W17", "2024-04"]) {
+      s.deliveries.beginDelivery(a.id, key, `report:${key}:${a.id}`, []);
+      s.deliveries.finishDelivery(a.id, key, "sent");
+    }
+    s.deliveries.recordEmpty(a.id, "2024-04-30");
+    const may = runMaintenance(s.db, { retentionDays: 30, now: new Date("2024-05-31Z") });
+    expect(may.deliveriesDropped).toBe(1); // the daily record of 2024-04-30 only
+    expect(s.outbox.entries(a.id)).toEqual([]); // a roll-up reserves no papers
+    for (const key of ["2023-W50", "2023-12", "2024-W17", "2024-04"]) {
+      expect(s.deliveries.delivery(a.id, key)?.state).toBe("sent");
+    }
+    // Once their year is over by a full year, they go.
+    const later = runMaintenance(s.db, { retentionDays: 30, now: new Date("2025-02-01Z") });
+    expect(later.deliveriesDropped).toBe(2);
+    expect(s.deliveries.delivery(a.id, "2023-12")).toBeUndefined();
+    expect(s.deliveries.delivery(a.id, "2024-04")?.state).toBe("sent");
+  });
 });
 
 describe("vacuum and maintenance", () => {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
 import {
+  escapeTelegramHtml,
+  splitTelegram,
+  TELEGRAM_TEXT_LIMIT,
+  telegramLength,
+  toTelegramHtml,
+  toTelegramKeyboard,
+  toTelegramPlainText,
+} from "../bots/telegram/render.ts";
+import {
   bold,
   code,
   italic,
@@ -8,15 +17,6 @@ import {
   span,
   textMessage,
 } from "../src/core/message.ts";
-import {
-  escapeTelegramHtml,
-  splitTelegram,
-  TELEGRAM_TEXT_LIMIT,
-  telegramLength,
-  toTelegramHtml,
-  toTelegramKeyboard,
-  toTelegramPlainText,
-} from "../src/digest/render/telegram.ts";
 import { parseTelegramHtml } from "./fakes/telegram.ts";
 
 const HOSTILE = `<script>alert("x")</script> &amp; </b> a<b & c>d "q" 'a'`;

@@ -6,10 +6,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTelegramBot, type TelegramBot } from "../bots/telegram/bot.ts";
-import { type App, openApp } from "../src/app.ts";
-import { COMMANDS } from "../src/commands/texts.ts";
-import { type ChatServices, createChatServices } from "../src/commands/wiring.ts";
-import { loadConfig } from "../src/config.ts";
+import { type App, buildApp } from "../src/app.ts";
 import { textMessage } from "../src/core/message.ts";
 import { silentLogger } from "../src/log.ts";
 import { resetLearntDowngrades } from "../src/summarise/llm.ts";
@@ -61,8 +58,8 @@ async function start(admins: Record<string, number[]> = {}) {
   llm.reset();
   resetLearntDowngrades();
   const tg = await startFakeTelegram({ limits: false, admins });
-  const config = loadConfig(
-    {
+  const app = buildApp({
+    env: {
       SUDI_DB_PATH: ":memory:",
       ARXIV_API_URL: arxiv.apiUrl,
       ARXIV_RSS_URL: arxiv.rssUrl,
@@ -74,16 +71,16 @@ async function start(admins: Record<string, number[]> = {}) {
       TELEGRAM_API_ROOT: tg.apiRoot,
       LOG_LEVEL: "silent",
     },
-    {},
-  );
-  const app = openApp(config, silentLogger);
-  const services: ChatServices = createChatServices(app);
+    dotenv: {},
+    log: silentLogger,
+  });
+  const services = app;
+  // The adapter itself, started on the app's command handler, with pacing raised for speed.
   const bot = await startTelegramBot({
-    token: config.TELEGRAM_BOT_TOKEN ?? "",
-    apiRoot: config.TELEGRAM_API_ROOT,
-    handler: services.bot,
-    lifecycle: services.bot,
-    commands: COMMANDS,
+    token: tg.token,
+    apiRoot: tg.apiRoot,
+    handler: app.bot,
+    lifecycle: app.bot,
     limits: HIGH_LIMITS,
     pollingTimeoutSeconds: 5,
     log: silentLogger,
@@ -105,7 +102,7 @@ async function ask(
   return all[before]?.text ?? "";
 }
 
-function subscriptionsOf(services: ChatServices, chatId: number): string[] {
+function subscriptionsOf(services: App, chatId: number): string[] {
   const chat = services.chats.find("telegram", String(chatId));
   return chat ? services.subscriptions.list(chat.id).map((s) => s.value) : [];
 }

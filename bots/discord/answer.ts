@@ -6,11 +6,18 @@
  * failure ends here, logged without the interaction token; one interaction never takes the
  * bot down.
  */
-import { type REST, Routes } from "discord.js";
+import {
+  type APIApplicationCommandOptionChoice,
+  InteractionResponseType,
+  InteractionType,
+  type RawFile,
+  type REST,
+  Routes,
+} from "discord.js";
+import { commandNamed } from "../../src/commands/table.ts";
 import type { CommandHandler } from "../../src/commands/types.ts";
 import { type RichMessage, textMessage } from "../../src/core/message.ts";
 import { T } from "../../src/core/texts/commands.ts";
-import { type DiscordMessagePayload, toDiscordPayloads } from "../../src/digest/render/discord.ts";
 import type { Logger } from "../../src/log.ts";
 import {
   autocompleteTopics,
@@ -23,18 +30,10 @@ import {
   commandNameOf,
   type DiscordInteraction,
   focusedOptionOf,
-  InteractionKind,
   parseInteraction,
   toIncoming,
 } from "./interactions.ts";
-
-/** Commands that defer before running: they may fetch, summarise or search. */
-export const SLOW_COMMANDS = new Set(["paper", "digest", "search"]);
-/** Commands after which a channel expects digests: worth a warning if the bot cannot post. */
-const DELIVERY_COMMANDS = new Set(["subscribe", "sub", "resume", "settime"]);
-
-/** Discord's interaction callback types. */
-const CALLBACK = { reply: 4, defer: 5, autocomplete: 8 } as const;
+import { type DiscordMessagePayload, toDiscordPayloads } from "./render.ts";
 
 export interface AnswerContext {
   rest: REST;
@@ -52,42 +51,77 @@ class Responder {
     private readonly interaction: DiscordInteraction,
   ) {}
 
-  private callback(body: unknown): Promise<unknown> {
+  private callback(body: unknown, files?: RawFile[]): Promise<unknown> {
     const { id, token } = this.interaction;
-    return this.rest.post(Routes.interactionCallback(id, token), { body, auth: false });
-  }
-
-  autocomplete(choices: TopicChoice[]) {
-    return this.callback({ type: CALLBACK.autocomplete, data: { choices } });
-  }
-  defer() {
-    return this.callback({ type: CALLBACK.defer });
-  }
-  reply(payload: DiscordMessagePayload) {
-    return this.callback({ type: CALLBACK.reply, data: payload });
-  }
-  editOriginal(payload: DiscordMessagePayload) {
-    const { application_id, token } = this.interaction;
-    return this.rest.patch(Routes.webhookMessage(application_id, token, "@original"), {
-      body: payload,
+    return this.rest.post(Routes.interactionCallback(id, token), {
+      body,
       auth: false,
+      ...(files?.length ? { files } : {}),
     });
   }
-  followUp(payload: DiscordMessagePayload) {
+
+  autocomplete(choices: APIApplicationCommandOptionChoice<string>[]) {
+    return this.callback({
+      type: InteractionResponseType.ApplicationCommandAutocompleteResult,
+      data: { choices },
+    });
+  }
+  defer() {
+    return this.callback({ type: InteractionResponseType.DeferredChannelMessageWithSource });
+  }
+  reply(payload: DiscordMessagePayload, files?: RawFile[]) {
+    return this.callback(
+      {
+        type: InteractionResponseType.ChannelMessageWithSource,
+        data: withAttachments(payload, files),
+      },
+      files,
+    );
+  }
+  editOriginal(payload: DiscordMessagePayload, files?: RawFile[]) {
     const { application_id, token } = this.interaction;
-    return this.rest.post(Routes.webhook(application_id, token), { body: payload, auth: false });
+    return this.rest.patch(Routes.webhookMessage(application_id, token, "@original"), {
+      body: withAttachments(payload, files),
+      auth: false,
+      ...(files?.length ? { files } : {}),
+    });
+  }
+  followUp(payload: DiscordMessagePayload, files?: RawFile[]) {
+    const { application_id, token } = this.interaction;
+    return this.rest.post(Routes.webhook(application_id, token), {
+      body: withAttachments(payload, files),
+      auth: false,
+      ...(files?.length ? { files } : {}),
+    });
   }
 }
 
-/** The choices for the option being typed: topics, and "all" for /unsubscribe. */
+/** A message's attachments (a report's chart or HTML file) as @discordjs/rest uploads. */
+function filesOf(message: RichMessage): RawFile[] {
+  return (message.attachments ?? []).map((a) => ({
+    name: a.filename,
+    data: Buffer.from(a.data, "base64"),
+    contentType: a.mime,
+  }));
+}
+
+/** The payload with its `attachments` list, which Discord wants next to uploaded files. */
+function withAttachments(payload: DiscordMessagePayload, files?: RawFile[]) {
+  return files?.length
+    ? { ...payload, attachments: files.map((f, id) => ({ id, filename: f.name })) }
+    : payload;
+}
+
+/** The choices for the option being typed: topics, and "all" where the argument accepts it. */
 export function autocompleteChoices(i: DiscordInteraction, taxonomy: Taxonomy): TopicChoice[] {
   const focused = focusedOptionOf(i);
-  if (focused?.option !== "topic") return [];
+  // The command table says which arguments are topics (and so get topic suggestions).
+  const argument = focused ? commandNamed(focused.command)?.argument : undefined;
+  if (!focused || argument?.kind !== "topic" || argument.name !== focused.option) return [];
   const topics = autocompleteTopics(focused.value, taxonomy);
-  const unsubscribing = focused.command === "unsubscribe" || focused.command === "unsub";
   const q = focused.value.trim().toLowerCase();
   const wantsAll = q === "" || "all".startsWith(q) || "全部".startsWith(q);
-  if (!unsubscribing || !wantsAll) return topics;
+  if (!argument.acceptsAll || !wantsAll) return topics;
   return [{ name: T.unsubscribeAllChoice, value: "all" }, ...topics].slice(0, MAX_CHOICES);
 }
 
@@ -100,7 +134,9 @@ async function answerCommand(i: DiscordInteraction, ctx: AnswerContext, r: Respo
   const incoming = toIncoming(i, () => void defer().catch(() => {}));
   if (!incoming) return;
   const command = commandNameOf(incoming.text);
-  if (SLOW_COMMANDS.has(command)) await defer();
+  // What the command table says about it: slow ones defer at once (Discord's 3 s).
+  const spec = commandNamed(command);
+  if (spec?.slow) await defer();
   const timer = setTimeout(() => void defer().catch(() => {}), ctx.deferAfterMs ?? 1500);
   let messages: RichMessage[];
   try {
@@ -111,23 +147,31 @@ async function answerCommand(i: DiscordInteraction, ctx: AnswerContext, r: Respo
   } finally {
     clearTimeout(timer);
   }
-  if (DELIVERY_COMMANDS.has(command) && cannotPostHere(i)) {
+  if (spec?.expectsDelivery && cannotPostHere(i)) {
     // in the same reply, right under the confirmation it qualifies
     const last = messages.at(-1) ?? { blocks: [] };
     const warning = textMessage(T.cannotPostHere).blocks;
     messages = [...messages.slice(0, -1), { ...last, blocks: [...last.blocks, ...warning] }];
   }
-  const payloads = messages.flatMap(toDiscordPayloads);
+  // A message with a file is one post: its files go with its first payload.
+  const items = messages.flatMap((m) => {
+    const payloads = toDiscordPayloads({ ...m, attachments: undefined });
+    const files = filesOf(m);
+    if (!files.length) return payloads.map((payload) => ({ payload, files }));
+    const [head = { content: "📎" } as DiscordMessagePayload, ...tail] = payloads;
+    return [{ payload: head, files }, ...tail.map((payload) => ({ payload, files: [] }))];
+  });
   // an interaction must be answered even if a command had nothing to say
-  const [first = toDiscordPayloads(textMessage("✅"))[0], ...rest] = payloads;
+  const fallback = toDiscordPayloads(textMessage("✅"))[0];
+  const [first = fallback ? { payload: fallback, files: [] } : undefined, ...rest] = items;
   if (!first) return;
   if (deferred) {
     await deferred;
-    await r.editOriginal(first);
+    await r.editOriginal(first.payload, first.files);
   } else {
-    await r.reply(first);
+    await r.reply(first.payload, first.files);
   }
-  for (const payload of rest) await r.followUp(payload);
+  for (const item of rest) await r.followUp(item.payload, item.files);
 }
 
 /**
@@ -142,11 +186,11 @@ export async function answerInteraction(raw: unknown, ctx: AnswerContext): Promi
   }
   const r = new Responder(ctx.rest, i);
   try {
-    if (i.type === InteractionKind.Autocomplete) {
+    if (i.type === InteractionType.ApplicationCommandAutocomplete) {
       await r.autocomplete(autocompleteChoices(i, ctx.taxonomy));
     } else if (
-      i.type === InteractionKind.ApplicationCommand ||
-      i.type === InteractionKind.MessageComponent
+      i.type === InteractionType.ApplicationCommand ||
+      i.type === InteractionType.MessageComponent
     ) {
       await answerCommand(i, ctx, r);
     }

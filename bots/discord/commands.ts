@@ -1,69 +1,84 @@
 /**
- * Slash commands: sudi's chat commands (COMMANDS in src/commands) as Discord application
- * commands, with their Chinese descriptions, typed options and topic autocomplete, registered
- * over REST. Only what Discord adds lives here: option types, autocomplete, choices.
+ * Slash commands: the command table (src/commands/table.ts) as Discord application commands,
+ * with their Chinese descriptions and typed options, registered over REST. Everything about a
+ * command (its argument's kind, limits, choices) comes from the table; only the mapping onto
+ * Discord's option types lives here. Types and enums are discord.js's own.
  */
-import { type REST, Routes } from "discord.js";
-import type { CommandInfo } from "../../src/commands/handler.ts";
+import {
+  type APIApplicationCommandBasicOption,
+  ApplicationCommandOptionType,
+  ApplicationCommandType,
+  ApplicationIntegrationType,
+  InteractionContextType,
+  type REST,
+  type RESTPostAPIChatInputApplicationCommandsJSONBody,
+  Routes,
+} from "discord.js";
+import type { ArgumentKind, CommandInfo } from "../../src/commands/table.ts";
 
-const STRING = 3;
-const INTEGER = 4;
-
-export interface SlashOption {
-  type: typeof STRING | typeof INTEGER;
-  name: string;
-  description: string;
-  required: boolean;
-  autocomplete?: boolean;
-  choices?: { name: string; value: string }[];
-  min_value?: number;
-  max_length?: number;
-}
-
-export interface SlashCommand {
-  type: 1;
-  name: string;
-  description: string;
-  options: SlashOption[];
-  /** 0 guild, 1 bot DM */
-  contexts: number[];
-  /** 0 installed to a guild */
-  integration_types: number[];
-}
-
-/** What Discord can do better than free text, per argument name. */
-const OPTION_EXTRAS: Record<string, Partial<SlashOption>> = {
-  topic: { autocomplete: true, max_length: 100 },
-  format: {
-    choices: [
-      { name: "full（完整卡片）", value: "full" },
-      { name: "brief（每篇一行）", value: "brief" },
-    ],
-  },
-  count: { type: INTEGER, min_value: 1 },
-};
+export type SlashCommand = RESTPostAPIChatInputApplicationCommandsJSONBody;
+export type SlashOption = APIApplicationCommandBasicOption;
 
 /** Discord's rule for command and option names. */
 const NAME = /^[-_\p{Ll}\p{Lo}\p{N}]{1,32}$/u;
+/** Discord's longest string option value. */
+const MAX_STRING = 6000;
 
 const clip = (text: string, max: number) => {
   const chars = Array.from(text.trim());
   return chars.length <= max ? chars.join("") : `${chars.slice(0, max - 1).join("")}…`;
 };
 
+/** How each kind of argument looks in Discord's form. */
+function typedOption(
+  kind: ArgumentKind,
+  arg: NonNullable<CommandInfo["argument"]>,
+  base: { name: string; description: string; required: boolean },
+): SlashOption {
+  switch (kind) {
+    case "integer":
+      return {
+        ...base,
+        type: ApplicationCommandOptionType.Integer,
+        min_value: arg.min,
+        max_value: arg.max,
+      };
+    case "choice":
+      return {
+        ...base,
+        type: ApplicationCommandOptionType.String,
+        choices: (arg.choices ?? []).map((value) => ({
+          name: arg.choiceLabels?.[value] ?? value,
+          value,
+        })),
+      };
+    case "topic":
+      return {
+        ...base,
+        type: ApplicationCommandOptionType.String,
+        autocomplete: true,
+        min_length: arg.min,
+        max_length: Math.min(arg.max, MAX_STRING),
+      };
+    default:
+      return {
+        ...base,
+        type: ApplicationCommandOptionType.String,
+        min_length: arg.min,
+        max_length: Math.min(arg.max, MAX_STRING),
+      };
+  }
+}
+
 function optionsOf(command: CommandInfo): SlashOption[] {
   const arg = command.argument;
   if (!arg || !NAME.test(arg.name)) return [];
-  const option: SlashOption = {
-    type: STRING,
+  const base = {
     name: arg.name,
     description: clip(arg.description || arg.name, 100),
     required: arg.required,
-    max_length: 200,
-    ...OPTION_EXTRAS[arg.name],
   };
-  if (option.type !== STRING || option.choices) delete option.max_length;
-  return [option];
+  return [typedOption(arg.kind, arg, base)];
 }
 
 /**
@@ -78,12 +93,12 @@ export function slashCommands(commands: readonly CommandInfo[]): SlashCommand[] 
     if (!NAME.test(name) || seen.has(name)) continue;
     seen.add(name);
     out.push({
-      type: 1,
+      type: ApplicationCommandType.ChatInput,
       name,
       description: clip(c.description || name, 100),
       options: optionsOf(c),
-      contexts: [0, 1],
-      integration_types: [0],
+      contexts: [InteractionContextType.Guild, InteractionContextType.BotDM],
+      integration_types: [ApplicationIntegrationType.GuildInstall],
     });
   }
   return out;

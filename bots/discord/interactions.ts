@@ -4,30 +4,32 @@
  * handler reads ("/subscribe 文生视频"). Plain functions over the payload, validated with zod,
  * so tests feed exactly what Discord sends.
  */
+import {
+  ApplicationCommandType,
+  ChannelType,
+  InteractionType,
+  PermissionFlagsBits,
+} from "discord.js";
 import { z } from "zod";
 import type { Incoming } from "../../src/commands/types.ts";
 import type { ChatAddress } from "../../src/core/address.ts";
-import { COMMAND_BUTTON_PREFIX } from "../../src/digest/render/discord.ts";
-
-/** Discord's interaction types. */
-export const InteractionKind = {
-  Ping: 1,
-  ApplicationCommand: 2,
-  MessageComponent: 3,
-  Autocomplete: 4,
-} as const;
+import { COMMAND_BUTTON_PREFIX } from "./render.ts";
 
 /** Permission bits that let a member manage what a channel receives. */
-const ADMINISTRATOR = 1n << 3n;
-const MANAGE_CHANNELS = 1n << 4n;
-const MANAGE_GUILD = 1n << 5n;
+const ADMINISTRATOR = PermissionFlagsBits.Administrator;
+const MANAGE_CHANNELS = PermissionFlagsBits.ManageChannels;
+const MANAGE_GUILD = PermissionFlagsBits.ManageGuild;
 /** Permission bits the bot needs to post a digest in a channel. */
-const VIEW_CHANNEL = 1n << 10n;
-const SEND_MESSAGES = 1n << 11n;
-const EMBED_LINKS = 1n << 14n;
-const SEND_MESSAGES_IN_THREADS = 1n << 38n;
+const VIEW_CHANNEL = PermissionFlagsBits.ViewChannel;
+const SEND_MESSAGES = PermissionFlagsBits.SendMessages;
+const EMBED_LINKS = PermissionFlagsBits.EmbedLinks;
+const SEND_MESSAGES_IN_THREADS = PermissionFlagsBits.SendMessagesInThreads;
 /** Channel types of threads (announcement, public, private). */
-const THREAD_TYPES = new Set([10, 11, 12]);
+const THREAD_TYPES = new Set<number>([
+  ChannelType.AnnouncementThread,
+  ChannelType.PublicThread,
+  ChannelType.PrivateThread,
+]);
 
 const UserSchema = z.object({
   id: z.string(),
@@ -150,11 +152,15 @@ function optionValues(options: OptionData[] | undefined): string[] {
  * its option values in order, the button's command for a sudi button; undefined otherwise.
  */
 export function commandTextOf(i: DiscordInteraction): string | undefined {
-  if (i.type === InteractionKind.ApplicationCommand && i.data?.name && (i.data.type ?? 1) === 1) {
+  if (
+    i.type === InteractionType.ApplicationCommand &&
+    i.data?.name &&
+    (i.data.type ?? ApplicationCommandType.ChatInput) === ApplicationCommandType.ChatInput
+  ) {
     return [`/${i.data.name}`, ...optionValues(i.data.options)].join(" ");
   }
   if (
-    i.type === InteractionKind.MessageComponent &&
+    i.type === InteractionType.MessageComponent &&
     i.data?.custom_id?.startsWith(COMMAND_BUTTON_PREFIX)
   ) {
     return i.data.custom_id.slice(COMMAND_BUTTON_PREFIX.length);
@@ -171,7 +177,7 @@ export function commandNameOf(text: string): string {
 export function focusedOptionOf(
   i: DiscordInteraction,
 ): { command: string; option: string; value: string } | undefined {
-  if (i.type !== InteractionKind.Autocomplete) return undefined;
+  if (i.type !== InteractionType.ApplicationCommandAutocomplete) return undefined;
   const find = (options: OptionData[] | undefined): OptionData | undefined => {
     for (const o of options ?? []) {
       if (o.focused) return o;

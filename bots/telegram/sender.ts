@@ -1,56 +1,51 @@
 /**
  * TelegramSender: sudi's Sender for Telegram. It renders a RichMessage as HTML (link previews
- * off, buttons as an inline keyboard), paces sends under Telegram's limits, and turns what
- * Telegram answers into what the delivery engine can act on:
- * - 429: waits `retry_after` (nothing else goes to that chat meanwhile) and sends again;
- * - 5xx or no answer: retries with exponential backoff, then throws TransientSendError
- *   (a request that reached Telegram but lost its answer may then arrive twice: the one
- *   uncertain message the outbox ledger allows for);
+ * off, buttons as an inline keyboard), paces sends under Telegram's limits, and classifies what
+ * Telegram answers; it never sends a digest part twice (the delivery engine alone retries):
+ * - 429: holds the chat for `retry_after` and throws TransientSendError ("undelivered", with the
+ *   wait); command replies meet short 429s only inside @grammyjs/auto-retry (bots/telegram/bot.ts);
+ * - a connection refused before the request was written: TransientSendError ("undelivered");
+ * - 5xx, a timeout or a reset: TransientSendError ("ambiguous": Telegram may have shown it);
  * - 403, 400 "chat not found" and kin: ChatGoneError;
  * - 400 with migrate_to_chat_id: with `onChatMigrated` it reports the new id, remembers it and
- *   resends there (the caller sees a normal success); without it, ChatMigratedError;
- * - 400 "can't parse entities": logs it with the chat and resends as plain text;
+ *   sends there (the caller sees a normal success); without it, ChatMigratedError;
+ * - 400 "can't parse entities": logs it with the chat and sends it as plain text instead;
  * - any other refusal: TelegramRejectedError (retrying would not help).
  * The bot token never appears in what it logs or throws.
  */
-import { Api } from "grammy";
+import { Api, InputFile } from "grammy";
 import type { ChatAddress } from "../../src/core/address.ts";
 import { type Clock, systemClock } from "../../src/core/clock.ts";
-import type { RichMessage } from "../../src/core/message.ts";
+import type { Attachment, RichMessage } from "../../src/core/message.ts";
 import {
   ChatGoneError,
   ChatMigratedError,
+  SendAbortedError,
   type Sender,
+  type SendPartOptions,
   TransientSendError,
 } from "../../src/deliver/sender.ts";
-import {
-  splitTelegram,
-  toTelegramHtml,
-  toTelegramKeyboard,
-  toTelegramPlainText,
-} from "../../src/digest/render/telegram.ts";
 import { type Logger, registerSecrets, silentLogger } from "../../src/log.ts";
 import { classifyTelegramError, safeErrorText, TelegramRejectedError } from "./errors.ts";
 import { type Lane, type PaceLimits, Pacer, TELEGRAM_PACE } from "./pacer.ts";
-
-export interface RetryPolicy {
-  /** sends in all for one part on 5xx and network errors (the first included) */
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
+import {
+  splitTelegram,
+  telegramLength,
+  toTelegramHtml,
+  toTelegramKeyboard,
+  toTelegramPlainText,
+} from "./render.ts";
 
 export interface TelegramSenderOptions {
   token: string;
   /** Bot API root, without a trailing slash; default https://api.telegram.org */
   apiRoot?: string;
+  /** the bot's own Api, so replies and digests share one client; default a new one */
+  api?: Api;
   log?: Logger;
   /** pacing limits; each one defaults to TELEGRAM_PACE's */
   limits?: Partial<PaceLimits>;
   clock?: Clock;
-  retry?: Partial<RetryPolicy>;
-  /** how many 429s one part may meet before TransientSendError; default 5 */
-  maxRateLimitRetries?: number;
   /** seconds before a Bot API request is abandoned; default 30 */
   requestTimeoutSeconds?: number;
   /**
@@ -60,7 +55,7 @@ export interface TelegramSenderOptions {
   onChatMigrated?: (oldChatId: string, newChatId: string) => void | Promise<void>;
 }
 
-export interface SendOptions {
+export interface SendOptions extends SendPartOptions {
   /** "interactive" for command replies (sent before queued deliveries); default "bulk" */
   lane?: Lane;
   /** quote this message of the chat (a reply to a command) */
@@ -71,46 +66,48 @@ export interface SendOptions {
 export interface SenderStats {
   sent: number;
   rateLimited: number;
-  retried: number;
   plainTextFallbacks: number;
   migrated: number;
 }
 
-const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 8000 };
+/** Telegram's limit on a photo's or document's caption. */
+const CAPTION_LIMIT = 1024;
 
 export class TelegramSender implements Sender {
   readonly platform = "telegram" as const;
   readonly api: Api;
+  readonly messagesPerSecond: number;
   readonly stats: SenderStats = {
     sent: 0,
     rateLimited: 0,
-    retried: 0,
     plainTextFallbacks: 0,
     migrated: 0,
   };
   private readonly pacer: Pacer;
   private readonly log: Logger;
   private readonly clock: Clock;
-  private readonly retry: RetryPolicy;
-  private readonly maxRateLimitRetries: number;
   private readonly token: string;
   private readonly migrations = new Map<string, string>();
 
   constructor(private readonly options: TelegramSenderOptions) {
     this.token = options.token;
     registerSecrets([options.token]);
-    this.api = new Api(options.token, {
-      apiRoot: options.apiRoot ?? "https://api.telegram.org",
-      timeoutSeconds: options.requestTimeoutSeconds ?? 30,
-    });
+    this.api =
+      options.api ??
+      new Api(options.token, {
+        apiRoot: options.apiRoot ?? "https://api.telegram.org",
+        timeoutSeconds: options.requestTimeoutSeconds ?? 30,
+      });
     this.clock = options.clock ?? systemClock;
     this.log = (options.log ?? silentLogger).child({ platform: "telegram" });
-    this.pacer = new Pacer({ ...TELEGRAM_PACE, ...options.limits }, this.clock);
-    this.retry = { ...DEFAULT_RETRY, ...options.retry };
-    this.maxRateLimitRetries = options.maxRateLimitRetries ?? 5;
+    const limits = { ...TELEGRAM_PACE, ...options.limits };
+    this.pacer = new Pacer(limits, this.clock);
+    this.messagesPerSecond = limits.global.perSecond;
   }
 
   split(message: RichMessage): RichMessage[] {
+    // A message with a file is one sendPhoto/sendDocument: never cut.
+    if (message.attachments?.length) return [message];
     return splitTelegram(message);
   }
 
@@ -119,30 +116,38 @@ export class TelegramSender implements Sender {
     return this.migrations.get(chatId) ?? chatId;
   }
 
+  readyIn(chat: ChatAddress): number {
+    return this.pacer.readyIn(this.currentChatId(chat.chatId), chat.type !== "private");
+  }
+
   async sendPart(chat: ChatAddress, part: RichMessage, options: SendOptions = {}): Promise<string> {
     let chatId = this.currentChatId(chat.chatId);
     const group = chat.type !== "private";
+    const lane = options.lane ?? "bulk";
     const html = toTelegramHtml(part);
     const keyboard = toTelegramKeyboard(part.buttons);
     let plain = false;
-    let rateLimited = 0;
-    let failures = 0;
     for (;;) {
-      await this.pacer.acquire(chatId, group, options.lane ?? "bulk");
+      await this.pacer.acquire(chatId, group, lane);
+      if (options.signal?.aborted) throw new SendAbortedError(chat.chatId);
+      options.onRequest?.();
       try {
-        const sent = await this.api.sendMessage(chatId, plain ? toTelegramPlainText(part) : html, {
-          ...(plain ? {} : { parse_mode: "HTML" as const }),
-          link_preview_options: { is_disabled: true },
-          ...(keyboard ? { reply_markup: keyboard } : {}),
-          ...(options.replyTo
-            ? {
-                reply_parameters: {
-                  message_id: options.replyTo,
-                  allow_sending_without_reply: true,
-                },
-              }
-            : {}),
-        });
+        const file = part.attachments?.[0];
+        const sent = file
+          ? await this.sendFile(chatId, part, file, plain)
+          : await this.api.sendMessage(chatId, plain ? toTelegramPlainText(part) : html, {
+              ...(plain ? {} : { parse_mode: "HTML" as const }),
+              link_preview_options: { is_disabled: true },
+              ...(keyboard ? { reply_markup: keyboard } : {}),
+              ...(options.replyTo
+                ? {
+                    reply_parameters: {
+                      message_id: options.replyTo,
+                      allow_sending_without_reply: true,
+                    },
+                  }
+                : {}),
+            });
         this.stats.sent++;
         return String(sent.message_id);
       } catch (err) {
@@ -150,34 +155,24 @@ export class TelegramSender implements Sender {
         switch (failure.kind) {
           case "rate-limited":
             this.stats.rateLimited++;
-            if (++rateLimited > this.maxRateLimitRetries) {
-              throw new TransientSendError(
-                `Telegram kept rate-limiting chat ${chatId}: ${failure.detail}`,
-                failure.retryAfterMs,
-              );
-            }
-            this.log.debug("telegram rate limit, waiting", {
-              chatId,
-              retryAfterMs: failure.retryAfterMs,
-            });
             this.pacer.hold(chatId, failure.retryAfterMs);
-            continue;
-          case "transient": {
-            if (++failures >= this.retry.attempts) {
-              throw new TransientSendError(
-                `sending to Telegram chat ${chatId} failed: ${failure.detail}`,
-              );
-            }
-            this.stats.retried++;
-            const delay = this.backoff(failures);
-            this.log.debug("telegram send failed, retrying", {
-              chatId,
-              delayMs: delay,
-              detail: failure.detail,
-            });
-            await this.clock.sleep(delay);
-            continue;
-          }
+            throw new TransientSendError(
+              `Telegram rate-limited chat ${chatId}: ${failure.detail}`,
+              failure.retryAfterMs,
+              { outcome: "undelivered" },
+            );
+          case "unreachable":
+            throw new TransientSendError(
+              `Telegram could not be reached for chat ${chatId}: ${failure.detail}`,
+              undefined,
+              { outcome: "undelivered" },
+            );
+          case "transient":
+            throw new TransientSendError(
+              `sending to Telegram chat ${chatId} failed: ${failure.detail}`,
+              undefined,
+              { outcome: "ambiguous" },
+            );
           case "gone":
             throw new ChatGoneError(chat.chatId, failure.detail);
           case "migrated":
@@ -190,7 +185,7 @@ export class TelegramSender implements Sender {
             continue;
           case "bad-html":
             if (plain) throw new TelegramRejectedError("sendMessage", chatId, 400, failure.detail);
-            this.log.warn("telegram refused the HTML; resending as plain text", {
+            this.log.warn("telegram refused the HTML; sending it as plain text", {
               chatId,
               detail: failure.detail,
             });
@@ -207,6 +202,22 @@ export class TelegramSender implements Sender {
         }
       }
     }
+  }
+
+  /**
+   * A part with an attachment: one sendPhoto (a report's chart) or sendDocument (the full
+   * report as an HTML file), its blocks as the caption (Telegram allows 1024 characters).
+   */
+  private sendFile(chatId: string, part: RichMessage, file: Attachment, plain: boolean) {
+    const captionPart: RichMessage = { blocks: part.blocks };
+    const html = toTelegramHtml(captionPart);
+    const usePlain = plain || telegramLength(html) > CAPTION_LIMIT;
+    const caption = usePlain ? toTelegramPlainText(captionPart).slice(0, CAPTION_LIMIT) : html;
+    const input = new InputFile(Buffer.from(file.data, "base64"), file.filename);
+    const options = { caption, ...(usePlain ? {} : { parse_mode: "HTML" as const }) };
+    return file.kind === "photo"
+      ? this.api.sendPhoto(chatId, input, options)
+      : this.api.sendDocument(chatId, input, options);
   }
 
   /** Shows a chat action ("typing"); best effort, unpaced, never throws. */
@@ -239,10 +250,5 @@ export class TelegramSender implements Sender {
         error: safeErrorText(err, [this.token]),
       });
     }
-  }
-
-  private backoff(failures: number): number {
-    const exp = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (failures - 1));
-    return Math.round(exp * (0.8 + Math.random() * 0.4));
   }
 }

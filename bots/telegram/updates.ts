@@ -13,7 +13,6 @@ import type { RichMessage } from "../../src/core/message.ts";
 import { ChatGoneError } from "../../src/deliver/sender.ts";
 import type { Logger } from "../../src/log.ts";
 import type { AdminCheck } from "./admins.ts";
-import type { ChatQueue } from "./chat-queue.ts";
 import { commandText } from "./command-text.ts";
 import { safeErrorText } from "./errors.ts";
 import type { TelegramSender } from "./sender.ts";
@@ -23,7 +22,6 @@ export interface UpdateDeps {
   lifecycle: Lifecycle;
   sender: TelegramSender;
   admins: AdminCheck;
-  queue: ChatQueue;
   clock: Clock;
   log: Logger;
   /** the bot's username, for /cmd@username */
@@ -52,7 +50,7 @@ function present(member: ChatMember): boolean {
 
 /** The middleware that handles every update type sudi asks Telegram for. */
 export function telegramUpdates(deps: UpdateDeps): Composer<Context> {
-  const { handler, lifecycle, sender, admins, queue, log } = deps;
+  const { handler, lifecycle, sender, admins, log } = deps;
   const updates = new Composer<Context>();
 
   /** Sends replies in order; a chat that is gone is deactivated, not an error. */
@@ -150,7 +148,7 @@ export function telegramUpdates(deps: UpdateDeps): Composer<Context> {
       isAdmin: () => senderIsAdmin(msg),
     };
     const replyTo = address.type === "group" ? msg.message_id : undefined;
-    await queue.enqueue(address.chatId, () => runCommand(incoming, replyTo));
+    await runCommand(incoming, replyTo);
   });
 
   updates.on("my_chat_member", async (ctx) => {
@@ -167,7 +165,7 @@ export function telegramUpdates(deps: UpdateDeps): Composer<Context> {
     // Private chats: this is an unblock, and the user's own /start greets them. Channels: a
     // greeting would be posted to every subscriber.
     if (address.type !== "group") return;
-    await queue.enqueue(address.chatId, () => reply(address, [greeting]));
+    await reply(address, [greeting]);
   });
 
   updates.on("callback_query:data", async (ctx) => {
@@ -188,7 +186,7 @@ export function telegramUpdates(deps: UpdateDeps): Composer<Context> {
           ? isGroupAdmin(address.chatId, query.from.id)
           : Promise.resolve(true),
     };
-    await queue.enqueue(address.chatId, () => runCommand(incoming, undefined));
+    await runCommand(incoming, undefined);
   });
 
   return updates;

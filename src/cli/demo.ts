@@ -10,10 +10,9 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { openApp } from "../app.ts";
+import { buildApp } from "../app.ts";
 import { ArxivClient } from "../arxiv/client.ts";
 import { ingestAnnouncement } from "../arxiv/ingest.ts";
-import { createChatServices } from "../commands/wiring.ts";
 import { loadConfig } from "../config.ts";
 import type { ChatAddress } from "../core/address.ts";
 import { SHORT_CARD, storedShape } from "../core/card-sections.ts";
@@ -71,22 +70,21 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const env = { ...io.env, SUDI_DB_PATH: ":memory:", OPENAI_API_KEY: "" };
   const config = loadConfig(env, {});
   const log = createLogger({ level: io.env.LOG_LEVEL ? config.LOG_LEVEL : "warn" });
-  const app = openApp(config, log);
+  const apiXml = readFileSync(join(SAMPLE_DIR, API_FILE), "utf8");
+  const client = new ArxivClient({
+    apiUrl: config.ARXIV_API_URL,
+    rssUrl: config.ARXIV_RSS_URL,
+    minIntervalMs: 0,
+    fetch: sampleFetch(apiXml),
+    log,
+  });
+  const app = buildApp({ config, log, offline: true, arxiv: client });
   try {
-    const apiXml = readFileSync(join(SAMPLE_DIR, API_FILE), "utf8");
-    const client = new ArxivClient({
-      apiUrl: config.ARXIV_API_URL,
-      rssUrl: config.ARXIV_RSS_URL,
-      minIntervalMs: 0,
-      fetch: sampleFetch(apiXml),
-      log,
-    });
-    const services = createChatServices(app, { offline: true, arxiv: client });
-    const { bot } = services;
+    const { bot } = app;
 
     io.out(DEMO.banner);
     const ingest = await ingestAnnouncement(
-      { client, store: services.papers, log },
+      { client, store: app.papers, log },
       { categories: SAMPLE_CATEGORIES, file: join(SAMPLE_DIR, FEED_FILE) },
     );
     io.out(
@@ -98,7 +96,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     );
     let written = 0;
     for (const [id, llm] of Object.entries(sample.cards)) {
-      const paper = services.papers.get(id);
+      const paper = app.papers.get(id);
       if (!paper) continue;
       const card: Card = {
         ...llm,
@@ -107,10 +105,10 @@ async function run(args: string[], io: CliIo): Promise<number> {
         prompt_version: SAMPLE_PROMPT_VERSION,
         model: SAMPLE_MODEL,
       };
-      services.cards.put(card);
+      app.cards.put(card);
       written++;
     }
-    const report = await services.summariser.summariseMissing();
+    const report = await app.summariser.summariseMissing();
     io.out(DEMO.cards(written, report.fallbacks));
     io.out(DEMO.script(DEMO.chatTitle));
 

@@ -4,10 +4,9 @@
  * included, nothing recorded as sent). Without --topics, every topic of the taxonomy, so the
  * whole announcement grouped by chapter.
  */
-import { openApp } from "../app.ts";
+import { buildApp } from "../app.ts";
 import { MAX_DIGEST_LIMIT, MIN_DIGEST_LIMIT } from "../commands/settings.ts";
 import { MAX_ITEMS, resolveItem } from "../commands/subscriptions.ts";
-import { createChatServices } from "../commands/wiring.ts";
 import { loadConfig } from "../config.ts";
 import type { RichMessage } from "../core/message.ts";
 import type { Digest } from "../digest/digest.ts";
@@ -132,9 +131,9 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const options = parseDigestArgs(args);
   const subs = subscriptionsFor(options.topics);
   const config = loadConfig(io.env);
-  const app = openApp(config);
+  const app = buildApp({ config, offline: true });
   try {
-    const { digests, papers } = createChatServices(app, { offline: true });
+    const { digests, papers } = app;
     const date = options.date ?? papers.latestAnnounceDate();
     if (!date) {
       io.err("sudi digest: the store has no announcement yet; run `sudi ingest` first");

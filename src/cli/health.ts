@@ -8,7 +8,7 @@ import { HEARTBEAT_KEY, LAST_RUN_KEY } from "../schedule/scheduler.ts";
 import { openDatabase } from "../store/db.ts";
 import { DeliveryStore } from "../store/deliveries.ts";
 import { OutboxStore } from "../store/outbox.ts";
-import { ScheduleStore } from "../store/schedule.ts";
+import { HEALTH_KEY_PREFIX, ScheduleStore } from "../store/schedule.ts";
 import { type CliCommand, type CliIo, parseFlags, UsageError } from "./command.ts";
 
 const DEFAULT_MAX_AGE_S = 180;
@@ -17,8 +17,9 @@ const HELP = `Usage: sudi health [--max-age SECONDS]
 
 Checks that \`sudi start\` is running: its scheduler writes a heartbeat into the
 database every minute. Healthy when the heartbeat is at most SECONDS old (default
-${DEFAULT_MAX_AGE_S}). Prints one JSON object (healthy, heartbeat, ageSeconds, lastRun,
-pendingDeliveries) and exits 0 when healthy, 1 otherwise. Opens the database
+${DEFAULT_MAX_AGE_S}) and every component the bot reports on (Telegram's polling, say) is
+working. Prints one JSON object (healthy, heartbeat, ageSeconds, lastRun,
+pendingDeliveries, components) and exits 0 when healthy, 1 otherwise. Opens the database
 read-only, so it is safe next to the running bot (the Docker HEALTHCHECK uses it).`;
 
 function parseHealthArgs(args: string[]): number {
@@ -29,6 +30,18 @@ function parseHealthArgs(args: string[]): number {
     throw new UsageError("expected --max-age SECONDS (a whole number, at least 1)");
   }
   return Number(value);
+}
+
+function parseHealth(value: string): { ok: boolean; detail?: string } {
+  try {
+    const parsed = JSON.parse(value) as { ok?: unknown; detail?: unknown };
+    return {
+      ok: parsed.ok === true,
+      ...(typeof parsed.detail === "string" ? { detail: parsed.detail } : {}),
+    };
+  } catch {
+    return { ok: false, detail: "unreadable health record" };
+  }
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
@@ -43,12 +56,23 @@ async function run(args: string[], io: CliIo): Promise<number> {
       const last = store.getState(LAST_RUN_KEY);
       const age = beat ? (Date.now() - Date.parse(beat.value)) / 1000 : null;
       const pending = new DeliveryStore(db, new OutboxStore(db)).pendingDeliveries();
+      // What the running platforms reported, e.g. Telegram polling stopped by a 409 Conflict.
+      const components = Object.fromEntries(
+        store
+          .statesWithPrefix(HEALTH_KEY_PREFIX)
+          .map((s) => [
+            s.key.slice(HEALTH_KEY_PREFIX.length),
+            { ...parseHealth(s.value), since: s.updatedAt },
+          ]),
+      );
+      const down = Object.values(components).some((c) => !c.ok);
       report = {
-        healthy: age !== null && age <= maxAge,
+        healthy: age !== null && age <= maxAge && !down,
         heartbeat: beat?.value ?? null,
         ageSeconds: age === null ? null : Math.round(age),
         lastRun: last ? JSON.parse(last.value) : null,
         pendingDeliveries: pending,
+        components,
       };
     } finally {
       db.close();

@@ -3,16 +3,10 @@
  * from cron or CI instead of `sudi start`. The same scheduler decides what to do, so running
  * it twice, or next to a crash-resumed delivery, never sends a paper twice.
  */
-import { ConsoleSender } from "../../bots/console/sender.ts";
-import { openApp } from "../app.ts";
-import { createChatServices } from "../commands/wiring.ts";
-import type { Config } from "../config.ts";
-import { loadConfig, secretsOf } from "../config.ts";
-import type { Sender } from "../deliver/sender.ts";
+import { appSecrets, buildApp, loadAppConfig } from "../app.ts";
 import { createLogger } from "../log.ts";
-import { createDaemon, installSignalHandlers, sendersByPlatform } from "../schedule/daemon.ts";
-import type { ChatStore } from "../store/chats.ts";
 import { type CliCommand, type CliIo, parseFlags } from "./command.ts";
+import { installSignalHandlers } from "./signals.ts";
 
 const HELP = `Usage: sudi run-once [--respect-times]
 
@@ -27,8 +21,8 @@ By default step 3 ignores each chat's /settime: the time your cron line runs is 
 delivery time. With --respect-times only chats whose delivery time has passed since
 the announcement get it (run it every few minutes for per-chat times).
 
-It delivers to Telegram when TELEGRAM_BOT_TOKEN is set, to Discord when
-DISCORD_BOT_TOKEN is set, and prints console-chat digests on standard output.
+It delivers through every configured chat platform (as \`sudi start\` would: see
+\`sudi start --help\`) and prints console-chat digests on standard output.
 A run never sends a paper twice to a chat, whatever runs before or after it.
 
 One summary line is logged per run (papers ingested, cards written, tokens used,
@@ -37,52 +31,19 @@ digests sent, failures). Exit code 0 when the run had no failures, 1 otherwise.
 Example crontab (22:00 Beijing time, after arXiv's 20:00 New York announcement):
   0 22 * * 0-4  cd /srv/sudi && npx sudi run-once >> run-once.log 2>&1`;
 
-/** The Senders of every platform the configuration enables (adapters loaded only if used). */
-async function sendersFor(
-  config: Config,
-  chats: ChatStore,
-  io: CliIo,
-  log: ReturnType<typeof createLogger>,
-): Promise<Sender[]> {
-  const senders: Sender[] = [new ConsoleSender((text) => io.out(text))];
-  if (config.TELEGRAM_BOT_TOKEN) {
-    const { TelegramSender } = await import("../../bots/telegram/sender.ts");
-    senders.push(
-      new TelegramSender({
-        token: config.TELEGRAM_BOT_TOKEN,
-        apiRoot: config.TELEGRAM_API_ROOT,
-        log,
-        onChatMigrated: (from, to) => {
-          chats.migrateChatId("telegram", from, to);
-        },
-      }),
-    );
-  }
-  if (config.DISCORD_BOT_TOKEN) {
-    const { DiscordSender } = await import("../../bots/discord/sender.ts");
-    const { createDiscordRest } = await import("../../bots/discord/rest.ts");
-    senders.push(
-      new DiscordSender(
-        createDiscordRest({ token: config.DISCORD_BOT_TOKEN, apiRoot: config.DISCORD_API_ROOT }),
-      ),
-    );
-  }
-  return senders;
-}
-
 async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags(args, { "respect-times": { type: "boolean", default: false } });
-  const config = loadConfig(io.env);
+  const config = loadAppConfig(io.env);
   const log = createLogger({
     level: config.LOG_LEVEL,
-    secrets: secretsOf(config),
+    secrets: appSecrets(config),
     json: !io.isTty,
     write: (line) => io.err(line),
   });
-  const app = openApp(config, log);
-  const services = createChatServices(app);
-  const senders = await sendersFor(config, services.chats, io, log);
-  const daemon = createDaemon(app, services, { senders: sendersByPlatform(senders) });
+  const app = buildApp({ config, log });
+  // The same senders `sudi start` delivers with, migrations and all, minus receiving updates.
+  const senders = await app.senders({ out: io.out, stdin: io.stdin, interactive: false });
+  const daemon = app.daemon(senders);
   const removeHandlers = installSignalHandlers(daemon, log);
   try {
     const summary = await daemon.runOnce({ respectChatTimes: values["respect-times"] });

@@ -3,7 +3,7 @@
  * papers that lack one (fallback cards included, so they get upgraded), newest first. On a terminal it draws a progress bar
  * (done/total, failures, tokens) that log lines print above; otherwise it logs plain lines.
  */
-import { openApp } from "../app.ts";
+import { buildApp } from "../app.ts";
 import { loadConfig, secretsOf } from "../config.ts";
 import { createLogger } from "../log.ts";
 import type { SummariseProgress } from "../summarise/summariser.ts";
@@ -91,7 +91,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     json: !io.isTty,
     write: bar ? (line) => bar.log(line) : io.err,
   });
-  const app = openApp(config, log);
+  const app = buildApp({ config, log });
   try {
     if (!config.OPENAI_API_KEY) {
       log.warn("OPENAI_API_KEY is not set: papers get fallback cards built without the LLM");

@@ -7,14 +7,18 @@ import type { Config } from "../config.ts";
 import type { RichMessage } from "../core/message.ts";
 import type { DigestService } from "../digest/digest.ts";
 import type { Logger } from "../log.ts";
+import type { ReportService } from "../reports/service.ts";
 import type { Card } from "../store/card.ts";
 import type { CardStore } from "../store/cards.ts";
 import type { Chat, ChatStore } from "../store/chats.ts";
+import type { DeepStore } from "../store/deep.ts";
 import type { OutboxStore } from "../store/outbox.ts";
 import type { Paper } from "../store/paper.ts";
 import type { PaperStore } from "../store/papers.ts";
+import type { ReportStore } from "../store/reports.ts";
 import type { SearchStore } from "../store/search.ts";
 import type { SubscriptionStore } from "../store/subscriptions.ts";
+import type { DeepReader } from "../summarise/deep.ts";
 import type { Taxonomy } from "../topics/taxonomy.ts";
 import type { Incoming } from "./types.ts";
 
@@ -24,13 +28,27 @@ export interface CommandLimits {
   /** /paper requests per user per window */
   paperPerWindow: number;
   paperWindowMs: number;
+  /** new (uncached) deep reads per user, and per group chat, per UTC day */
+  deepPerUserDay: number;
+  deepPerGroupDay: number;
+  /** new /ask questions per user, and per group chat, per UTC day */
+  askPerDay: number;
 }
 
 export const DEFAULT_LIMITS: CommandLimits = {
   maxSubscriptions: 50,
   paperPerWindow: 10,
   paperWindowMs: 60_000,
+  deepPerUserDay: 5,
+  deepPerGroupDay: 20,
+  askPerDay: 30,
 };
+
+/** What /deep and /ask use: the deep reader and the daily count of new ones. */
+export interface DeepDeps {
+  reader: Pick<DeepReader, "deepCard" | "ask" | "cached" | "cachedAnswer">;
+  quota: Pick<DeepStore, "used" | "use">;
+}
 
 export interface CommandDeps {
   chats: ChatStore;
@@ -44,6 +62,10 @@ export interface CommandDeps {
   /** called only when /paper needs arXiv, so a bot that never fetches never builds a client */
   arxiv: () => Pick<ArxivClient, "fetchByIds">;
   digests: DigestService;
+  deep: DeepDeps;
+  /** 周报/月报 (/setfreq, /report, /setformat 表格); the commands say so when absent */
+  reports?: ReportService;
+  reportStore?: ReportStore;
   config: Pick<Config, "SUDI_TIMEZONE" | "SUDI_DIGEST_TIME">;
   log: Logger;
   clock?: () => Date;

@@ -9,30 +9,44 @@ import { T } from "../core/texts/commands.ts";
 import { loadTaxonomy } from "../topics/taxonomy.ts";
 import type { Command, CommandDeps, CommandLimits } from "./context.ts";
 import { DEFAULT_LIMITS } from "./context.ts";
+import { deepCommands } from "./deep.ts";
 import { greetingMessage, helpMessage } from "./help.ts";
 import { MAX_MESSAGE_LENGTH, parseCommand } from "./input.ts";
 import { createLifecycle, type Lifecycle } from "./lifecycle.ts";
-import { paperCommands } from "./papers.ts";
+import { paperCommands, paperResolver } from "./papers.ts";
 import { reply } from "./reply.ts";
+import { reportCommands } from "./reports.ts";
 import { settingsCommands } from "./settings.ts";
 import { subscriptionCommands } from "./subscriptions.ts";
-import { COMMANDS } from "./texts.ts";
+import { COMMAND_TABLE, commandNamed } from "./table.ts";
 import type { CommandHandler, Incoming } from "./types.ts";
 
-export type { CommandInfo } from "./texts.ts";
-export { COMMANDS } from "./texts.ts";
+export type { CommandInfo } from "./table.ts";
+export { COMMANDS } from "./table.ts";
 
 /** What adapters hold: the command handler and the chat lifecycle events. */
 export type ChatBot = CommandHandler & Lifecycle;
 
-const ADMIN_ONLY = new Set(COMMANDS.filter((c) => c.adminOnly).map((c) => c.name));
-const ALIASES = new Map(COMMANDS.flatMap((c) => (c.aliases ?? []).map((a) => [a, c.name])));
+/** The table and the implementations must name the same commands, or nothing starts. */
+function checkAgainstTable(implemented: Iterable<string>): void {
+  const have = new Set(implemented);
+  const listed = new Set(COMMAND_TABLE.map((c) => c.name));
+  const missing = [...listed].filter((n) => !have.has(n));
+  const unlisted = [...have].filter((n) => !listed.has(n));
+  if (missing.length || unlisted.length) {
+    throw new Error(
+      `command table and handlers differ: no handler for [${missing.join(", ")}], not in the table: [${unlisted.join(", ")}]`,
+    );
+  }
+}
 
 export function createCommandHandler(deps: CommandDeps): ChatBot {
   const taxonomy = deps.taxonomy ?? loadTaxonomy();
   const limits: CommandLimits = { ...DEFAULT_LIMITS, ...deps.limits };
   const clock = deps.clock ?? (() => new Date());
   const lifecycle = createLifecycle(deps);
+  const resolve = paperResolver(deps, limits, clock);
+  const deepCmds = deepCommands(deps, taxonomy, limits, resolve);
 
   // A Map, not an object: "/constructor" must not find Object.prototype's.
   const commands = new Map<string, Command>(
@@ -43,10 +57,16 @@ export function createCommandHandler(deps: CommandDeps): ChatBot {
       ]) satisfies Command,
       help: (() => [helpMessage()]) satisfies Command,
       ...subscriptionCommands(deps, taxonomy, limits),
-      ...paperCommands(deps, taxonomy, limits, clock),
+      ...paperCommands(deps, taxonomy, resolve, deepCmds.deepOf),
+      deep: deepCmds.deep,
+      ask: deepCmds.ask,
       ...settingsCommands(deps),
+      ...(deps.reports && deps.reportStore
+        ? reportCommands({ reports: deps.reports, reportStore: deps.reportStore })
+        : {}),
     }),
   );
+  checkAgainstTable(commands.keys());
 
   async function handle(incoming: Incoming) {
     if (incoming.text.length > MAX_MESSAGE_LENGTH) {
@@ -54,9 +74,10 @@ export function createCommandHandler(deps: CommandDeps): ChatBot {
     }
     const parsed = parseCommand(incoming.text);
     if (!parsed) return [reply(T.notACommand)];
-    const name = ALIASES.get(parsed.name) ?? parsed.name;
-    const command = commands.get(name);
-    if (!command) return [reply(T.unknownCommand(parsed.name))];
+    const spec = commandNamed(parsed.name);
+    const command = spec ? commands.get(spec.name) : undefined;
+    if (!spec || !command) return [reply(T.unknownCommand(parsed.name))];
+    const name = spec.name;
     const log = deps.log.child({ command: name, platform: incoming.chat.platform });
     try {
       let chat = deps.chats.ensure(incoming.chat);
@@ -65,7 +86,7 @@ export function createCommandHandler(deps: CommandDeps): ChatBot {
         deps.chats.setActive(chat.id, true);
         chat = { ...chat, active: true };
       }
-      if (ADMIN_ONLY.has(name) && chat.type !== "private" && !(await incoming.isAdmin())) {
+      if (spec.affectsDelivery && chat.type !== "private" && !(await incoming.isAdmin())) {
         return [reply(T.adminOnly(name))];
       }
       return await command({ incoming, chat, args: parsed.args, now: clock() });

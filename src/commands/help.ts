@@ -6,11 +6,11 @@
 import type { ChatType } from "../core/address.ts";
 import { bold, code, type Line, type RichMessage, span } from "../core/message.ts";
 import { T } from "../core/texts/commands.ts";
-import { COMMANDS } from "./texts.ts";
+import { COMMANDS } from "./table.ts";
 
 function commandLines(): Line[] {
   return COMMANDS.filter((c) => c.name !== "start").map((c) => {
-    const aliases = c.aliases?.length ? T.helpAliases(c.aliases) : "";
+    const aliases = c.aliases.length ? T.helpAliases(c.aliases) : "";
     const line: Line = [code(c.usage), span(` ${c.description}${aliases}`)];
     if (c.example && c.example !== c.usage) line.push(span(T.helpExample), code(c.example));
     return line;

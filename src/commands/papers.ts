@@ -6,8 +6,17 @@
 import { INTERACTIVE_WAIT_MS } from "../arxiv/client.ts";
 import { ArxivApiError, ArxivHttpError, ArxivNetworkError } from "../arxiv/errors.ts";
 import { InvalidPaperIdError, parsePaperId } from "../arxiv/ids.ts";
-import { type Button, bold, italic, type Line, link, span } from "../core/message.ts";
+import {
+  type Button,
+  bold,
+  italic,
+  type Line,
+  link,
+  type RichMessage,
+  span,
+} from "../core/message.ts";
 import { T } from "../core/texts/commands.ts";
+import { DEEP } from "../core/texts/deep.ts";
 import { DIGEST } from "../core/texts/digest.ts";
 import { cardMessage } from "../digest/card-message.ts";
 import type { Card } from "../store/card.ts";
@@ -15,10 +24,11 @@ import { absUrl, type Paper, pdfUrl } from "../store/paper.ts";
 import { MAX_QUERY_LENGTH, queryTerms } from "../store/search.ts";
 import { safeHttpUrl } from "../summarise/parts.ts";
 import type { Taxonomy } from "../topics/taxonomy.ts";
-import type { Command, CommandDeps, CommandLimits } from "./context.ts";
+import type { Command, CommandContext, CommandDeps, CommandLimits } from "./context.ts";
 import { echo } from "./input.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { reply } from "./reply.ts";
+import type { Incoming } from "./types.ts";
 
 const SEARCH_RESULTS = 5;
 
@@ -53,23 +63,28 @@ export class PaperFetcher {
   }
 }
 
-export function paperCommands(
+/** A paper named by a user, stored and current; or the replies that say why not. */
+export type PaperResolver = (input: string, incoming: Incoming) => Promise<Paper | RichMessage[]>;
+
+/**
+ * Reads a paper id or URL as a user typed it, counts the request against the user's /paper
+ * limit, and fetches the paper from arXiv when it is not stored (or a newer version is asked
+ * for). /paper, /deep and /ask share it, so they share one limit and one fetch per id.
+ */
+export function paperResolver(
   deps: CommandDeps,
-  taxonomy: Taxonomy,
   limits: CommandLimits,
   clock: () => Date,
-): Record<"paper" | "search" | "digest", Command> {
+): PaperResolver {
   const fetcher = new PaperFetcher(deps);
   const limiter = new RateLimiter(limits.paperPerWindow, limits.paperWindowMs, () =>
     clock().getTime(),
   );
-
-  const paper: Command = async ({ args, incoming }) => {
-    if (!args) return [reply(T.paperUsage)];
+  return async (input, incoming) => {
     let parsed: ReturnType<typeof parsePaperId>;
     try {
-      if (args.length > 200 || /\s/.test(args)) throw new InvalidPaperIdError(args);
-      parsed = parsePaperId(args);
+      if (input.length > 200 || /\s/.test(input)) throw new InvalidPaperIdError(input);
+      parsed = parsePaperId(input);
     } catch (error) {
       if (error instanceof InvalidPaperIdError) {
         return [reply(T.paperInvalid(InvalidPaperIdError.ACCEPTED_FORMS))];
@@ -92,6 +107,26 @@ export function paperCommands(
       }
       if (!stored) return [reply(T.paperNotFound(parsed.id))];
     }
+    return stored;
+  };
+}
+
+/** `/paper <id> 深读` (or `deep`): the deep read asked through /paper. */
+const DEEP_WORD = /^(\S+)\s+(?:深读|deep)$/i;
+
+export function paperCommands(
+  deps: CommandDeps,
+  taxonomy: Taxonomy,
+  resolve: PaperResolver,
+  deepOf: (paper: Paper, ctx: CommandContext) => Promise<RichMessage[]>,
+): Record<"paper" | "search" | "digest", Command> {
+  const paper: Command = async (ctx) => {
+    const { args, incoming } = ctx;
+    if (!args) return [reply(T.paperUsage)];
+    const deep = DEEP_WORD.exec(args);
+    const stored = await resolve(deep?.[1] ?? args, incoming);
+    if (Array.isArray(stored)) return stored;
+    if (deep) return deepOf(stored, ctx);
     if (!deps.cards.bestMany([stored.id]).has(stored.id)) incoming.onWorking?.();
     const card = await deps.summariser.cardFor(stored);
     return [{ ...cardMessage(card, taxonomy), buttons: paperButtons(card) }];
@@ -167,12 +202,16 @@ export function paperCommands(
   return { paper, search, digest };
 }
 
-/** The buttons under a /paper card: links built from the id, and the code link when known. */
-function paperButtons(card: Card): Button[] {
+/**
+ * The buttons under a /paper card: links built from the id, the code link when known, and
+ * 深读 (the deep-read card, a command button) unless `deep` is false.
+ */
+export function paperButtons(card: Card, deep = true): Button[] {
   const code = safeHttpUrl(card.links.code);
   return [
     { label: T.buttonAbs, url: absUrl(card.paper_id) },
     { label: T.buttonPdf, url: pdfUrl(card.paper_id) },
     ...(code ? [{ label: T.buttonCode, url: code }] : []),
+    ...(deep ? [{ label: DEEP.buttonDeep, command: `/deep ${card.paper_id}` }] : []),
   ];
 }

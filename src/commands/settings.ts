@@ -4,14 +4,18 @@
  */
 
 import { DENSITY_LABEL, T } from "../core/texts/commands.ts";
+import { R } from "../core/texts/reports.ts";
 import type { Density } from "../store/chats.ts";
 import type { Command, CommandDeps } from "./context.ts";
 import { echo } from "./input.ts";
 import { reply } from "./reply.ts";
+import { REPORT_FORMAT_WORDS } from "./reports.ts";
+import { argumentOf } from "./table.ts";
 import { canonicalTimeZone, formatWallTime, nextDelivery, parseDigestTime } from "./time.ts";
 
-export const MIN_DIGEST_LIMIT = 1;
-export const MAX_DIGEST_LIMIT = 30;
+/** /setlimit's range, from the command table (platform forms show the same). */
+export const MIN_DIGEST_LIMIT = argumentOf("setlimit").min;
+export const MAX_DIGEST_LIMIT = argumentOf("setlimit").max;
 
 /** What /setformat accepts (a Map: user text must never reach Object.prototype). */
 const DENSITY_WORDS = new Map<string, Density>([
@@ -62,6 +66,12 @@ export function settingsCommands(
   };
 
   const setformat: Command = ({ chat, args }) => {
+    // 表格 / 标题: the layout of 周报 and 月报 (the daily digest keeps its density).
+    const layout = REPORT_FORMAT_WORDS.get(args.toLowerCase());
+    if (layout && deps.reportStore) {
+      deps.reportStore.setFormat(chat.id, layout);
+      return [reply(layout === "table" ? R.setformatTable : R.setformatHeadlines)];
+    }
     const density = DENSITY_WORDS.get(args.toLowerCase());
     if (!density) return [reply(T.setformatUsage)];
     if (density === chat.density) return [reply(T.setformatSame(DENSITY_LABEL[density]))];

@@ -15,6 +15,7 @@ import { type Taxonomy, type Topic, topicsByChapter } from "../topics/taxonomy.t
 import type { Command, CommandContext, CommandDeps, CommandLimits } from "./context.ts";
 import { echo, keywordValue, normalise, splitList, unquote } from "./input.ts";
 import { reply } from "./reply.ts";
+import { reportListLines } from "./reports.ts";
 import { formatWallTime, nextDelivery } from "./time.ts";
 
 /** The most items one /subscribe or /unsubscribe may carry. */
@@ -193,7 +194,11 @@ export function subscriptionCommands(
     const state = [
       [span(T.listTime(chat.digestTime, chat.timezone))],
       [span(T.listFormat(DENSITY_LABEL[chat.density], chat.digestLimit))],
-      [
+    ];
+    // A chat that turned the daily digest off (/setfreq 周报) sees only its roll-ups' times.
+    const daily = deps.reportStore?.settings(chat.id).frequency.includes("daily") ?? true;
+    if (chat.paused || daily) {
+      state.push([
         span(
           chat.paused
             ? T.listPaused
@@ -201,8 +206,13 @@ export function subscriptionCommands(
                 formatWallTime(nextDelivery(now, chat.digestTime, chat.timezone), chat.timezone),
               ),
         ),
-      ],
-    ];
+      ]);
+    }
+    if (deps.reports && deps.reportStore) {
+      state.push(
+        ...reportListLines({ reports: deps.reports, reportStore: deps.reportStore }, chat, now),
+      );
+    }
     if (subs.length) state.push([span(T.listCount(subs.length, limits.maxSubscriptions))]);
     return [
       {

@@ -11,6 +11,7 @@
  */
 import { z } from "zod";
 import { type SectionText, SHORT_CARD_TEXT } from "./texts/card.ts";
+import { DEEP_CARD_TEXT } from "./texts/deep.ts";
 
 /** Where a section shows: brief and full digests, the /paper reply, the search index. */
 export type Place = "brief" | "full" | "paper" | "search";
@@ -164,6 +165,62 @@ export const SHORT_CARD = {
     shows: [],
     fallback: "none",
     aliases: ["reason"],
+  },
+} as const satisfies SectionTable;
+
+/** A deep-read prose section: shown on the deep card only. */
+const deepProse = (text: SectionText, max: number) =>
+  ({
+    kind: "text",
+    text,
+    max,
+    chinese: true,
+    need: "one-of",
+    shows: ["paper"],
+    fallback: "none",
+  }) as const;
+
+/**
+ * The deep-read card (深读), written from a paper's full text: the seed's sections in its order.
+ * Limits keep a full card within one Telegram message (4096) and one Discord embed (6000).
+ * 单位 is not asked of the model: it comes from the full text's title block and arXiv's
+ * metadata (src/summarise/deep.ts), so it is never invented.
+ */
+export const DEEP_CARD = {
+  summary: { ...deepProse(DEEP_CARD_TEXT.summary, 250), need: "always", fallback: "lead" },
+  background: deepProse(DEEP_CARD_TEXT.background, 250),
+  challenges: deepProse(DEEP_CARD_TEXT.challenges, 250),
+  solution: deepProse(DEEP_CARD_TEXT.solution, 320),
+  innovations: deepProse(DEEP_CARD_TEXT.innovations, 250),
+  architecture: deepProse(DEEP_CARD_TEXT.architecture, 320),
+  experiments: deepProse(DEEP_CARD_TEXT.experiments, 320),
+  key_results: {
+    kind: "list",
+    text: DEEP_CARD_TEXT.key_results,
+    max: 80,
+    maxItems: 5,
+    need: "optional",
+    shows: ["paper"],
+    aliases: ["key_data", "important_results", "conclusions"],
+  },
+  reading_score: {
+    kind: "score",
+    text: DEEP_CARD_TEXT.reading_score,
+    need: "optional",
+    shows: ["paper"],
+    layout: "tags",
+    aliases: ["score", "recommendation"],
+  },
+  reading_reason: {
+    kind: "text",
+    text: DEEP_CARD_TEXT.reading_reason,
+    max: 60,
+    chinese: true,
+    need: "optional",
+    shows: ["paper"],
+    layout: "tags",
+    fallback: "none",
+    aliases: ["score_reason", "reason"],
   },
 } as const satisfies SectionTable;
 

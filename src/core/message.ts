@@ -18,6 +18,17 @@ export interface Span {
 export type Line = Span[];
 
 /**
+ * A labelled part of a block (a deep-read card's 研究背景, 实验效果, ...). Telegram shows a
+ * `fold` field in an expandable quote, Discord as an embed field, text as `name` then lines.
+ */
+export interface BlockField {
+  name: string;
+  lines: Line[];
+  /** long text a reader may fold away */
+  fold?: boolean;
+}
+
+/**
  * A block is the unit a splitter never cuts: a heading, a card, a paragraph. `kind` lets a
  * renderer choose a layout (a Discord embed per card, say); `title` is the block's first line.
  */
@@ -27,6 +38,8 @@ export interface Block {
   lines: Line[];
   /** on card blocks: the paper it shows, so delivery can mark exactly what a message carried */
   paperId?: string;
+  /** labelled parts after the lines (a deep-read card's sections) */
+  fields?: BlockField[];
 }
 
 export interface Button {
@@ -36,9 +49,36 @@ export interface Button {
   command?: string;
 }
 
+/**
+ * A file sent with a message: a photo (a report's chart) or a document (a full report as an
+ * HTML file). A message with an attachment is one platform message (Telegram sendPhoto or
+ * sendDocument with the blocks as caption, a Discord message with the file); splitters keep
+ * it whole, so its blocks must stay short (a caption).
+ */
+export interface Attachment {
+  kind: "photo" | "document";
+  /** a safe file name code built ("sudi-2024-04.html"), never user text */
+  filename: string;
+  mime: "image/png" | "text/html";
+  /** the bytes, base64 (so a pending delivery stores them as JSON) */
+  data: string;
+}
+
 export interface RichMessage {
   blocks: Block[];
   buttons?: Button[];
+  attachments?: Attachment[];
+}
+
+/** An attachment from bytes. */
+export function attachment(
+  kind: Attachment["kind"],
+  filename: string,
+  mime: Attachment["mime"],
+  bytes: Uint8Array | string,
+): Attachment {
+  const buf = typeof bytes === "string" ? Buffer.from(bytes, "utf8") : Buffer.from(bytes);
+  return { kind, filename, mime, data: buf.toString("base64") };
 }
 
 export const span = (text: string, style: Omit<Span, "text"> = {}): Span => ({ text, ...style });
@@ -57,11 +97,20 @@ export function textMessage(...paragraphs: (string | Line)[]): RichMessage {
   };
 }
 
+/** A block's lines with its fields' names and lines after them, for plain renderings. */
+export function allLines(block: Block): Line[] {
+  return [
+    ...(block.title ? [block.title] : []),
+    ...block.lines,
+    ...(block.fields ?? []).flatMap((f) => [[bold(f.name)], ...f.lines]),
+  ];
+}
+
 /** The message as plain text, for logs and tests. */
 export function plainText(message: RichMessage): string {
   return message.blocks
     .map((b) =>
-      [...(b.title ? [b.title] : []), ...b.lines]
+      allLines(b)
         .map((line) => line.map((s) => s.text).join(""))
         .join("\n"),
     )
@@ -86,14 +135,24 @@ export const BlockSchema = z.object({
   title: LineSchema.optional(),
   lines: z.array(LineSchema),
   paperId: z.string().optional(),
+  fields: z
+    .array(z.object({ name: z.string(), lines: z.array(LineSchema), fold: z.boolean().optional() }))
+    .optional(),
 });
 export const ButtonSchema = z.object({
   label: z.string(),
   url: z.string().optional(),
   command: z.string().optional(),
 });
+export const AttachmentSchema = z.object({
+  kind: z.enum(["photo", "document"]),
+  filename: z.string().regex(/^[\w.-]{1,100}$/),
+  mime: z.enum(["image/png", "text/html"]),
+  data: z.base64(),
+});
 export const RichMessageSchema = z.object({
   blocks: z.array(BlockSchema),
   buttons: z.array(ButtonSchema).optional(),
+  attachments: z.array(AttachmentSchema).optional(),
 });
 export const RichMessagesSchema = z.array(RichMessageSchema);

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
+import { boundWal } from "./wal.ts";
 
 export type Db = Database.Database;
 
@@ -132,7 +133,11 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     db.pragma(`page_size = ${PAGE_SIZE}`);
     db.pragma("auto_vacuum = INCREMENTAL");
   }
-  if (path !== ":memory:") db.pragma("journal_mode = WAL");
+  if (path !== ":memory:") {
+    db.pragma("journal_mode = WAL");
+    // The WAL stays near 1 MB for every process (src/store/wal.ts), not only for a delivering one.
+    boundWal(db);
+  }
   db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
   if (!options.readonly) migrate(db);

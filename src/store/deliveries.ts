@@ -3,6 +3,8 @@
  * announcement day), so each goes out once. While pending, a record keeps the split parts and
  * how many the platform confirmed, so a restart resumes exactly after the last confirmed part.
  * Confirming a part moves its papers into the outbox ledger in the same transaction.
+ * A 周报/月报 roll-up is a record of its own keyed by (chat, period), e.g. "2024-W17": it
+ * reserves no papers, so its parts carry none into the ledger.
  */
 import { type RichMessage, RichMessagesSchema } from "../core/message.ts";
 import { type Db, nowIso } from "./db.ts";
@@ -102,8 +104,14 @@ export class DeliveryStore {
         `UPDATE deliveries SET state = 'gone', parts = NULL, finished_at = ?
            WHERE chat = ? AND state = 'pending'`,
       ),
-      dropFinished: db.prepare<[string]>(
-        `DELETE FROM deliveries WHERE announce_date < ? AND state <> 'pending'`,
+      // Daily records are keyed by day (YYYY-MM-DD); roll-ups by period (2024-W17, 2024-04),
+      // which the reports ask about for up to a month after it ends: those are kept until
+      // their year is over by a full year.
+      dropFinished: db.prepare<[{ day: string; year: string }]>(
+        `DELETE FROM deliveries WHERE state <> 'pending' AND CASE
+           WHEN announce_date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+             THEN announce_date < @day
+           ELSE announce_date < @year END`,
       ),
     };
   }
@@ -206,9 +214,12 @@ export class DeliveryStore {
 
   /**
    * Drops finished records of days before `before` (YYYY-MM-DD): the scheduler only asks about
-   * recent days, and the sent ledger keeps each day's count. Returns how many.
+   * recent days, and the sent ledger keeps each day's count. Roll-up records (keyed by period)
+   * go only once their year ended more than a year before `before`: a report stays owed for a
+   * while after its period, and dropping its record would send it again. Returns how many.
    */
   compact(before: string): number {
-    return this.q.dropFinished.run(before).changes;
+    const lastYear = String(Number(before.slice(0, 4)) - 1);
+    return this.q.dropFinished.run({ day: before, year: lastYear }).changes;
   }
 }

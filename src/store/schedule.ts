@@ -11,6 +11,9 @@ export interface ReadyDay {
   summarisedAt: string;
 }
 
+/** Key prefix of the health that long-lived components report (`sudi health` reads them). */
+export const HEALTH_KEY_PREFIX = "health:";
+
 export class ScheduleStore {
   private readonly q;
 
@@ -45,6 +48,16 @@ export class ScheduleStore {
       ),
       getState: db.prepare<[string], { value: string; updated_at: string }>(
         `SELECT value, updated_at FROM schedule_state WHERE key = ?`,
+      ),
+      statesWithPrefix: db.prepare<
+        [string, string],
+        { key: string; value: string; updated_at: string }
+      >(
+        `SELECT key, value, updated_at FROM schedule_state WHERE substr(key, 1, length(?)) = ?
+         ORDER BY key`,
+      ),
+      deleteStatesWithPrefix: db.prepare<[string, string]>(
+        `DELETE FROM schedule_state WHERE substr(key, 1, length(?)) = ?`,
       ),
     };
   }
@@ -114,6 +127,18 @@ export class ScheduleStore {
   /** Gives the lease back (only if `owner` holds it). */
   releaseLease(key: string, owner: string): void {
     this.q.deleteState.run(key, owner);
+  }
+
+  /** Every state whose key starts with `prefix` (components' health, say), by key. */
+  statesWithPrefix(prefix: string): { key: string; value: string; updatedAt: string }[] {
+    return this.q.statesWithPrefix
+      .all(prefix, prefix)
+      .map((r) => ({ key: r.key, value: r.value, updatedAt: r.updated_at }));
+  }
+
+  /** Forgets every state whose key starts with `prefix` (a new process reports afresh). */
+  deleteStatesWithPrefix(prefix: string): void {
+    this.q.deleteStatesWithPrefix.run(prefix, prefix);
   }
 
   getState(key: string): { value: string; updatedAt: string } | null {

@@ -190,15 +190,15 @@ export class LlmClient {
     return redact(this.apiKey ? text.split(this.apiKey).join("[redacted]") : text);
   }
 
-  private body(messages: ChatMessage[], schema: ResponseSchema) {
+  private body(messages: ChatMessage[], schema: ResponseSchema, maxTokens: number) {
     const d = this.downgrades;
     return {
       model: this.model,
       messages,
       ...(d.has("no_temperature") ? {} : { temperature: this.temperature }),
       ...(d.has("max_completion_tokens")
-        ? { max_completion_tokens: this.maxTokens }
-        : { max_tokens: this.maxTokens }),
+        ? { max_completion_tokens: maxTokens }
+        : { max_tokens: maxTokens }),
       ...(d.has("no_response_format")
         ? {}
         : {
@@ -218,13 +218,23 @@ export class LlmClient {
     return Math.round(exp * (0.5 + this.random() * 0.5));
   }
 
-  /** One chat completion asking for JSON, with this client's retry policy. */
-  async complete(messages: ChatMessage[], schema: ResponseSchema): Promise<LlmReply> {
+  /**
+   * One chat completion asking for JSON, with this client's retry policy. `maxTokens` caps
+   * this call's completion instead of the client's default (a deep-read card is longer).
+   */
+  async complete(
+    messages: ChatMessage[],
+    schema: ResponseSchema,
+    options: { maxTokens?: number } = {},
+  ): Promise<LlmReply> {
+    const maxTokens = options.maxTokens ?? this.maxTokens;
     let failures = 0;
     for (let attempt = 1; ; attempt++) {
       const mode = this.jsonMode;
       try {
-        const completion = await this.sdk.chat.completions.create(this.body(messages, schema));
+        const completion = await this.sdk.chat.completions.create(
+          this.body(messages, schema, maxTokens),
+        );
         const choice = completion.choices?.[0];
         const content = choice?.message?.content ?? "";
         const usage = completion.usage;

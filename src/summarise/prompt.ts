@@ -47,7 +47,11 @@ export interface CardPrompt {
   user: string;
 }
 
-const KNOWN = new Set(["topics", "id", "title", "abstract", "comment", "fields"]);
+const KNOWN = new Set([
+  ...["topics", "id", "title", "abstract", "comment", "fields"],
+  // the deep read and /ask (src/summarise/deep.ts)
+  ...["excerpt", "question"],
+]);
 
 /** The prompt's field list: one line per section, `name：what to write`. */
 export function fieldList(table: SectionTable): string {

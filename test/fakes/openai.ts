@@ -9,6 +9,10 @@
  *   llm.maxInFlight;  // the most requests it was answering at once
  *   await llm.close();
  *
+ * Deep-read requests (json_schema "deep_card", or a <paper_text> block) get a deep card built
+ * from the excerpt, whose figures come from the excerpt; /ask requests (a <question>) get an
+ * answer quoting the first section that names a word of the question, or answered: false.
+ *
  * By default it answers every request with a valid card JSON derived from the request (the
  * paper block's id, title and abstract in the user message; topic ids from the json_schema
  * enum, or from the ids after "主题 id ...：" in the system prompt), so answers are deterministic. It
@@ -143,6 +147,96 @@ export function cardFor(request: ChatRequest) {
   };
 }
 
+/** The user messages of a request (the system prompt names the delimiters too). */
+function userText(request: ChatRequest): string {
+  return request.messages
+    .filter((m) => m.role === "user")
+    .map((m) => m.content)
+    .join("\n");
+}
+
+/** The <paper_text> block of a deep-read or /ask request: id, title and "## Section" parts. */
+export function paperTextOf(request: ChatRequest): {
+  id: string;
+  title: string;
+  sections: { title: string; text: string }[];
+} {
+  const text = userText(request);
+  const block = /<paper_text id="([^"]*)">([\s\S]*?)<\/paper_text>/.exec(text);
+  const body = block?.[2] ?? "";
+  const sections = [...body.matchAll(/^## (.+)\n([\s\S]*?)(?=^## |$(?![\s\S]))/gm)].map((m) => ({
+    title: (m[1] ?? "").trim(),
+    text: (m[2] ?? "").trim(),
+  }));
+  return {
+    id: block?.[1] ?? "unknown",
+    title: /标题：(.*)/.exec(body)?.[1]?.trim() ?? "",
+    sections,
+  };
+}
+
+/** Which kind of answer a request asks for: a short card, a deep-read card or an answer. */
+export function requestKind(request: ChatRequest): "card" | "deep" | "ask" {
+  const name = request.response_format?.json_schema?.name;
+  if (name === "deep_card" || name === "paper_answer") return name === "deep_card" ? "deep" : "ask";
+  const text = request.messages.map((m) => m.content).join("\n");
+  if (text.includes("<question>")) return "ask";
+  return text.includes("<paper_text") ? "deep" : "card";
+}
+
+/** A deep-read card from the excerpt, its figures taken from the excerpt's own text. */
+export function deepCardFor(request: ChatRequest) {
+  const paper = paperTextOf(request);
+  const name = (paper.title.split(/[:：]/)[0] ?? "").trim() || "本文";
+  const all = paper.sections.map((s) => s.text).join(" ");
+  const experiments = paper.sections.find((s) => /experiment|result/i.test(s.title))?.text ?? all;
+  const number = /\d+(?:\.\d+)?%?/.exec(experiments)?.[0] ?? "多项";
+  return {
+    summary: `${name} 读完全文后的中文摘要：方法简单，效果在多个基准上得到验证。`,
+    background: "该方向已有大量工作，但迁移成本高、效率低。",
+    challenges: "如何在不增加推理开销的前提下提升效果，是本文面对的主要难点。",
+    solution: `${name} 只训练少量参数，并配合简单的训练策略。`,
+    innovations: "参数高效；训练更快；易于迁移。",
+    architecture: `${name} 在原有模型结构上加入轻量模块，其余参数保持冻结。`,
+    experiments: `实验显示主要指标为 ${number}。`,
+    key_results: [`关键结果：${number}`],
+    reading_score: 4,
+    reading_reason: "思路清晰，实验扎实，值得细读。",
+  };
+}
+
+/** An answer from the excerpt: the first section naming a word of the question, else none. */
+export function answerFor(request: ChatRequest) {
+  const paper = paperTextOf(request);
+  const text = userText(request);
+  const question = /<question>([\s\S]*?)<\/question>/.exec(text)?.[1] ?? "";
+  const words = question.match(/[A-Za-z][A-Za-z0-9-]+/g) ?? [];
+  for (const section of paper.sections) {
+    const hit = words.find((w) => section.text.toLowerCase().includes(w.toLowerCase()));
+    if (!hit) continue;
+    const sentence =
+      section.text
+        .split(/(?<=[.!?])\s+/)
+        .find((s) => s.toLowerCase().includes(hit.toLowerCase())) ?? section.text;
+    return {
+      answered: true,
+      answer: `论文在「${section.title}」一节讨论了 ${hit}，结论见下方引用的原文。`,
+      quotes: [{ section: section.title.replace(/（节选）$/, ""), text: sentence.slice(0, 200) }],
+    };
+  }
+  return { answered: false, answer: "论文没有讨论这个问题。", quotes: [] };
+}
+
+/** The default answer for any request: a short card, a deep card or an answer. */
+export function answerOf(request: ChatRequest): unknown {
+  const kind = requestKind(request);
+  return kind === "deep"
+    ? deepCardFor(request)
+    : kind === "ask"
+      ? answerFor(request)
+      : cardFor(request);
+}
+
 const DEEPSEEK_JSON_SCHEMA_ERROR = {
   error: {
     message: "This response_format type is unavailable now",
@@ -264,7 +358,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       return send(res, 400, DEEPSEEK_JSON_SCHEMA_ERROR);
     }
     const omit = new Set(behaviour.omitFields ?? []);
-    const write = behaviour.card ?? cardFor;
+    const write = behaviour.card ?? answerOf;
     const make = (r: ChatRequest) => {
       const card = write(r);
       if (omit.size === 0 || !card || typeof card !== "object") return card;

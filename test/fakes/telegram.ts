@@ -34,6 +34,9 @@
  * chat answer 403 for good; `migrateGroup` turns a group into a supergroup (service messages
  * in both chats, and 400 with parameters.migrate_to_chat_id for the old id).
  *
+ * `latencyMs` delays every Bot API call before it is handled: a round trip of that length, as
+ * from a server far from Telegram's.
+ *
  * For a child process, the same server answers GET /_fake/state (sent messages, chat actions,
  * commands, stats), POST /_fake/update (push an update) and POST /_fake/fault.
  */
@@ -82,8 +85,19 @@ export interface SentMessage {
   replyMarkup?: unknown;
   linkPreviewOptions?: unknown;
   replyParameters?: unknown;
+  /** sendPhoto / sendDocument: the uploaded file (the caption is `text`) */
+  photo?: FakeFile;
+  document?: FakeFile;
   /** milliseconds since the server started */
   at: number;
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** A file uploaded with sendPhoto or sendDocument (multipart). */
+export interface FakeFile {
+  filename: string;
+  bytes: Buffer;
 }
 
 export interface FakeBotApiError {
@@ -134,6 +148,8 @@ export interface FakeTelegramOptions {
   admins?: Record<string, (number | string)[]>;
   /** status of a user getChatMember knows nothing about; default "member" */
   defaultMemberStatus?: "member" | "left";
+  /** a delay before every Bot API call is handled (a simulated round trip); default none */
+  latencyMs?: number;
   /** delay before redelivering a webhook update that was not answered with 2xx; default 200 ms */
   webhookRetryMs?: number;
   port?: number;
@@ -330,6 +346,11 @@ export function parseTelegramHtml(html: string): { text: string; entities: FakeE
           );
         }
         while (i < html.length && isSpace(html[i])) i++;
+        // Telegram's one valueless attribute: <blockquote expandable>
+        if (name === "blockquote" && attr === "expandable" && html[i] !== "=") {
+          argument = "expandable";
+          continue;
+        }
         if (html[i] !== "=") {
           throw new HtmlParseError(
             `Expected equal sign in declaration of an attribute of the tag "${name}" at byte offset ${byteOffset(begin)}`,
@@ -404,7 +425,11 @@ export function parseTelegramHtml(html: string): { text: string; entities: FakeE
           const url = top.argument || out.slice(top.offset);
           if (validUrl(url)) entities.push({ type: "text_link", offset: top.offset, length, url });
         } else {
-          entities.push({ type: ENTITY_OF_TAG[top.name] ?? top.name, offset: top.offset, length });
+          const type =
+            top.name === "blockquote" && top.argument === "expandable"
+              ? "expandable_blockquote"
+              : (ENTITY_OF_TAG[top.name] ?? top.name);
+          entities.push({ type, offset: top.offset, length });
         }
       }
     }
@@ -541,6 +566,44 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * A multipart/form-data body as the Bot API reads it: text fields as strings, file parts (those
+ * with a filename) as FakeFile. Written out because grammY's streamed bodies are valid
+ * multipart that undici's strict FormData parser refuses.
+ */
+function parseMultipart(body: Buffer, type: string): Record<string, string | FakeFile> {
+  const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1];
+  if (!boundary) throw badRequest("multipart body without a boundary");
+  const out: Record<string, string | FakeFile> = {};
+  const delimiter = Buffer.from(`--${boundary}`);
+  let at = body.indexOf(delimiter);
+  while (at >= 0) {
+    const start = at + delimiter.length;
+    if (body.subarray(start, start + 2).toString() === "--") break;
+    const next = body.indexOf(delimiter, start);
+    if (next < 0) break;
+    const part = body.subarray(start, next);
+    const headerEnd = part.indexOf("\r\n\r\n");
+    if (headerEnd >= 0) {
+      const headers = part.subarray(0, headerEnd).toString("utf8");
+      // the content ends before the CRLF that precedes the next delimiter
+      const content = part.subarray(headerEnd + 4, part.length - 2);
+      const name = /name="([^"]*)"/i.exec(headers)?.[1];
+      // grammY writes filename=name.png unquoted (the rest of the line)
+      const fn = /filename=(?:"([^"]*)"|([^;\r\n]*))/i.exec(headers);
+      const filename = fn ? (fn[1] ?? fn[2] ?? "") : undefined;
+      if (name) {
+        out[name] =
+          filename !== undefined
+            ? { filename, bytes: Buffer.from(content) }
+            : content.toString("utf8");
+      }
+    }
+    at = next;
+  }
+  return out;
+}
+
 async function parseParams(req: IncomingMessage, url: URL): Promise<Record<string, unknown>> {
   const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
   const body = await readBody(req);
@@ -554,13 +617,10 @@ async function parseParams(req: IncomingMessage, url: URL): Promise<Record<strin
         throw badRequest("can't parse JSON");
       }
       if (parsed && typeof parsed === "object") Object.assign(params, parsed);
+    } else if (type.includes("multipart/form-data")) {
+      Object.assign(params, parseMultipart(body, type));
     } else if (type.includes("form")) {
-      const form = await new Request("http://fake/", {
-        method: "POST",
-        headers: { "content-type": type },
-        body,
-      }).formData();
-      for (const [k, v] of form) params[k] = typeof v === "string" ? v : "[file]";
+      for (const [k, v] of new URLSearchParams(body.toString("utf8"))) params[k] = v;
     }
   }
   for (const key of JSON_FIELDS) {
@@ -819,6 +879,70 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     return parsed;
   }
 
+  /** sendPhoto / sendDocument: a multipart upload with an optional caption (1024 characters). */
+  function sendFile(params: Record<string, unknown>, kind: "photo" | "document") {
+    const chatId = requireChatId(params);
+    checkChat(chatId);
+    let file = params[kind];
+    // grammY (like the Bot API docs) may name the upload "attach://<part>" and send it as that part
+    if (typeof file === "string" && file.startsWith("attach://")) file = params[file.slice(9)];
+    if (!file || typeof file !== "object" || !("bytes" in file)) {
+      throw badRequest(`there is no ${kind} in the request`);
+    }
+    const upload = file as FakeFile;
+    if (kind === "photo" && !upload.bytes.subarray(0, 8).equals(PNG_SIGNATURE)) {
+      throw badRequest("IMAGE_PROCESS_FAILED");
+    }
+    let caption = { text: "", entities: [] as FakeEntity[] };
+    if (typeof params.caption === "string" && params.caption !== "") {
+      caption = renderText({ text: params.caption, parse_mode: params.parse_mode });
+      if (caption.text.length > 1024) throw badRequest("message caption is too long");
+    }
+    checkRateLimit(chatId);
+    const record: SentMessage = {
+      message_id: nextMessageId(chatId),
+      chatId,
+      text: caption.text,
+      raw: typeof params.caption === "string" ? params.caption : "",
+      ...(typeof params.parse_mode === "string" ? { parseMode: params.parse_mode } : {}),
+      entities: caption.entities,
+      [kind]: upload,
+      at: now(),
+    };
+    sent.push(record);
+    const list = sentByChat.get(chatId) ?? [];
+    list.push(record);
+    sentByChat.set(chatId, list);
+    const size = upload.bytes.length;
+    return {
+      message_id: record.message_id,
+      from: botUser,
+      chat: chatObject(chatId),
+      date: Math.floor(Date.now() / 1000),
+      ...(caption.text ? { caption: caption.text } : {}),
+      ...(kind === "photo"
+        ? {
+            photo: [
+              {
+                file_id: `photo${record.message_id}`,
+                file_unique_id: `p${record.message_id}`,
+                width: 800,
+                height: 600,
+                file_size: size,
+              },
+            ],
+          }
+        : {
+            document: {
+              file_id: `doc${record.message_id}`,
+              file_unique_id: `d${record.message_id}`,
+              file_name: upload.filename,
+              file_size: size,
+            },
+          }),
+    };
+  }
+
   function requireChatId(params: Record<string, unknown>): string {
     const id = params.chat_id;
     if (id === undefined || id === null || id === "") throw badRequest("chat_id is empty");
@@ -945,6 +1069,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
           ...(params.reply_markup ? { reply_markup: params.reply_markup } : {}),
         };
       },
+      sendPhoto: (params) => sendFile(params, "photo"),
+      sendDocument: (params) => sendFile(params, "document"),
       editMessageText: (params) => {
         const chatId = requireChatId(params);
         checkChat(chatId);
@@ -1116,9 +1242,12 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   }
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((err) => {
-      replyError(res, { error_code: 500, description: `Internal Server Error: ${String(err)}` });
-    });
+    const run = () =>
+      handle(req, res).catch((err) => {
+        replyError(res, { error_code: 500, description: `Internal Server Error: ${String(err)}` });
+      });
+    if (options.latencyMs && !req.url?.startsWith("/_fake/")) setTimeout(run, options.latencyMs);
+    else void run();
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));

@@ -128,7 +128,8 @@ export const T = {
   resumed: (time: string, timezone: string) =>
     `▶️ 已恢复推送，每个 arXiv 公告日 ${time}（${timezone}）送达。`,
   alreadyResumed: "推送本来就在进行中，无需恢复。",
-  setformatUsage: "用法：/setformat brief（每篇一行）或 /setformat full（完整卡片）",
+  setformatUsage:
+    "用法：/setformat brief（每篇一行）或 /setformat full（完整卡片）；周报/月报可用 /setformat 表格 或 /setformat 标题",
   setformatDone: (density: string) => `✅ 推送格式已设为：${density}。`,
   setformatSame: (density: string) => `推送格式本来就是：${density}。`,
   setlimitUsage: (min: number, max: number) =>
@@ -145,3 +146,102 @@ export const KIND_LABEL = {
   category: "分类",
   keyword: "关键词",
 } as const;
+
+// --- each command's help: menus (Telegram, Discord) and /help; keyed from src/commands/table.ts ---
+
+/** A command's Chinese help, as menus (Telegram, Discord) and /help show it. */
+export interface CommandHelp {
+  /** ≤ 100 characters (Discord's limit; Telegram allows 256) */
+  description: string;
+  /** how to type it, e.g. "/subscribe <主题>" */
+  usage: string;
+  /** one example, shown in /help */
+  example?: string;
+  /** what its argument is, for platforms that declare options (Discord) */
+  argument?: string;
+}
+
+/** Each command's help, by the key the command table (table.ts) names. */
+export const COMMAND_HELP = {
+  start: { description: "开始使用：机器人能做什么", usage: "/start" },
+  help: { description: "使用说明和示例", usage: "/help" },
+  subscribe: {
+    description: "订阅主题、arXiv 分类或关键词",
+    usage: "/subscribe <主题>",
+    example: "/subscribe 文生视频",
+    argument: "主题名、别名、arXiv 分类或关键词",
+  },
+  unsubscribe: {
+    description: "取消订阅（all 取消全部）",
+    usage: "/unsubscribe <主题>|all",
+    example: "/unsubscribe 文生视频",
+    argument: "要取消的主题、序号，或 all",
+  },
+  list: { description: "查看订阅、推送时间和状态", usage: "/list" },
+  topics: { description: "查看所有可订阅的主题", usage: "/topics" },
+  paper: {
+    description: "查看一篇论文的中文卡片",
+    usage: "/paper <arXiv id 或链接>",
+    example: "/paper 2404.14469",
+    argument: "arXiv id 或链接，如 2404.14469",
+  },
+  deep: {
+    description: "深读一篇论文：读全文写详细中文解读（研究背景、方法、实验数据等）",
+    usage: "/deep <arXiv id 或链接>",
+    example: "/deep 2404.14469",
+    argument: "arXiv id 或链接，如 2404.14469",
+  },
+  ask: {
+    description: "就一篇论文的全文提问，回答附原文出处",
+    usage: "/ask <arXiv id> <问题>",
+    example: "/ask 2404.14469 它和 H2O 有什么区别？",
+    argument: "arXiv id 加问题，如 2404.14469 用了哪些数据集？",
+  },
+  digest: { description: "立即查看最新一期速递", usage: "/digest" },
+  search: {
+    description: "搜索已收录的论文和中文卡片",
+    usage: "/search <关键词>",
+    example: "/search 扩散模型",
+    argument: "要搜索的词",
+  },
+  settime: {
+    description: "设置每日推送时间（可加时区）",
+    usage: "/settime HH:MM [时区]",
+    example: "/settime 09:00",
+    argument: "如 09:00，或 08:00 Europe/Berlin",
+  },
+  pause: { description: "暂停每日推送", usage: "/pause" },
+  resume: { description: "恢复每日推送", usage: "/resume" },
+  setformat: {
+    description: "切换完整卡片（full）、简版（brief），或周报/月报的表格（表格）",
+    usage: "/setformat brief|full|表格|标题",
+    example: "/setformat brief",
+    argument: "brief（每篇一行）、full（完整卡片）；周报/月报：表格 或 标题",
+  },
+  setfreq: {
+    description: "选择日报、周报、月报（可用 + 组合）",
+    usage: "/setfreq 日报|周报|月报",
+    example: "/setfreq 日报+月报",
+    argument: "日报、周报、月报，可用 + 组合",
+  },
+  report: {
+    description: "查看周报或月报（可指定期数）",
+    usage: "/report 周报|月报 [2024-W17|2024-04]",
+    example: "/report 月报 2024-04",
+    argument: "周报 或 月报，可加期数如 2024-W17、2024-04",
+  },
+  setlimit: {
+    description: "设置每期最多推送几篇（1–30）",
+    usage: "/setlimit <篇数>",
+    example: "/setlimit 10",
+    argument: "1 到 30 之间的整数",
+  },
+} satisfies Record<string, CommandHelp>;
+
+/** Labels of an argument's fixed choices (Discord shows them in a picker). */
+export const CHOICE_LABELS: Record<string, string> = {
+  full: "full（完整卡片）",
+  brief: "brief（每篇一行）",
+  表格: "表格（周报/月报 TL;DR）",
+  标题: "标题（周报/月报 标题 + 摘要）",
+};

@@ -1,7 +1,7 @@
 /**
  * HTML rendering for `sudi digest --format html`: a fragment of <p>, <b>, <i>, <code> and
  * <a>, every dynamic string escaped (text and attribute), so a title holding `<script>` or
- * `&amp;` shows literally. Telegram's HTML dialect lives in render/telegram.ts.
+ * `&amp;` shows literally. Telegram's HTML dialect lives in bots/telegram/render.ts.
  */
 import type { Block, Line, RichMessage, Span } from "../../core/message.ts";
 import { safeUrl } from "../../core/url.ts";
@@ -35,7 +35,11 @@ function lineToHtml(line: Line): string {
 function blockToHtml(block: Block): string {
   const lines = [...(block.title ? [block.title] : []), ...block.lines].map(lineToHtml);
   const id = block.paperId ? ` data-paper="${escapeHtml(block.paperId)}"` : "";
-  return `<p class="${block.kind}"${id}>${lines.join("<br>\n")}</p>`;
+  const fields = (block.fields ?? []).map(
+    (f) =>
+      `\n<section><h4>${escapeHtml(f.name)}</h4><p>${f.lines.map(lineToHtml).join("<br>\n")}</p></section>`,
+  );
+  return `<p class="${block.kind}"${id}>${lines.join("<br>\n")}</p>${fields.join("")}`;
 }
 
 /** The message as an HTML fragment; buttons become a list of links or commands. */

@@ -50,7 +50,15 @@ export function lineToMarkdown(line: Line): string {
 
 function blockToMarkdown(block: Block): string {
   // Two trailing spaces would be invisible; a backslash is CommonMark's explicit line break.
-  return [...(block.title ? [block.title] : []), ...block.lines].map(lineToMarkdown).join("\\\n");
+  const head = [...(block.title ? [block.title] : []), ...block.lines]
+    .map(lineToMarkdown)
+    .join("\\\n");
+  // fields: a bold name, then its lines as a quote
+  const fields = (block.fields ?? []).map(
+    (f) =>
+      `**${escapeMarkdown(f.name)}**\n\n${f.lines.map((l) => `> ${lineToMarkdown(l)}`).join("\\\n")}`,
+  );
+  return [head, ...fields].filter(Boolean).join("\n\n");
 }
 
 /** The message as CommonMark: blocks as paragraphs, buttons as a list of links or commands. */

@@ -3,14 +3,20 @@
  * interpreted, so nothing needs escaping; a link shows its URL after its text so it stays
  * usable in a terminal.
  */
-import type { Block, Button, Line, RichMessage } from "../../core/message.ts";
+import {
+  allLines,
+  type Block,
+  type Button,
+  type Line,
+  type RichMessage,
+} from "../../core/message.ts";
 
 export function lineToPlainText(line: Line): string {
   return line.map((s) => (s.href && s.href !== s.text ? `${s.text} ${s.href}` : s.text)).join("");
 }
 
 function blockToPlainText(block: Block): string {
-  return [...(block.title ? [block.title] : []), ...block.lines].map(lineToPlainText).join("\n");
+  return allLines(block).map(lineToPlainText).join("\n");
 }
 
 function buttonToPlainText(button: Button): string {
@@ -31,6 +37,11 @@ export function toPlainText(message: RichMessage): string {
   });
   if (message.buttons?.length) {
     out += `${out ? "\n\n" : ""}${message.buttons.map(buttonToPlainText).join("\n")}`;
+  }
+  // A terminal shows no picture or file: name it, with its size.
+  for (const a of message.attachments ?? []) {
+    const kb = Math.max(1, Math.round((a.data.length * 3) / 4 / 1024));
+    out += `${out ? "\n" : ""}📎 ${a.filename}（${kb} KB）`;
   }
   return out;
 }

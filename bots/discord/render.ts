@@ -8,11 +8,11 @@
  * last embed's footer. A message of text paragraphs only is sent as plain content (command
  * replies read better that way).
  */
-
-import type { Block, Button, Line, RichMessage, Span } from "../../core/message.ts";
-import { safeUrl } from "../../core/url.ts";
-import { absUrl } from "../../store/paper.ts";
-import { splitMessage } from "../split.ts";
+import { type APIEmbed, ButtonStyle, ComponentType, MessageFlags } from "discord.js";
+import type { Block, Button, Line, RichMessage, Span } from "../../src/core/message.ts";
+import { safeUrl } from "../../src/core/url.ts";
+import { splitMessage } from "../../src/digest/split.ts";
+import { absUrl } from "../../src/store/paper.ts";
 
 /** Discord's limits, counted in UTF-16 units (never fewer than Discord's own count). */
 export const DISCORD_LIMITS = {
@@ -39,23 +39,19 @@ export const COMMAND_BUTTON_PREFIX = "sudi:";
 
 const CARD_COLOR = 0xb31b1b;
 const HEADING_COLOR = 0x5865f2;
-/** MessageFlags.SuppressEmbeds: plain replies do not unfurl every arXiv link. */
-const SUPPRESS_EMBEDS = 1 << 2;
+/** Plain replies do not unfurl every arXiv link. */
+const SUPPRESS_EMBEDS = MessageFlags.SuppressEmbeds;
 
-export interface DiscordEmbed {
-  title?: string;
-  url?: string;
-  description?: string;
-  color?: number;
-  author?: { name: string };
-  fields?: { name: string; value: string; inline?: boolean }[];
-  footer?: { text: string };
-}
+/** The embed fields sudi fills (discord.js's APIEmbed, narrowed to what it sends). */
+export type DiscordEmbed = Pick<
+  APIEmbed,
+  "title" | "url" | "description" | "color" | "author" | "fields" | "footer"
+>;
 
 export interface DiscordButton {
-  type: 2;
-  /** 2 secondary (runs a command), 5 link */
-  style: 2 | 5;
+  type: ComponentType.Button;
+  /** Secondary runs a command, Link opens a URL */
+  style: ButtonStyle.Secondary | ButtonStyle.Link;
   label: string;
   custom_id?: string;
   url?: string;
@@ -65,7 +61,7 @@ export interface DiscordButton {
 export interface DiscordMessagePayload {
   content?: string;
   embeds?: DiscordEmbed[];
-  components?: { type: 1; components: DiscordButton[] }[];
+  components?: { type: ComponentType.ActionRow; components: DiscordButton[] }[];
   allowed_mentions: { parse: [] };
   flags?: number;
 }
@@ -181,6 +177,15 @@ function paragraph(block: Block): string {
   return [...(title ? [title] : []), renderLines(block.lines)].filter(Boolean).join("\n");
 }
 
+/** A block's fields as embed fields, each within Discord's name and value limits. */
+function renderFields(block: Block): DiscordEmbed["fields"] {
+  const fields = (block.fields ?? []).slice(0, DISCORD_LIMITS.fields).map((f) => ({
+    name: truncate(plainDiscordText(f.name), DISCORD_LIMITS.fieldName),
+    value: truncate(renderLines(f.lines), DISCORD_LIMITS.fieldValue) || "…",
+  }));
+  return fields.length ? fields : undefined;
+}
+
 function renderEmbeds(blocks: Block[]): DiscordEmbed[] {
   const embeds: DiscordEmbed[] = [];
   const footer: string[] = [];
@@ -228,6 +233,7 @@ function renderEmbeds(blocks: Block[]): DiscordEmbed[] {
           description: renderLines(block.lines),
           color: heading ? HEADING_COLOR : CARD_COLOR,
           author: author ? { name: author } : undefined,
+          fields: renderFields(block),
         }),
       );
       author = undefined;
@@ -255,14 +261,23 @@ function renderButtons(buttons: Button[] | undefined): DiscordMessagePayload["co
     const url = b.url ? safeUrl(b.url) : undefined;
     const customId = b.command ? `${COMMAND_BUTTON_PREFIX}${b.command}` : undefined;
     if (!label) continue;
-    if (url && url.length <= DISCORD_LIMITS.buttonUrl) out.push({ type: 2, style: 5, label, url });
+    if (url && url.length <= DISCORD_LIMITS.buttonUrl)
+      out.push({ type: ComponentType.Button, style: ButtonStyle.Link, label, url });
     else if (customId && customId.length <= DISCORD_LIMITS.customId)
-      out.push({ type: 2, style: 2, label, custom_id: customId });
+      out.push({
+        type: ComponentType.Button,
+        style: ButtonStyle.Secondary,
+        label,
+        custom_id: customId,
+      });
   }
   const max = DISCORD_LIMITS.buttonRows * DISCORD_LIMITS.buttonsPerRow;
-  const rows: { type: 1; components: DiscordButton[] }[] = [];
+  const rows: NonNullable<DiscordMessagePayload["components"]> = [];
   for (let i = 0; i < Math.min(out.length, max); i += DISCORD_LIMITS.buttonsPerRow) {
-    rows.push({ type: 1, components: out.slice(i, i + DISCORD_LIMITS.buttonsPerRow) });
+    rows.push({
+      type: ComponentType.ActionRow,
+      components: out.slice(i, i + DISCORD_LIMITS.buttonsPerRow),
+    });
   }
   return rows.length ? rows : undefined;
 }

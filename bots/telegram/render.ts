@@ -5,10 +5,17 @@
  * after entity parsing, counted in UTF-16 code units; `telegramLength` measures exactly that,
  * and `splitTelegram` keeps every part within it without cutting a card or a tag.
  */
-import type { Block, Button, Line, RichMessage, Span } from "../../core/message.ts";
-import { safeUrl } from "../../core/url.ts";
-import { splitMessage } from "../split.ts";
-import { lineToPlainText } from "./text.ts";
+import {
+  allLines,
+  type Block,
+  type Button,
+  type Line,
+  type RichMessage,
+  type Span,
+} from "../../src/core/message.ts";
+import { safeUrl } from "../../src/core/url.ts";
+import { lineToPlainText } from "../../src/digest/render/text.ts";
+import { splitMessage } from "../../src/digest/split.ts";
 
 /** Telegram's limit on one message's text, after entity parsing, in UTF-16 code units. */
 export const TELEGRAM_TEXT_LIMIT = 4096;
@@ -66,12 +73,21 @@ function linesOf(block: Block): Line[] {
   return [...(block.title ? [block.title] : []), ...block.lines];
 }
 
+const lineToTelegram = (line: Line): string => line.map(spanToTelegram).join("");
+
+/** A field: its name in bold, then its lines; a `fold` field in an expandable quote. */
+function fieldToTelegram(field: NonNullable<Block["fields"]>[number]): string {
+  const body = field.lines.map(lineToTelegram).join("\n");
+  const name = `<b>${escapeTelegramHtml(field.name)}</b>`;
+  return field.fold ? `${name}\n<blockquote expandable>${body}</blockquote>` : `${name}\n${body}`;
+}
+
 /** The message as Telegram HTML: lines joined by newlines, blocks by a blank line. */
 export function toTelegramHtml(message: RichMessage): string {
   return message.blocks
     .map((b) =>
-      linesOf(b)
-        .map((line) => line.map(spanToTelegram).join(""))
+      [linesOf(b).map(lineToTelegram).join("\n"), ...(b.fields ?? []).map(fieldToTelegram)]
+        .filter(Boolean)
         .join("\n"),
     )
     .join("\n\n");
@@ -83,7 +99,7 @@ export function toTelegramHtml(message: RichMessage): string {
  */
 export function toTelegramPlainText(message: RichMessage): string {
   const render = (line: (l: Line) => string) =>
-    wellFormed(message.blocks.map((b) => linesOf(b).map(line).join("\n")).join("\n\n"));
+    wellFormed(message.blocks.map((b) => allLines(b).map(line).join("\n")).join("\n\n"));
   const withUrls = render(lineToPlainText);
   if (withUrls.length <= TELEGRAM_TEXT_LIMIT) return withUrls;
   return render((l) => l.map((s) => s.text).join(""));

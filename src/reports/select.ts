@@ -1,0 +1,559 @@
+/**
+ * Selection of a 周报 / 月报: over a period's announcements, the papers a chat's
+ * subscriptions match (each paper once, whatever versions or cross-lists it had), ranked as
+ * the daily digest ranks them (followed authors, then the learned ranking or the card's
+ * 推荐指数, then how many subscriptions matched) with popularity added as a roll-up signal,
+ * grouped into the taxonomy's chapters in the seed's order and capped per chapter and in total.
+ *
+ * Personal ranking (follows, mutes, votes) and affiliations come from optional providers, so
+ * this works the same before and after those features exist.
+ */
+
+import { DayIndex, type IndexedPaper } from "../digest/day-index.ts";
+import type { Card } from "../store/card.ts";
+import type { CardStore } from "../store/cards.ts";
+import type { Paper } from "../store/paper.ts";
+import type { PaperStore } from "../store/papers.ts";
+import type { Subscription } from "../store/subscriptions.ts";
+import { fallbackCard } from "../summarise/fallback.ts";
+import { matchTopics } from "../topics/match.ts";
+import { CHAPTERS, type Chapter, loadTaxonomy, type Taxonomy } from "../topics/taxonomy.ts";
+import { headlineOf, sentencesOf } from "./headline.ts";
+import {
+  type ArxivCalendar,
+  mailingDates,
+  type Period,
+  periodLabel,
+  previousPeriod,
+} from "./period.ts";
+import {
+  type PaperPopularity,
+  type PopularityService,
+  popularityBonus,
+  type SignalStatus,
+} from "./popularity.ts";
+
+/** The personal filters of issue 14, when they exist. Every method is optional. */
+export interface RankingProvider {
+  /** the chat muted a word or author of this paper: it is left out */
+  isMuted?(chat: number, paper: Paper, card: Card): boolean;
+  /** the chat follows an author of this paper: it ranks first */
+  isFollowed?(chat: number, paper: Paper): boolean;
+  /** the chat's learned score (1–5 scale), used instead of the card's 推荐指数 when given */
+  score?(chat: number, paper: Paper, card: Card): number | undefined;
+}
+
+/** Affiliations from the deep-read card, when known; never guessed. */
+export interface AffiliationProvider {
+  affiliationsOf(paperId: string): readonly string[] | undefined;
+}
+
+export interface ReportCaps {
+  perChapter: number;
+  total: number;
+}
+
+export const DEFAULT_CAPS: Record<Period["kind"], ReportCaps> = {
+  week: { perChapter: 5, total: 30 },
+  month: { perChapter: 10, total: 60 },
+};
+
+export interface ReportItem {
+  paper: Paper;
+  card: Card;
+  chapter: Chapter;
+  headline: string;
+  sentences: string[];
+  popularity?: PaperPopularity;
+  followed: boolean;
+}
+
+export interface ReportChapter {
+  chapter: Chapter;
+  /** papers of this chapter the selection matched (before caps) */
+  total: number;
+  /** the same count in the previous period; null when that period is not fully stored */
+  previous: number | null;
+  items: ReportItem[];
+}
+
+export interface Report {
+  period: Period;
+  label: string;
+  /** distinct papers announced in the period (stored) */
+  seen: number;
+  /** distinct papers the selection matched */
+  matched: number;
+  /** announcement dates of the period, published by now, that the store has not seen */
+  missingDates: string[];
+  /** true when the store has none of the period's announcements: no report, say so */
+  unseen: boolean;
+  /** true when the period is over (its last announcement published) */
+  ended: boolean;
+  /** every chapter in the seed's order, with its counts; items only where selected */
+  chapters: ReportChapter[];
+  /** ranking signals this report used, and notes on sources that failed or were partial */
+  signals: (keyof typeof SIGNAL_KEYS)[];
+  signalNotes: SignalStatus[];
+  /** top keywords of the selected papers' cards */
+  keywords: { word: string; count: number }[];
+  /** whether the selection is a chat's (subscriptions) or every topic (the public page) */
+  scope: "chat" | "all";
+}
+
+export const SIGNAL_KEYS = { score: 1, match: 1, ranking: 1, hf: 1, github: 1 } as const;
+
+export interface ReportBuilderDeps {
+  papers: Pick<PaperStore, "announced" | "ingestRun">;
+  cards: Pick<CardStore, "bestMany">;
+  taxonomy?: Taxonomy;
+  ranking?: RankingProvider;
+  affiliations?: AffiliationProvider;
+  popularity?: PopularityService;
+  /** arXiv's announcement calendar (ARXIV_CALENDAR from ./period.ts) */
+  calendar: ArxivCalendar;
+  now?: () => number;
+}
+
+export interface SelectOptions {
+  /** the chat whose personal ranking applies (none for the public page or the CLI) */
+  chat?: number;
+  caps?: ReportCaps;
+  /**
+   * fetch: ask the popularity sources for this shortlist (on demand, CLI); cached: read only
+   * what is cached (the scheduler's bulk run, after one prefetch); off: no popularity
+   */
+  popularity?: "fetch" | "cached" | "off";
+}
+
+/** One period's papers, indexed once for every chat. */
+interface PeriodData {
+  period: Period;
+  /** per paper: 推荐指数 × 10 (unrated: 2.5), its chapter's index, and whether its topics span
+   * chapters (then a chat's topic subscriptions may move it) */
+  baseKey: Float64Array;
+  chapterIdx: Uint8Array;
+  multi: Uint8Array;
+  /** cached popularity of the period's papers (bulk runs read it once) */
+  cachedPopularity?: Map<string, PaperPopularity>;
+  /** paper id → index, built when first needed */
+  ids?: Map<string, number>;
+  /** the last popularity map turned into bonuses by index (shared by a bulk run's chats) */
+  bonus?: { source: Map<string, PaperPopularity>; byIndex: Map<number, number> };
+  /** when it was indexed (ms): reused for CACHE_MS, so a long-lived process sees new days */
+  at: number;
+  index: DayIndex;
+  dates: string[];
+  missingDates: string[];
+  unseen: boolean;
+  ended: boolean;
+  /** the top keywords of every paper of the period, once asked for */
+  keywords?: { word: string; count: number }[];
+}
+
+const SHORTLIST_FACTOR = 3;
+
+/** A paper kept for a report while ranking. */
+interface Candidate {
+  index: number;
+  key: number;
+  /** the period's ranking (card score, rules, id): the last tie-breaker */
+  rank: number;
+  chapter: Chapter;
+  followed: boolean;
+}
+
+interface Ranked {
+  /** the selected candidates, best first (per-chapter and total caps applied) */
+  order: Candidate[];
+  /** matched papers per chapter, before caps */
+  totals: Map<Chapter, number>;
+  matched: number;
+}
+
+const CHAPTER_INDEX = new Map<Chapter, number>(CHAPTERS.map((c, i) => [c, i]));
+
+const byKey = (a: Candidate, b: Candidate) => b.key - a.key || a.rank - b.rank;
+
+/** Inserts `c` into `list` (kept sorted best first) when it is among the best `max`. */
+function insertBounded(list: Candidate[], c: Candidate, max: number): void {
+  if (max <= 0) return;
+  if (list.length >= max && byKey(c, list[list.length - 1] as Candidate) >= 0) return;
+  let at = list.length;
+  while (at > 0 && byKey(c, list[at - 1] as Candidate) < 0) at--;
+  list.splice(at, 0, c);
+  if (list.length > max) list.pop();
+}
+const CACHE_MS = 10 * 60_000;
+const KEYWORDS = 8;
+const UNRATED = 2.5;
+
+export class ReportBuilder {
+  private readonly taxonomy: Taxonomy;
+  private readonly now: () => number;
+  private readonly cache = new Map<string, PeriodData>();
+  private readonly ruleCache = new Map<string, { ids: string[]; score: number }>();
+  private counts = new Uint8Array(0);
+
+  constructor(private readonly deps: ReportBuilderDeps) {
+    this.taxonomy = deps.taxonomy ?? loadTaxonomy();
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Forgets indexed periods (after an ingest or summarise run changed the store). */
+  refresh(): void {
+    this.cache.clear();
+  }
+
+  private data(period: Period): PeriodData {
+    const now = this.now();
+    const hit = this.cache.get(period.key);
+    if (hit && now - hit.at < CACHE_MS) return hit;
+    this.cache.delete(period.key);
+    const dates = mailingDates(period, this.deps.calendar);
+    const published = dates.filter((d) => this.deps.calendar.announcementAt(d) <= now);
+    const seen = new Set<string>();
+    const papers: Paper[] = [];
+    const missingDates: string[] = [];
+    for (const date of published) {
+      const listed = this.deps.papers.announced(date);
+      if (listed.length === 0 && !this.deps.papers.ingestRun(date)) missingDates.push(date);
+      for (const p of listed) {
+        if (seen.has(p.id)) continue; // a cross-list or a later listing of the same paper
+        seen.add(p.id);
+        papers.push(p);
+      }
+    }
+    const cards = this.deps.cards.bestMany(papers.map((p) => p.id));
+    const index = new DayIndex(period.key, papers, cards, (p, ids) => fallbackCard(p, ids), {
+      taxonomy: this.taxonomy,
+      ruleTopics: (p) => this.ruleTopics(p),
+    });
+    // Per-paper figures the ranking loop reads for every matched paper, as flat arrays.
+    const n = index.papers.length;
+    const baseKey = new Float64Array(n);
+    const chapterIdx = new Uint8Array(n);
+    const multi = new Uint8Array(n);
+    index.papers.forEach((e, i) => {
+      baseKey[i] = (e.card.score ?? UNRATED) * 10;
+      chapterIdx[i] = CHAPTER_INDEX.get(e.chapter) ?? CHAPTERS.length - 1;
+      const chapters = new Set(e.topics.map((t) => index.chapterOf(t)));
+      multi[i] = chapters.size > 1 ? 1 : 0;
+    });
+    const data: PeriodData = {
+      period,
+      at: now,
+      index,
+      baseKey,
+      chapterIdx,
+      multi,
+      dates,
+      missingDates,
+      unseen: published.length > 0 && missingDates.length === published.length,
+      ended: published.length === dates.length,
+    };
+    if (this.cache.size >= 4) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(period.key, data);
+    return data;
+  }
+
+  private ruleTopics(paper: Paper): { ids: string[]; score: number } {
+    const key = `${paper.id}v${paper.version}`;
+    let hit = this.ruleCache.get(key);
+    if (!hit) {
+      const matches = matchTopics(paper, this.taxonomy);
+      hit = { ids: matches.map((m) => m.topic.id), score: matches[0]?.score ?? 0 };
+      if (this.ruleCache.size >= 100_000) this.ruleCache.clear();
+      this.ruleCache.set(key, hit);
+    }
+    return hit;
+  }
+
+  /** The period's papers (distinct), for a popularity prefetch before a bulk run. */
+  topOfPeriod(period: Period, n: number): { id: string; codeUrl: string | null }[] {
+    const { index } = this.data(period);
+    return [...index.byRank.slice(0, n)].map((i) => {
+      const p = index.papers[i]?.paper as Paper;
+      return { id: p.id, codeUrl: p.codeUrl };
+    });
+  }
+
+  /** Fetches popularity for a shortlist into the cache (never throws; no-op without a source). */
+  async gatherPopularity(
+    period: Period,
+    shortlist: { id: string; codeUrl: string | null }[],
+  ): Promise<SignalStatus[]> {
+    if (!this.deps.popularity) return [];
+    return (await this.deps.popularity.gather(this.data(period).dates, shortlist)).status;
+  }
+
+  /** The period's announcement dates (no indexing). */
+  mailingDates(period: Period): string[] {
+    return mailingDates(period, this.deps.calendar);
+  }
+
+  /** Dates a popularity source lists papers under for the period. */
+  listingDays(period: Period): string[] {
+    return this.data(period).dates;
+  }
+
+  /**
+   * The report for `subs` (a chat's subscriptions) or, with null, over every paper of the
+   * period (the public page, `sudi report` without --topics). Asynchronous only when asked to
+   * fetch popularity.
+   */
+  async build(
+    period: Period,
+    subs: Subscription[] | null,
+    opts: SelectOptions = {},
+  ): Promise<Report> {
+    const mode = opts.popularity ?? "fetch";
+    if (mode !== "fetch" || !this.deps.popularity) return this.buildSync(period, subs, opts);
+    const caps = opts.caps ?? DEFAULT_CAPS[period.kind];
+    const shortlist = this.shortlist(period, subs, opts.chat, caps);
+    const gathered = await this.deps.popularity.gather(
+      this.data(period).dates,
+      shortlist.map((p) => ({ id: p.id, codeUrl: p.codeUrl })),
+    );
+    return this.assemble(period, subs, opts, gathered.values, gathered.status);
+  }
+
+  /**
+   * build() without any request: popularity from the cache only (read once per period for
+   * every chat of a bulk run), or none.
+   */
+  buildSync(period: Period, subs: Subscription[] | null, opts: SelectOptions = {}): Report {
+    const mode = opts.popularity ?? "cached";
+    const pop = this.deps.popularity;
+    if (mode === "off" || !pop) return this.assemble(period, subs, opts, undefined, []);
+    const data = this.data(period);
+    data.cachedPopularity ??= pop.cachedAll(data.index.papers.map((e) => e.paper));
+    return this.assemble(period, subs, opts, data.cachedPopularity, []);
+  }
+
+  /** The top keywords of every paper of the period, computed once per indexed period. */
+  private periodKeywords(data: PeriodData): { word: string; count: number }[] {
+    if (!data.keywords) data.keywords = topKeywords(data.index.papers.map((p) => p.card));
+    return data.keywords;
+  }
+
+  /** Popularity bonuses by paper index, for the ranking loop. */
+  private bonusByIndex(
+    data: PeriodData,
+    popularity: Map<string, PaperPopularity>,
+  ): Map<number, number> {
+    if (data.bonus?.source === popularity) return data.bonus.byIndex;
+    data.ids ??= new Map(data.index.papers.map((e, i) => [e.paper.id, i]));
+    const byIndex = new Map<number, number>();
+    for (const [id, p] of popularity) {
+      const i = data.ids.get(id);
+      const b = popularityBonus(p);
+      if (i !== undefined && b > 0) byIndex.set(i, b);
+    }
+    data.bonus = { source: popularity, byIndex };
+    return byIndex;
+  }
+
+  /** The candidates popularity may reorder: a few times the caps, by the other signals. */
+  private shortlist(
+    period: Period,
+    subs: Subscription[] | null,
+    chat: number | undefined,
+    caps: ReportCaps,
+  ): Paper[] {
+    const wide = {
+      perChapter: caps.perChapter * SHORTLIST_FACTOR,
+      total: caps.total * SHORTLIST_FACTOR,
+    };
+    const { index } = this.data(period);
+    return this.ranked(period, subs, chat, undefined, wide).order.map(
+      (c) => index.papers[c.index]?.paper as Paper,
+    );
+  }
+
+  /**
+   * The chat's matched papers: how many per chapter, and the best of each chapter (at most
+   * `perChapter`), merged best first and cut at `total`. Each matched paper costs a few
+   * array writes; only the kept candidates are ever sorted, so a subscription matching
+   * thousands of papers of a month costs no sort of thousands.
+   */
+  private ranked(
+    period: Period,
+    subs: Subscription[] | null,
+    chat: number | undefined,
+    popularity: Map<number, number> | undefined,
+    caps: ReportCaps,
+  ): Ranked {
+    const data = this.data(period);
+    const { index, baseKey, chapterIdx, multi } = data;
+    const n = index.papers.length;
+    if (this.counts.length < n) this.counts = new Uint8Array(n);
+    const counts = this.counts;
+    const touched: number[] = [];
+    if (subs === null) {
+      for (let i = 0; i < n; i++) touched.push(i);
+    } else {
+      for (const sub of subs) {
+        for (const i of index.matching(sub)) {
+          const c = counts[i] ?? 0;
+          if (c === 0) touched.push(i);
+          if (c < 255) counts[i] = c + 1;
+        }
+      }
+    }
+    const ranking = chat === undefined ? undefined : this.deps.ranking;
+    const topicSubs = (subs ?? []).filter((s) => s.kind === "topic").map((s) => s.value);
+    const subscribedTopics = topicSubs.length ? new Set(topicSubs) : null;
+    const totals = new Int32Array(CHAPTERS.length);
+    const lists: Candidate[][] = CHAPTERS.map(() => []);
+    // the worst kept candidate of a full chapter: anything not better is skipped at once
+    const floorKey = new Float64Array(CHAPTERS.length).fill(Number.NEGATIVE_INFINITY);
+    const floorRank = new Int32Array(CHAPTERS.length);
+    const perChapter = caps.perChapter;
+    let matched = 0;
+    for (const i of touched) {
+      const count = subs === null ? 1 : (counts[i] as number);
+      counts[i] = 0;
+      const entry = index.papers[i] as IndexedPaper;
+      if (ranking?.isMuted?.(chat as number, entry.paper, entry.card)) continue;
+      matched++;
+      // The chapter of the first topic the chat subscribed to that the paper has, else its own.
+      let ch = chapterIdx[i] as number;
+      if (subscribedTopics && multi[i]) {
+        for (const t of entry.topics) {
+          const own = subscribedTopics.has(t) ? index.chapterOf(t) : undefined;
+          if (own) {
+            ch = CHAPTER_INDEX.get(own) ?? ch;
+            break;
+          }
+        }
+      }
+      totals[ch] = (totals[ch] as number) + 1;
+      if (perChapter === 0) continue;
+      // Followed authors first, then score (+ popularity), then subscriptions matched, then
+      // the period's own ranking.
+      let key = (baseKey[i] as number) + (count > 9 ? 9 : count) / 10;
+      let followed = false;
+      if (ranking) {
+        const learned = ranking.score?.(chat as number, entry.paper, entry.card);
+        if (learned !== undefined) key += (learned - (entry.card.score ?? UNRATED)) * 10;
+        followed = ranking.isFollowed?.(chat as number, entry.paper) ?? false;
+        if (followed) key += 10_000;
+      }
+      if (popularity) key += (popularity.get(i) ?? 0) * 10;
+      const list = lists[ch] as Candidate[];
+      if (
+        list.length >= perChapter &&
+        (key < (floorKey[ch] as number) ||
+          (key === floorKey[ch] && entry.rank > (floorRank[ch] as number)))
+      ) {
+        continue;
+      }
+      insertBounded(
+        list,
+        { index: i, key, rank: entry.rank, chapter: CHAPTERS[ch] as Chapter, followed },
+        perChapter,
+      );
+      if (list.length >= perChapter) {
+        const last = list[list.length - 1] as Candidate;
+        floorKey[ch] = last.key;
+        floorRank[ch] = last.rank;
+      }
+    }
+    const order = lists.flat().sort(byKey).slice(0, caps.total);
+    const byChapter = new Map<Chapter, number>();
+    totals.forEach((t, k) => {
+      if (t) byChapter.set(CHAPTERS[k] as Chapter, t);
+    });
+    return { order, totals: byChapter, matched };
+  }
+
+  /** Per-chapter match counts of the previous period, or null when it is not fully stored. */
+  private previousCounts(period: Period, subs: Subscription[] | null): Map<Chapter, number> | null {
+    const prev = previousPeriod(period);
+    const data = this.data(prev);
+    if (data.missingDates.length > 0 || !data.ended) return null;
+    return this.ranked(prev, subs, undefined, undefined, { perChapter: 0, total: 0 }).totals;
+  }
+
+  private assemble(
+    period: Period,
+    subs: Subscription[] | null,
+    opts: SelectOptions,
+    popularity: Map<string, PaperPopularity> | undefined,
+    status: SignalStatus[],
+  ): Report {
+    const data = this.data(period);
+    const caps = opts.caps ?? DEFAULT_CAPS[period.kind];
+    const bonus = popularity?.size ? this.bonusByIndex(data, popularity) : undefined;
+    const { order, totals, matched } = this.ranked(period, subs, opts.chat, bonus, caps);
+    const buckets = new Map<Chapter, ReportItem[]>();
+    for (const c of order) {
+      const entry = data.index.papers[c.index];
+      if (!entry) continue;
+      const affiliations = this.deps.affiliations?.affiliationsOf(entry.paper.id);
+      const bucket = buckets.get(c.chapter) ?? [];
+      bucket.push({
+        paper: entry.paper,
+        card: entry.card,
+        chapter: c.chapter,
+        headline: headlineOf(entry.paper, entry.card, affiliations),
+        sentences: sentencesOf(entry.card),
+        popularity: popularity?.get(entry.paper.id),
+        followed: c.followed,
+      });
+      buckets.set(c.chapter, bucket);
+    }
+    const previous = data.unseen ? null : this.previousCounts(period, subs);
+    const chapters: ReportChapter[] = CHAPTERS.map((chapter) => ({
+      chapter,
+      total: totals.get(chapter) ?? 0,
+      previous: previous ? (previous.get(chapter) ?? 0) : null,
+      items: buckets.get(chapter) ?? [],
+    }));
+    const signals: Report["signals"] = ["score"];
+    if (subs !== null) signals.push("match");
+    if (opts.chat !== undefined && this.deps.ranking) signals.unshift("ranking");
+    const values = [...(popularity?.values() ?? [])];
+    const hfFailed = status.some((s) => s.source === "hf" && s.state === "failed");
+    const ghFailed = status.some((s) => s.source === "github" && s.state === "failed");
+    if (values.some((v) => v.upvotes !== undefined) && !hfFailed) signals.push("hf");
+    if (values.some((v) => v.stars !== undefined) && !ghFailed) signals.push("github");
+    return {
+      period,
+      label: periodLabel(period),
+      seen: data.index.papers.length,
+      matched,
+      missingDates: data.missingDates,
+      unseen: data.unseen,
+      ended: data.ended,
+      chapters,
+      signals,
+      signalNotes: status.filter((s) => s.state === "failed" || s.state === "partial"),
+      keywords:
+        subs === null
+          ? this.periodKeywords(data)
+          : topKeywords(chapters.flatMap((c) => c.items.map((it) => it.card))),
+      scope: subs === null ? "all" : "chat",
+    };
+  }
+}
+
+/** The most frequent card keywords (case-folded), for the header and the chart. */
+export function topKeywords(
+  cards: readonly Card[],
+  n = KEYWORDS,
+): { word: string; count: number }[] {
+  const counts = new Map<string, { word: string; count: number }>();
+  for (const card of cards) {
+    for (const k of new Set(card.keywords.map((w) => w.trim()).filter(Boolean))) {
+      const key = k.toLowerCase();
+      const hit = counts.get(key);
+      if (hit) hit.count++;
+      else counts.set(key, { word: k, count: 1 });
+    }
+  }
+  return [...counts.values()]
+    .sort((a, b) => b.count - a.count || (a.word < b.word ? -1 : 1))
+    .slice(0, n);
+}

@@ -1,0 +1,244 @@
+/**
+ * ReportService: 周报 and 月报 for chats, the CLI and the web archive. It owns the period
+ * indexes (through ReportBuilder), the chart of each period (rendered once, shared by every
+ * chat), and the choice between a short report in the chat and a long one delivered as a
+ * summary plus the chart photo and the full report as an HTML file.
+ */
+
+import { type Attachment, attachment, type RichMessage } from "../core/message.ts";
+import { R, REPORT_NAME } from "../core/texts/reports.ts";
+import { publicLinks } from "../core/web-links.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import type { Chat } from "../store/chats.ts";
+import type { ReportFormat, ReportSettings, ReportStore } from "../store/reports.ts";
+import type { Subscription } from "../store/subscriptions.ts";
+import { type ChartData, type RenderOptions, renderChart } from "./chart.ts";
+import { hasItems, reportMessage, summaryMessages } from "./layout.ts";
+import {
+  deliveryAt,
+  latestDuePeriod,
+  type Period,
+  type PeriodKind,
+  parsePeriod,
+} from "./period.ts";
+import { reportHtml } from "./render.ts";
+import type { Report, ReportBuilder } from "./select.ts";
+
+/** A report with more papers than this goes out as a summary plus the HTML file. */
+export const LONG_REPORT_ITEMS = 8;
+
+export interface ReportServiceDeps {
+  builder: ReportBuilder;
+  subscriptions: {
+    list(chat: number): Subscription[];
+    forChats(ids: readonly number[]): Map<number, Subscription[]>;
+  };
+  settings: Pick<ReportStore, "settings" | "settingsOf" | "chatsWith" | "chatsWithoutDaily">;
+  /** SUDI_PUBLIC_URL: reports link to their web page when set */
+  publicUrl?: string;
+  chart?: RenderOptions | false;
+  log?: Logger;
+}
+
+/** The chart data of a report: its per-chapter counts against the previous period. */
+export function chartDataOf(report: Report): ChartData {
+  return {
+    title: R.chartTitle(REPORT_NAME[report.period.kind], report.label),
+    chapters: report.chapters.map((c) => ({
+      chapter: c.chapter,
+      current: c.total,
+      previous: c.previous,
+    })),
+    keywords: report.keywords,
+  };
+}
+
+export class ReportService {
+  private readonly log: Logger;
+  private readonly charts = new Map<string, Attachment | null>();
+  private chartWarned = false;
+
+  constructor(private readonly deps: ReportServiceDeps) {
+    this.log = deps.log ?? silentLogger;
+  }
+
+  get builder(): ReportBuilder {
+    return this.deps.builder;
+  }
+
+  /** Chats that receive a 周报 or 月报 (the scheduler looks only at these). */
+  candidates(): Set<number> {
+    return new Set([
+      ...this.deps.settings.chatsWith("weekly"),
+      ...this.deps.settings.chatsWith("monthly"),
+    ]);
+  }
+
+  /** Chats that asked not to receive the daily digest. */
+  chatsWithoutDaily(): Set<number> {
+    return this.deps.settings.chatsWithoutDaily();
+  }
+
+  /** Forgets cached periods and charts (after new papers or cards). */
+  refresh(): void {
+    this.deps.builder.refresh();
+    this.charts.clear();
+  }
+
+  /** The chart PNG of a report, or undefined when no CJK font is installed (logged once). */
+  chartPng(report: Report): Uint8Array | undefined {
+    if (this.deps.chart === false) return undefined;
+    try {
+      return renderChart(chartDataOf(report), this.deps.chart ?? {});
+    } catch (error) {
+      if (!this.chartWarned) {
+        this.chartWarned = true;
+        this.log.warn("report chart unavailable; sending reports without it", {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+      return undefined;
+    }
+  }
+
+  /** The period-wide chart (every paper of the period), rendered once per period. */
+  private periodChart(period: Period): Attachment | undefined {
+    if (this.charts.has(period.key)) return this.charts.get(period.key) ?? undefined;
+    const all = this.deps.builder.buildSync(period, null, { popularity: "off" });
+    const png = all.unseen ? undefined : this.chartPng(all);
+    const file = png ? attachment("photo", `sudi-${period.key}.png`, "image/png", png) : null;
+    if (this.charts.size > 8) this.charts.clear();
+    this.charts.set(period.key, file);
+    return file ?? undefined;
+  }
+
+  /** The messages a chat gets for a report: short ones whole, long ones as a summary + files. */
+  messagesFor(report: Report, format: ReportFormat, chart: Attachment | undefined): RichMessage[] {
+    if (report.unseen || !hasItems(report)) return [reportMessage(report)];
+    const items = report.chapters.reduce((n, c) => n + c.items.length, 0);
+    const webUrl = publicLinks(this.deps.publicUrl)?.report(report.period.key);
+    if (items <= LONG_REPORT_ITEMS) {
+      const full = reportMessage(report, format);
+      return chart ? [{ blocks: [], attachments: [chart] }, full] : [full];
+    }
+    const html = attachment(
+      "document",
+      R.fileName(report.period.key),
+      "text/html",
+      // The chart goes out as its own photo; the file stays small (no embedded copy).
+      reportHtml(report, format),
+    );
+    return summaryMessages(report, { chart, html, webUrl });
+  }
+
+  /** /report on demand: the chat's own selection, popularity fetched for its shortlist. */
+  async forChat(chat: Chat, period: Period): Promise<RichMessage[]> {
+    const subs = this.deps.subscriptions.list(chat.id);
+    if (subs.length === 0)
+      return [{ blocks: [{ kind: "text", lines: [[{ text: R.noSubscriptions }]] }] }];
+    const report = await this.deps.builder.build(period, subs, {
+      chat: chat.id,
+      popularity: "fetch",
+    });
+    // A period that has not started (or whose first announcement is not out yet).
+    if (!report.ended && report.seen === 0 && report.missingDates.length === 0) {
+      return [{ blocks: [{ kind: "text", lines: [[{ text: R.notEnded(report.label) }]] }] }];
+    }
+    const { format } = this.deps.settings.settings(chat.id);
+    return this.messagesFor(report, format, report.unseen ? undefined : this.periodChart(period));
+  }
+
+  /** The web archive's /report/<period>: the report over every topic. */
+  async report(periodKey: string): Promise<{ title: string; message: RichMessage } | null> {
+    let period: Period;
+    try {
+      period = parsePeriod(periodKey);
+    } catch {
+      return null;
+    }
+    const report = await this.deps.builder.build(period, null, { popularity: "cached" });
+    if (report.unseen || report.seen === 0) return null;
+    return {
+      title: R.title(REPORT_NAME[period.kind], report.label),
+      message: reportMessage(report),
+    };
+  }
+
+  /**
+   * Fetches popularity for the period's best papers once, before a bulk run: every chat's
+   * report then reads it from the cache, so a fan-out to 10,000 chats asks the sources only
+   * for one shortlist.
+   */
+  async prefetch(period: Period, shortlist = 90): Promise<void> {
+    const builder = this.deps.builder;
+    await builder.gatherPopularity(period, builder.topOfPeriod(period, shortlist));
+  }
+
+  /**
+   * Roll-ups due at `now` for these chats, built lazily chunk by chunk: for each chat that
+   * receives 周报/月报, the newest period whose delivery moment (its HH:MM on Monday or the
+   * 1st, in its zone) has come, when the chat asked for that kind before that moment, the
+   * period's announcements are all in (`readyThrough`), and it has no delivery record yet.
+   */
+  async *due(
+    chats: readonly Chat[],
+    now: number,
+    done: (chat: number, key: string) => boolean,
+    readyThrough: string | null,
+    chunkSize = 200,
+  ): AsyncGenerator<{ chat: Chat; period: Period; messages: RichMessage[] }> {
+    const prefetched = new Set<string>();
+    for (let i = 0; i < chats.length; i += chunkSize) {
+      const chunk = chats.slice(i, i + chunkSize);
+      const settings = this.deps.settings.settingsOf(chunk.map((c) => c.id));
+      const subsByChat = this.deps.subscriptions.forChats(chunk.map((c) => c.id));
+      for (const chat of chunk) {
+        const s = settings.get(chat.id);
+        if (!s) continue;
+        for (const kind of ["week", "month"] as const) {
+          const period = this.owed(kind, s, chat, now, done, readyThrough);
+          if (!period) continue;
+          const subs = subsByChat.get(chat.id) ?? [];
+          if (subs.length === 0) continue;
+          if (!prefetched.has(period.key)) {
+            prefetched.add(period.key);
+            await this.prefetch(period);
+          }
+          const report = this.deps.builder.buildSync(period, subs, {
+            chat: chat.id,
+            popularity: "cached",
+          });
+          if (report.unseen) continue;
+          // Nothing matched: recorded as an empty delivery, never sent (like a daily digest).
+          if (!hasItems(report)) {
+            yield { chat, period, messages: [] };
+            continue;
+          }
+          const chart = this.periodChart(period);
+          yield { chat, period, messages: this.messagesFor(report, s.format, chart) };
+        }
+      }
+    }
+  }
+
+  /** The period of `kind` this chat is owed at `now`, or null. */
+  owed(
+    kind: PeriodKind,
+    s: ReportSettings,
+    chat: Chat,
+    now: number,
+    done: (chat: number, key: string) => boolean,
+    readyThrough: string | null,
+  ): Period | null {
+    if (!s.frequency.includes(kind === "week" ? "weekly" : "monthly")) return null;
+    const period = latestDuePeriod(kind, now, chat);
+    const at = deliveryAt(period, chat);
+    if (s.since && Date.parse(s.since) > at) return null;
+    if (done(chat.id, period.key)) return null;
+    const last = this.deps.builder.mailingDates(period).at(-1);
+    // Wait for the period's last announcement, but not forever (a day late at most).
+    if (last && (readyThrough === null || readyThrough < last) && now < at + 86_400_000)
+      return null;
+    return period;
+  }
+}
