@@ -133,7 +133,7 @@ export class TelegramSender implements Sender {
     let chatId = this.currentChatId(chat.chatId);
     const group = chat.type !== "private";
     const html = toTelegramHtml(part);
-    const keyboard = toTelegramKeyboard(part.buttons);
+    const keyboard = toTelegramKeyboard(part);
     let plain = false;
     let rateLimited = 0;
     let failures = 0;
