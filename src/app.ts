@@ -47,6 +47,7 @@ import { HEALTH_KEY_PREFIX, ScheduleStore } from "./store/schedule.ts";
 import { SearchStore } from "./store/search.ts";
 import { SubscriptionStore } from "./store/subscriptions.ts";
 import { VoteStore } from "./store/votes.ts";
+import { boundWal, checkpointWal } from "./store/wal.ts";
 import { createDeepReader, type DeepReader } from "./summarise/deep.ts";
 import { createSummariser, type Summariser } from "./summarise/summariser.ts";
 
@@ -370,7 +371,7 @@ export function buildApp(options: AppOptions = {}): App {
 }
 
 /** The real pipeline: the feed (or a back-filled day) into the store, then missing cards. */
-function createPipeline(app: App): Pipeline {
+export function createPipeline(app: App): Pipeline {
   const log = app.log.child({ stage: "pipeline" });
   return {
     latestIngested: () => app.schedule.latestIngestRun(),
@@ -417,9 +418,22 @@ export class Daemon {
     const log = app.log.child({ stage: "schedule" });
     const byPlatform: Record<string, Sender> = {};
     for (const s of senders) byPlatform[s.platform] = s;
+    boundWal(app.db);
     this.engine = new DeliveryEngine(
-      { outbox: app.outbox, chats: app.chats, senders: byPlatform, clock: app.clock, log },
-      { inFlightPerPlatform: app.config.SUDI_DELIVERY_IN_FLIGHT, ...setup.delivery },
+      {
+        outbox: app.outbox,
+        chats: app.chats,
+        senders: byPlatform,
+        clock: app.clock,
+        log,
+        checkpoint: () => checkpointWal(app.db),
+      },
+      {
+        ...(app.config.SUDI_DELIVERY_IN_FLIGHT
+          ? { inFlightPerPlatform: app.config.SUDI_DELIVERY_IN_FLIGHT }
+          : {}),
+        ...setup.delivery,
+      },
     );
     this.scheduler = new Scheduler(
       {

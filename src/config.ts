@@ -120,7 +120,16 @@ export const ConfigSchema = z.object({
   SUDI_DEEP_PER_GROUP_DAY: int(20, 0, 100_000),
   /** new /ask questions per user, and per group chat, per UTC day */
   SUDI_ASK_PER_DAY: int(30, 0, 100_000),
-  SUDI_DELIVERY_IN_FLIGHT: int(1, 1, 32),
+  /** cap of the adaptive in-flight window; unset: enough for 300 ms at each platform's rate */
+  SUDI_DELIVERY_IN_FLIGHT: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: "expected a whole number" })
+      .int({ error: "expected a whole number" })
+      .min(1, { error: "expected at least 1" })
+      .max(64, { error: "expected at most 64" })
+      .optional(),
+  ),
   /** public base URL of the web archive, for links in chats, feeds and mail */
   SUDI_PUBLIC_URL: z.preprocess(
     emptyToUndefined,

@@ -19,7 +19,7 @@ describe("config", () => {
     expect(c.SUDI_LLM_CONCURRENCY).toBe(8);
     expect(c.SUDI_LLM_DAILY_TOKENS).toBe(2_000_000);
     expect(c.LOG_LEVEL).toBe("info");
-    expect(c.SUDI_DELIVERY_IN_FLIGHT).toBe(1);
+    expect(c.SUDI_DELIVERY_IN_FLIGHT).toBeUndefined(); // the engine's per-platform default
     // Each platform's variables come from its own fragment (bots/<platform>/config.ts).
     expect(readTelegramConfig(c).TELEGRAM_API_ROOT).toBe("https://api.telegram.org");
     expect(readDiscordConfig(c).DISCORD_API_ROOT).toBe("https://discord.com/api");

@@ -191,7 +191,27 @@ describe("delivery engine: platform errors", () => {
     expect(outbox.sentAmong(bad.id, PAPERS).size).toBe(0);
   });
 
-  it("one chat in a long backoff does not stall the others", async () => {
+  it("one chat's 40 s retry_after does not delay the others, nor hold an in-flight slot", async () => {
+    const { chats, sender, engine, clock } = setup({ concurrency: 4, inFlightPerPlatform: 1 });
+    const group = addChats(chats, 14);
+    const slow = group[0];
+    if (!slow) throw new Error("no chat");
+    sender.fail(slow.chatId, { kind: "transient", retryAfterMs: 40_000 });
+    const run = engine.deliverAll(group.map((chat) => digestOf(chat, DAY, PAPERS)));
+    await clock.advance(0);
+    // Every other chat got its whole digest at once while the slow one waits out its 40 s.
+    for (const chat of group.slice(1)) {
+      expect(sender.to(chat.chatId).map((d) => d.at)).toEqual([0, 0, 0].map(() => clock.now()));
+    }
+    expect(sender.to(slow.chatId)).toHaveLength(0);
+    await clock.advance(39_999);
+    expect(sender.to(slow.chatId)).toHaveLength(0);
+    await clock.advance(1);
+    expect(await run).toMatchObject({ sent: 14, deferred: 0 });
+    expect(sender.to(slow.chatId)).toHaveLength(3);
+  });
+
+  it("a retry_after longer than a minute leaves the chat for a later tick instead of waiting", async () => {
     const { chats, sender, engine, clock } = setup({ concurrency: 2 });
     const group = addChats(chats, 6);
     const slow = group[0];
@@ -199,11 +219,13 @@ describe("delivery engine: platform errors", () => {
     sender.fail(slow.chatId, { kind: "transient", retryAfterMs: 3_600_000 });
     const run = engine.deliverAll(group.map((chat) => digestOf(chat, DAY, PAPERS)));
     await clock.advance(0);
-    // Every other chat got its whole digest while the slow one waits out its hour.
+    expect(await run).toMatchObject({ sent: 5, deferred: 1 });
     for (const chat of group.slice(1)) expect(sender.to(chat.chatId)).toHaveLength(3);
-    expect(sender.to(slow.chatId)).toHaveLength(0);
-    await clock.advance(3_600_000);
-    expect(await run).toMatchObject({ sent: 6 });
+    await clock.advance(3_599_000);
+    expect(await engine.resume()).toMatchObject({ digests: 0 }); // not due yet
+    await clock.advance(1_000);
+    expect(await engine.resume()).toMatchObject({ sent: 1 });
+    expect(sender.to(slow.chatId)).toHaveLength(3);
   });
 
   it("an unexpected error defers the chat instead of failing the run", async () => {
@@ -231,7 +253,8 @@ describe("delivery engine: platform errors", () => {
       concurrency: 1,
     });
     const group = addChats(chats, 12);
-    for (const chat of group) sender.fail(chat.chatId, { kind: "transient" });
+    for (const chat of group)
+      sender.fail(chat.chatId, { kind: "transient", outcome: "undelivered" });
     const first = await engine.deliverAll(group.map((chat) => digestOf(chat, DAY, PAPERS)));
     expect(first.deferred).toBe(12);
     expect(sender.attempts).toBe(5); // the other 7 were not even tried

@@ -5,6 +5,7 @@ import { ManualClock } from "../src/core/clock.ts";
 import { addDays } from "../src/core/zoned-time.ts";
 import { DeliveryEngine } from "../src/deliver/engine.ts";
 import { createLogger } from "../src/log.ts";
+import { DELIVERY_LEASE_KEY } from "../src/schedule/lease.ts";
 import {
   type IngestOutcome,
   type Pipeline,
@@ -198,7 +199,7 @@ describe("scheduler over a simulated week", () => {
       digestsSent: 2,
     });
     expect(w.logs.filter((l) => l.level === "error")).toEqual([]);
-  });
+  }, 120_000); // a simulated week, minute by minute: slow on a loaded machine
 
   it("follows Europe's October and New York's November DST changes", async () => {
     const w = world("2024-10-24T12:00:00Z");
@@ -219,7 +220,7 @@ describe("scheduler over a simulated week", () => {
     ).toBe("2024-11-04T01:05:00.000Z");
     expect(sh).toHaveLength(9);
     expect(be).toHaveLength(9);
-  });
+  }, 120_000); // a simulated week, minute by minute: slow on a loaded machine
 });
 
 describe("scheduler: ingest retries, holidays and catch-up", () => {
@@ -316,19 +317,109 @@ describe("scheduler: ingest retries, holidays and catch-up", () => {
     expect(received(w, w.berlin)).toEqual([]);
   });
 
-  it("only one process delivers from a database; a silent holder is taken over after the lease", async () => {
+  it("only one process delivers at a time; a holder that went silent is taken over after the lease", async () => {
     const a = world("2024-04-24T00:59:00Z", { owner: "host-a:1" });
-    await a.scheduler.tick(); // ingested and ready; holds the lease; nobody due yet
+    await a.scheduler.tick(); // ingested and ready; nobody due yet; the lease is given back
+    // A process on another host took the lease and died mid-delivery, without giving it back.
+    new ScheduleStore(a.db).acquireLease(
+      DELIVERY_LEASE_KEY,
+      "host-x:9",
+      a.clock.now(),
+      180_000,
+      () => false,
+    );
     const b = world("2024-04-24T01:00:00Z", { owner: "host-b:2" }, a);
     await b.clock.advanceTo(at("2024-04-24T01:00:00Z"));
     await b.scheduler.tick();
-    expect(b.sender.delivered).toEqual([]); // Shanghai is due, but a holds the lease
-    expect(b.logs.filter((l) => l.level === "warn").map((l) => l.holder)).toEqual(["host-a:1"]);
-    await a.scheduler.tick();
-    expect(received(a, a.shanghai)).toEqual(["2024-04-24 @ 2024-04-24T01:00:00.000Z"]);
-    // a goes silent (no stop, no renewal): after 3 minutes b takes over and delivers Berlin.
-    await runUntil(b, "2024-04-24T06:00:00Z");
+    expect(b.sender.delivered).toEqual([]); // Shanghai is due, but host-x holds the lease
+    expect(b.logs.filter((l) => l.level === "warn").map((l) => l.holder)).toEqual(["host-x:9"]);
+    // Not renewed for 3 minutes: b takes over and delivers; then a and b take turns.
+    await runUntil(b, "2024-04-24T01:02:00Z");
+    expect(b.sender.delivered).toEqual([]);
+    await runUntil(b, "2024-04-24T01:03:00Z");
+    expect(received(b, b.shanghai)).toEqual(["2024-04-24 @ 2024-04-24T01:03:00.000Z"]);
+    for (let t = b.clock.now(); t <= at("2024-04-24T06:00:00Z"); t += MINUTE) {
+      await b.clock.advanceTo(t);
+      await a.scheduler.tick();
+      await b.scheduler.tick();
+    }
     expect(received(b, b.berlin)).toEqual(["2024-04-24 @ 2024-04-24T06:00:00.000Z"]); // 08:00 CEST
     expect([...b.sender.counts().values()].every((n) => n === 1)).toBe(true);
+  });
+});
+
+describe("scheduler: the delivery lease", () => {
+  /** Holds the `n`th send (1-based) until the returned function is called. */
+  function holdSend(w: World, n: number): () => void {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let sends = 0;
+    w.sender.onSend = () => (++sends === n ? gate : undefined);
+    return () => release();
+  }
+
+  it("a process that loses the lease mid-fan-out stops before its next message, and the run fails", async () => {
+    const w = world("2024-04-24T00:59:00Z", { owner: "host-a:1" });
+    const release = holdSend(w, 2);
+    const run = w.scheduler.runOnce();
+    await w.clock.advance(0);
+    expect(w.sender.delivered).toHaveLength(1); // the second message is in flight
+    // Another process took the lease over (say, this one stalled past the TTL).
+    new ScheduleStore(w.db).setState(DELIVERY_LEASE_KEY, "host-x:9", iso(w.clock.now()));
+    await w.clock.advance(60_000); // the next renewal finds it lost
+    release();
+    const summary = await run;
+    expect(w.sender.delivered).toHaveLength(2); // only the one in flight went on; 4 were due
+    expect(summary.delivery.halted).toBe(1);
+    expect(summary.messagesSent).toBe(2);
+    expect(summary.failures).toBeGreaterThan(0);
+    const halted = w.logs.find((l) => l.msg.startsWith("delivery halted"));
+    expect(halted?.reason).toBe("the delivery lease was lost to host-x:9");
+    expect(w.logs.find((l) => l.msg === "run")?.level).toBe("error");
+  });
+
+  it("a second run-once while another process delivers waits for it, then sends only what is left", async () => {
+    const a = world("2024-04-24T00:59:00Z", { owner: "host-a:1" });
+    const release = holdSend(a, 2);
+    const first = a.scheduler.runOnce();
+    await a.clock.advance(0);
+    const b = world("2024-04-24T00:59:00Z", { owner: "host-b:2" }, a);
+    const second = b.scheduler.runOnce();
+    await a.clock.advance(30_000);
+    expect(b.logs.map((l) => l.msg)).toContain(
+      "waiting for the other sudi process to finish delivering",
+    );
+    expect(a.sender.delivered).toHaveLength(1);
+    release();
+    expect((await first).messagesSent).toBe(4);
+    await a.clock.advance(5_000);
+    const summary = await second;
+    expect(summary).toMatchObject({ messagesSent: 0, failures: 0 });
+    expect(b.logs.map((l) => l.msg)).toContain(
+      "the other sudi process finished delivering; delivering now",
+    );
+    expect([...a.sender.counts().values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it("run-once waits at most leaseWaitMs for a holder that never finishes, then fails saying so", async () => {
+    const w = world("2024-04-24T00:59:00Z", { owner: "host-b:2", leaseWaitMs: 10 * MINUTE });
+    const store = new ScheduleStore(w.db);
+    const renew = () =>
+      store.acquireLease(DELIVERY_LEASE_KEY, "host-x:9", w.clock.now(), 180_000, () => false);
+    renew();
+    const run = w.scheduler.runOnce();
+    for (let i = 0; i < 10; i++) {
+      await w.clock.advance(MINUTE);
+      renew(); // the other process is alive and keeps renewing
+    }
+    const summary = await run;
+    expect(summary.messagesSent).toBe(0);
+    expect(summary.failures).toBe(1);
+    expect(w.sender.delivered).toEqual([]);
+    expect(w.logs.find((l) => l.level === "error")?.msg).toBe(
+      "another sudi process kept delivering; nothing was delivered here",
+    );
   });
 });

@@ -8,9 +8,11 @@ import {
 import type { ChatAddress } from "../src/core/address.ts";
 import type { Clock } from "../src/core/clock.ts";
 import { bold, link, type RichMessage, span, textMessage } from "../src/core/message.ts";
+import { DeliveryEngine } from "../src/deliver/engine.ts";
 import { ChatGoneError, ChatMigratedError, TransientSendError } from "../src/deliver/sender.ts";
 import { createLogger } from "../src/log.ts";
 import { type FakeTelegram, fakeErrors, startFakeTelegram } from "./fakes/telegram.ts";
+import { digestOf, stores } from "./helpers/delivery.ts";
 
 /** Virtual time on top of real time: sleeps return at once and move the clock forward. */
 function fastClock() {
@@ -115,47 +117,35 @@ describe("TelegramSender", () => {
     expect(sent?.entities.map((e) => e.type)).toEqual(["bold", "text_link"]);
   });
 
-  it("waits retry_after on a 429, then delivers once", async () => {
+  it("a 429 holds the chat for retry_after and throws TransientSendError (undelivered) at once", async () => {
     const { fake, sender, clock } = await setup();
     fake.fault({ chatId: 12, error: fakeErrors.tooManyRequests(3) });
-    const start = clock.now();
-    await sender.sendPart(privateChat(12), textMessage("一次"));
-    expect(fake.sentTo(12).map((m) => m.text)).toEqual(["一次"]);
-    expect(clock.now() - start).toBeGreaterThanOrEqual(3000);
-    expect(sender.stats).toMatchObject({ sent: 1, rateLimited: 1 } satisfies Partial<SenderStats>);
-  });
-
-  it("gives up with TransientSendError carrying retry_after when 429s do not stop", async () => {
-    const { fake, sender } = await setup({ maxRateLimitRetries: 2 });
-    fake.fault({
-      chatId: 13,
-      error: fakeErrors.tooManyRequests(7),
-      times: Number.POSITIVE_INFINITY,
-    });
-    const error = await sender.sendPart(privateChat(13), textMessage("x")).catch((e: unknown) => e);
+    const error = await sender.sendPart(privateChat(12), textMessage("一次")).catch((e) => e);
     expect(error).toBeInstanceOf(TransientSendError);
-    expect((error as TransientSendError).retryAfterMs).toBe(7000);
-    expect(fake.sentTo(13)).toHaveLength(0);
+    expect(error).toMatchObject({ retryAfterMs: 3000, outcome: "undelivered" });
+    expect(clock.elapsed()).toBe(0); // the sender does not wait: the engine decides
+    expect(sender.readyIn(privateChat(12))).toBeGreaterThan(2900);
+    expect(sender.readyIn(privateChat(99))).toBe(0);
+    expect(fake.sentTo(12)).toHaveLength(0);
+    expect(sender.stats).toMatchObject({ sent: 0, rateLimited: 1 } satisfies Partial<SenderStats>);
   });
 
-  it("retries 5xx and dropped connections with backoff and delivers exactly once", async () => {
-    const { fake, sender, clock } = await setup({
-      retry: { attempts: 4, baseDelayMs: 500, maxDelayMs: 8000 },
-    });
+  it("never sends a part twice: a 5xx or a lost answer is thrown as ambiguous after one request", async () => {
+    const { fake, sender } = await setup();
     fake.fault({ chatId: 14, error: fakeErrors.badGateway });
-    fake.fault({ chatId: 14, network: "drop" });
-    fake.fault({ chatId: 14, error: fakeErrors.internal });
-    await sender.sendPart(privateChat(14), textMessage("终于"));
-    expect(fake.sentTo(14).map((m) => m.text)).toEqual(["终于"]);
-    expect(sender.stats.retried).toBe(3);
-    // 500 + 1000 + 2000 ms, each ±20 %
-    expect(clock.elapsed()).toBeGreaterThanOrEqual(0.8 * 3500);
+    const first = await sender.sendPart(privateChat(14), textMessage("a")).catch((e) => e);
+    expect(first).toBeInstanceOf(TransientSendError);
+    expect(first).toMatchObject({ outcome: "ambiguous" });
+    fake.fault({ chatId: 14, network: "drop-after-send" });
+    const second = await sender.sendPart(privateChat(14), textMessage("b")).catch((e) => e);
+    expect(second).toMatchObject({ name: "TransientSendError", outcome: "ambiguous" });
+    // the dropped answer's message was shown once, and nothing was sent again
+    expect(fake.sentTo(14).map((m) => m.text)).toEqual(["b"]);
+    expect(fake.calls.filter((c) => c.method === "sendMessage")).toHaveLength(2);
   });
 
-  it("throws TransientSendError after the last attempt, naming the chat but never the token", async () => {
-    const { fake, sender, lines } = await setup({
-      retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 10 },
-    });
+  it("throws TransientSendError naming the chat but never the token", async () => {
+    const { fake, sender, lines } = await setup();
     fake.fault({ chatId: 15, network: "drop", times: Number.POSITIVE_INFINITY });
     const error = await sender.sendPart(privateChat(15), textMessage("x")).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientSendError);
@@ -165,7 +155,7 @@ describe("TelegramSender", () => {
     expect(text).not.toContain(fake.token.split(":")[1]);
   });
 
-  it("never leaks the token when the Bot API cannot be reached at all", async () => {
+  it("a refused connection is undelivered, and never leaks the token", async () => {
     const { lines, log } = logLines();
     const token = "987654321:AAHsecretSecretSecretSecret_abcdefghi";
     const sender = new TelegramSender({
@@ -173,7 +163,6 @@ describe("TelegramSender", () => {
       apiRoot: "http://127.0.0.1:9", // nothing listens on the discard port
       clock: fastClock(),
       limits: HIGH_LIMITS,
-      retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
       log,
     });
     senders.push(sender);
@@ -181,6 +170,7 @@ describe("TelegramSender", () => {
       .sendPart(privateChat(1), textMessage("x"))
       .catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(TransientSendError);
+    expect(error).toMatchObject({ outcome: "undelivered" });
     const everything = [error.message, error.stack, String(error.cause), ...lines].join("\n");
     expect(everything).not.toContain("AAHsecret");
   });
@@ -273,7 +263,7 @@ describe("TelegramSender", () => {
   });
 });
 
-describe("TelegramSender against Telegram's rate limits", () => {
+describe("TelegramSender under the delivery engine, against Telegram's rate limits", () => {
   it("recovers from real 429s when it sends faster than a chat allows, delivering each once", async () => {
     // No pacing on our side; the fake enforces 1 message/s per chat with a burst of 2.
     tg = await startFakeTelegram({ limits: { chat: { perSecond: 1, burst: 2 } } });
@@ -283,23 +273,27 @@ describe("TelegramSender against Telegram's rate limits", () => {
       limits: HIGH_LIMITS,
     });
     senders.push(sender);
-    await Promise.all(
-      [1, 2, 3].map((n) => sender.sendPart(privateChat(30), textMessage(`第${n}条`))),
+    const { chats, outbox } = stores();
+    const chat = chats.ensure({ platform: "telegram", chatId: "30", type: "private" });
+    const engine = new DeliveryEngine(
+      { outbox, chats, senders: { telegram: sender } },
+      { inFlightPerPlatform: 1, backoffMs: 5 },
     );
-    expect(
-      tg
-        .sentTo(30)
-        .map((m) => m.text)
-        .sort(),
-    ).toEqual(["第1条", "第2条", "第3条"]);
+    // one message per block, so the chat gets seven messages in a row
+    sender.split = (m) => m.blocks.map((b) => ({ blocks: [b] }));
+    expect(await engine.deliver(digestOf(chat, "2024-04-24", ["a", "b", "c", "d", "e"]))).toBe(
+      "sent",
+    );
+    const texts = tg.sentTo(30).map((m) => m.text);
+    expect(new Set(texts).size).toBe(texts.length); // each once
+    expect(texts).toHaveLength(7); // heading, 5 cards, footer
     expect(tg.stats.rateLimited).toBeGreaterThan(0);
     expect(sender.stats.rateLimited).toBe(tg.stats.rateLimited);
   });
 
-  it("broadcasts to 200 chats under the limits: every message exactly once, no 429", async () => {
-    // Telegram's rates scaled up 10× so the test takes seconds, not minutes; the bot-wide burst
-    // stays one second's worth, as on Telegram, and our pacing is scaled alike. (Without the
-    // bot-wide pacing this test meets dozens of 429s.)
+  it("broadcasts to 200 chats under the limits: every message exactly once, in order, no 429", async () => {
+    // Telegram's rates scaled up 10× so the test takes seconds, not minutes; our pacing is
+    // scaled alike. (Without the bot-wide pacing this test meets dozens of 429s.)
     tg = await startFakeTelegram({
       limits: {
         chat: { perSecond: 10, burst: 3 },
@@ -312,34 +306,38 @@ describe("TelegramSender against Telegram's rate limits", () => {
       apiRoot: tg.apiRoot,
       limits: {
         chat: { perSecond: 10, burst: 1 },
-        group: { perSecond: 190 / 60, burst: 4 },
-        global: { perSecond: 290, burst: 3 },
+        group: { perSecond: 160 / 60, burst: 4 },
+        global: { perSecond: 285, burst: 1 },
       },
-      retry: { attempts: 5, baseDelayMs: 5, maxDelayMs: 20 },
     });
     senders.push(sender);
-    const chats = Array.from({ length: 200 }, (_, i) =>
-      i % 2 ? groupChat(-1000 - i) : privateChat(1000 + i),
+    const { chats, outbox } = stores();
+    const engine = new DeliveryEngine(
+      { outbox, chats, senders: { telegram: sender } },
+      { backoffMs: 5 },
+    );
+    const all = Array.from({ length: 200 }, (_, i) =>
+      chats.ensure(i % 2 ? groupChat(-1000 - i) : privateChat(1000 + i)),
     );
     // A few transient faults along the way must not cause losses or duplicates.
-    for (const chat of chats.slice(0, 10))
+    for (const chat of all.slice(0, 10))
       tg.fault({ chatId: chat.chatId, error: fakeErrors.badGateway });
-    tg.fault({ chatId: chats[20]?.chatId, network: "drop" });
-    const digest = (chat: ChatAddress) =>
-      sender.split({
+    tg.fault({ chatId: all[20]?.chatId, network: "drop" });
+    const digest = (chat: (typeof all)[number]) => ({
+      chat,
+      announceDate: "2024-04-24",
+      message: {
         blocks: [1, 2, 3, 4].map((n) => ({
           kind: "card" as const,
           paperId: `p${n}`,
           lines: [[span(`${chat.chatId} 第${n}篇 ${"字".repeat(2500)}`)]],
         })),
-      });
-    await Promise.all(
-      chats.map(async (chat) => {
-        for (const part of digest(chat)) await sender.sendPart(chat, part);
-      }),
-    );
+      },
+    });
+    const report = await engine.deliverAll(all.map(digest));
+    expect(report).toMatchObject({ sent: 200, messages: 800, uncertain: 11 });
     const fake = tg;
-    for (const chat of chats) {
+    for (const chat of all) {
       const texts = fake.sentTo(chat.chatId).map((m) => m.text.split(" ").slice(0, 2).join(" "));
       expect(texts).toEqual([1, 2, 3, 4].map((n) => `${chat.chatId} 第${n}篇`));
     }

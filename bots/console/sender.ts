@@ -4,7 +4,7 @@
  */
 import type { ChatAddress } from "../../src/core/address.ts";
 import type { RichMessage } from "../../src/core/message.ts";
-import type { Sender } from "../../src/deliver/sender.ts";
+import type { Sender, SendPartOptions } from "../../src/deliver/sender.ts";
 import { toPlainText } from "../../src/digest/render/text.ts";
 
 export class ConsoleSender implements Sender {
@@ -19,7 +19,12 @@ export class ConsoleSender implements Sender {
     return [message];
   }
 
-  async sendPart(_chat: ChatAddress, part: RichMessage): Promise<string> {
+  async sendPart(
+    _chat: ChatAddress,
+    part: RichMessage,
+    options: SendPartOptions = {},
+  ): Promise<string> {
+    options.onRequest?.();
     this.sent++;
     this.write(`${toPlainText(part)}\n`);
     return `console-${this.sent}`;

@@ -12,6 +12,7 @@ export const BROADCAST_PER_SECOND = 48;
 
 export class Pacer {
   private readonly intervalMs: number;
+  readonly perSecond: number;
   private next = 0;
   private turn: Promise<void> = Promise.resolve();
 
@@ -20,6 +21,7 @@ export class Pacer {
     private readonly now: () => number = Date.now,
   ) {
     if (!(perSecond > 0)) throw new RangeError(`invalid rate ${perSecond}/s`);
+    this.perSecond = perSecond;
     this.intervalMs = 1000 / perSecond;
   }
 

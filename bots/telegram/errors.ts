@@ -6,12 +6,15 @@
  * so that one is never passed on.
  */
 import { GrammyError, HttpError } from "grammy";
+import { SendRejectedError } from "../../src/deliver/sender.ts";
 
 export type TelegramFailure =
   /** 429: wait `retryAfterMs`, then try again */
   | { kind: "rate-limited"; retryAfterMs: number; detail: string }
-  /** 5xx or no answer: worth trying again after a backoff */
+  /** 5xx, a timeout or a reset after the request was written: it may have been carried out */
   | { kind: "transient"; detail: string }
+  /** the request never reached Telegram (connection refused, no DNS): certainly not carried out */
+  | { kind: "unreachable"; detail: string }
   /** the chat will not take messages again: bot blocked, kicked, chat deleted */
   | { kind: "gone"; detail: string }
   /** the group became a supergroup */
@@ -31,6 +34,15 @@ const GONE_400 = [
   "have no rights to send a message",
   "chat_write_forbidden",
 ];
+
+/** Socket errors raised before a byte of the request was written. */
+const NOT_WRITTEN = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
 
 /** Classifies an error thrown by a grammY API call. */
 export function classifyTelegramError(err: unknown): TelegramFailure {
@@ -56,20 +68,25 @@ export function classifyTelegramError(err: unknown): TelegramFailure {
   }
   if (err instanceof HttpError) {
     // err.message names the method only; err.error would carry the URL with the token.
+    const code = (err.error as { code?: unknown } | undefined)?.code;
+    if (typeof code === "string" && NOT_WRITTEN.has(code)) {
+      return { kind: "unreachable", detail: `${err.message} (${code})` };
+    }
     return { kind: "transient", detail: err.message };
   }
   return { kind: "transient", detail: safeErrorText(err) };
 }
 
 /** Telegram refused a call for a reason retrying will not fix (a 400 we do not expect, 401). */
-export class TelegramRejectedError extends Error {
+export class TelegramRejectedError extends SendRejectedError {
   constructor(
     readonly method: string,
-    readonly chatId: string,
+    chatId: string,
     readonly errorCode: number,
-    readonly detail: string,
+    detail: string,
   ) {
-    super(`Telegram refused ${method} for chat ${chatId}: ${detail}`);
+    super(chatId, errorCode, detail);
+    this.message = `Telegram refused ${method} for chat ${chatId}: ${detail}`;
     this.name = "TelegramRejectedError";
   }
 }

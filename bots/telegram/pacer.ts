@@ -25,13 +25,16 @@ export interface PaceLimits {
 }
 
 /**
- * Slightly under Telegram's figures, so timer jitter never tips a send over the limit: 29/s
- * for the bot, 1/s per chat, 19/min per group with a burst of 4 for quick replies.
+ * Under Telegram's figures in every window, not just on average, so 429s stay exceptions: a
+ * bucket lets `burst` go at once and then `perSecond`, so at most burst + perSecond × window
+ * messages fall in any window. Bot: 28/s with a burst of 2, so a timer that fires late does
+ * not lose its turn (at most 30 in any second, Telegram's limit). Chat: 1/s. Group: a burst of
+ * 4 for quick replies, then 16/min (at most 20 in any minute).
  */
 export const TELEGRAM_PACE: PaceLimits = {
-  global: { perSecond: 29, burst: 3 },
+  global: { perSecond: 28, burst: 2 },
   chat: { perSecond: 1, burst: 1 },
-  group: { perSecond: 19 / 60, burst: 4 },
+  group: { perSecond: 16 / 60, burst: 4 },
 };
 
 export type Lane = "interactive" | "bulk";
@@ -155,6 +158,19 @@ export class Pacer {
       this.lanes[lane].push({ chatId, group, resolve, reject });
       this.schedule(this.pump());
     });
+  }
+
+  /**
+   * Milliseconds until a message to `chatId` has its chat's (and group's) token, ignoring the
+   * bot-wide bucket: the delivery engine waits this out before it takes an in-flight slot.
+   */
+  readyIn(chatId: string, group: boolean): number {
+    const now = this.clock.now();
+    const at = Math.max(
+      this.chat.readyAt(chatId, now),
+      group ? this.group.readyAt(chatId, now) : now,
+    );
+    return Math.max(0, at - now);
   }
 
   /** Telegram answered 429 for `chatId`: nothing goes there for `ms`. */

@@ -1,15 +1,15 @@
 /**
  * TelegramSender: sudi's Sender for Telegram. It renders a RichMessage as HTML (link previews
- * off, buttons as an inline keyboard), paces sends under Telegram's limits, and turns what
- * Telegram answers into what the delivery engine can act on:
- * - 429: waits `retry_after` (nothing else goes to that chat meanwhile) and sends again;
- * - 5xx or no answer: retries with exponential backoff, then throws TransientSendError
- *   (a request that reached Telegram but lost its answer may then arrive twice: the one
- *   uncertain message the outbox ledger allows for);
+ * off, buttons as an inline keyboard), paces sends under Telegram's limits, and classifies what
+ * Telegram answers; it never sends a digest part twice (the delivery engine alone retries):
+ * - 429: holds the chat for `retry_after` and throws TransientSendError ("undelivered", with the
+ *   wait); command replies meet short 429s only inside @grammyjs/auto-retry (bots/telegram/bot.ts);
+ * - a connection refused before the request was written: TransientSendError ("undelivered");
+ * - 5xx, a timeout or a reset: TransientSendError ("ambiguous": Telegram may have shown it);
  * - 403, 400 "chat not found" and kin: ChatGoneError;
  * - 400 with migrate_to_chat_id: with `onChatMigrated` it reports the new id, remembers it and
- *   resends there (the caller sees a normal success); without it, ChatMigratedError;
- * - 400 "can't parse entities": logs it with the chat and resends as plain text;
+ *   sends there (the caller sees a normal success); without it, ChatMigratedError;
+ * - 400 "can't parse entities": logs it with the chat and sends it as plain text instead;
  * - any other refusal: TelegramRejectedError (retrying would not help).
  * The bot token never appears in what it logs or throws.
  */
@@ -20,7 +20,9 @@ import type { Attachment, RichMessage } from "../../src/core/message.ts";
 import {
   ChatGoneError,
   ChatMigratedError,
+  SendAbortedError,
   type Sender,
+  type SendPartOptions,
   TransientSendError,
 } from "../../src/deliver/sender.ts";
 import { type Logger, registerSecrets, silentLogger } from "../../src/log.ts";
@@ -34,13 +36,6 @@ import {
   toTelegramPlainText,
 } from "./render.ts";
 
-export interface RetryPolicy {
-  /** sends in all for one part on 5xx and network errors (the first included) */
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
 export interface TelegramSenderOptions {
   token: string;
   /** Bot API root, without a trailing slash; default https://api.telegram.org */
@@ -51,9 +46,6 @@ export interface TelegramSenderOptions {
   /** pacing limits; each one defaults to TELEGRAM_PACE's */
   limits?: Partial<PaceLimits>;
   clock?: Clock;
-  retry?: Partial<RetryPolicy>;
-  /** how many 429s one part may meet before TransientSendError; default 5 */
-  maxRateLimitRetries?: number;
   /** seconds before a Bot API request is abandoned; default 30 */
   requestTimeoutSeconds?: number;
   /**
@@ -63,7 +55,7 @@ export interface TelegramSenderOptions {
   onChatMigrated?: (oldChatId: string, newChatId: string) => void | Promise<void>;
 }
 
-export interface SendOptions {
+export interface SendOptions extends SendPartOptions {
   /** "interactive" for command replies (sent before queued deliveries); default "bulk" */
   lane?: Lane;
   /** quote this message of the chat (a reply to a command) */
@@ -74,7 +66,6 @@ export interface SendOptions {
 export interface SenderStats {
   sent: number;
   rateLimited: number;
-  retried: number;
   plainTextFallbacks: number;
   migrated: number;
 }
@@ -82,23 +73,19 @@ export interface SenderStats {
 /** Telegram's limit on a photo's or document's caption. */
 const CAPTION_LIMIT = 1024;
 
-const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 8000 };
-
 export class TelegramSender implements Sender {
   readonly platform = "telegram" as const;
   readonly api: Api;
+  readonly messagesPerSecond: number;
   readonly stats: SenderStats = {
     sent: 0,
     rateLimited: 0,
-    retried: 0,
     plainTextFallbacks: 0,
     migrated: 0,
   };
   private readonly pacer: Pacer;
   private readonly log: Logger;
   private readonly clock: Clock;
-  private readonly retry: RetryPolicy;
-  private readonly maxRateLimitRetries: number;
   private readonly token: string;
   private readonly migrations = new Map<string, string>();
 
@@ -113,9 +100,9 @@ export class TelegramSender implements Sender {
       });
     this.clock = options.clock ?? systemClock;
     this.log = (options.log ?? silentLogger).child({ platform: "telegram" });
-    this.pacer = new Pacer({ ...TELEGRAM_PACE, ...options.limits }, this.clock);
-    this.retry = { ...DEFAULT_RETRY, ...options.retry };
-    this.maxRateLimitRetries = options.maxRateLimitRetries ?? 5;
+    const limits = { ...TELEGRAM_PACE, ...options.limits };
+    this.pacer = new Pacer(limits, this.clock);
+    this.messagesPerSecond = limits.global.perSecond;
   }
 
   split(message: RichMessage): RichMessage[] {
@@ -129,16 +116,21 @@ export class TelegramSender implements Sender {
     return this.migrations.get(chatId) ?? chatId;
   }
 
+  readyIn(chat: ChatAddress): number {
+    return this.pacer.readyIn(this.currentChatId(chat.chatId), chat.type !== "private");
+  }
+
   async sendPart(chat: ChatAddress, part: RichMessage, options: SendOptions = {}): Promise<string> {
     let chatId = this.currentChatId(chat.chatId);
     const group = chat.type !== "private";
+    const lane = options.lane ?? "bulk";
     const html = toTelegramHtml(part);
     const keyboard = toTelegramKeyboard(part);
     let plain = false;
-    let rateLimited = 0;
-    let failures = 0;
     for (;;) {
-      await this.pacer.acquire(chatId, group, options.lane ?? "bulk");
+      await this.pacer.acquire(chatId, group, lane);
+      if (options.signal?.aborted) throw new SendAbortedError(chat.chatId);
+      options.onRequest?.();
       try {
         const file = part.attachments?.[0];
         const sent = file
@@ -163,34 +155,24 @@ export class TelegramSender implements Sender {
         switch (failure.kind) {
           case "rate-limited":
             this.stats.rateLimited++;
-            if (++rateLimited > this.maxRateLimitRetries) {
-              throw new TransientSendError(
-                `Telegram kept rate-limiting chat ${chatId}: ${failure.detail}`,
-                failure.retryAfterMs,
-              );
-            }
-            this.log.debug("telegram rate limit, waiting", {
-              chatId,
-              retryAfterMs: failure.retryAfterMs,
-            });
             this.pacer.hold(chatId, failure.retryAfterMs);
-            continue;
-          case "transient": {
-            if (++failures >= this.retry.attempts) {
-              throw new TransientSendError(
-                `sending to Telegram chat ${chatId} failed: ${failure.detail}`,
-              );
-            }
-            this.stats.retried++;
-            const delay = this.backoff(failures);
-            this.log.debug("telegram send failed, retrying", {
-              chatId,
-              delayMs: delay,
-              detail: failure.detail,
-            });
-            await this.clock.sleep(delay);
-            continue;
-          }
+            throw new TransientSendError(
+              `Telegram rate-limited chat ${chatId}: ${failure.detail}`,
+              failure.retryAfterMs,
+              { outcome: "undelivered" },
+            );
+          case "unreachable":
+            throw new TransientSendError(
+              `Telegram could not be reached for chat ${chatId}: ${failure.detail}`,
+              undefined,
+              { outcome: "undelivered" },
+            );
+          case "transient":
+            throw new TransientSendError(
+              `sending to Telegram chat ${chatId} failed: ${failure.detail}`,
+              undefined,
+              { outcome: "ambiguous" },
+            );
           case "gone":
             throw new ChatGoneError(chat.chatId, failure.detail);
           case "migrated":
@@ -203,7 +185,7 @@ export class TelegramSender implements Sender {
             continue;
           case "bad-html":
             if (plain) throw new TelegramRejectedError("sendMessage", chatId, 400, failure.detail);
-            this.log.warn("telegram refused the HTML; resending as plain text", {
+            this.log.warn("telegram refused the HTML; sending it as plain text", {
               chatId,
               detail: failure.detail,
             });
@@ -268,10 +250,5 @@ export class TelegramSender implements Sender {
         error: safeErrorText(err, [this.token]),
       });
     }
-  }
-
-  private backoff(failures: number): number {
-    const exp = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (failures - 1));
-    return Math.round(exp * (0.8 + Math.random() * 0.4));
   }
 }

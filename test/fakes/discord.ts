@@ -27,8 +27,14 @@ export interface FakeDiscordOptions {
   channelLimit?: { limit: number; windowMs: number };
   /** heartbeat interval the gateway announces (default 41250 ms) */
   heartbeatIntervalMs?: number;
-  /** a delay before every REST answer */
+  /** a delay before every REST answer (a simulated round trip) */
   latencyMs?: number;
+  /**
+   * how long a message create's `nonce` is remembered per channel (default 5 min, Discord's "a
+   * few minutes"): with `enforce_nonce`, a create repeating a nonce within it returns the first
+   * message instead of posting another
+   */
+  nonceWindowMs?: number;
 }
 
 export interface FakeMessage {
@@ -54,6 +60,8 @@ export interface MessageBody {
   components?: { type: number; components: Record<string, unknown>[] }[];
   allowed_mentions?: { parse?: string[]; users?: string[]; roles?: string[] };
   flags?: number;
+  nonce?: string | number;
+  enforce_nonce?: boolean;
 }
 
 interface Embed {
@@ -114,7 +122,18 @@ export interface FakeDiscord {
     earlyRetries: number;
     /** the most requests seen in any one global window */
     peakPerWindow: number;
+    /** creates answered with an earlier message because they repeated its nonce */
+    nonceReplays: number;
+    /** creates carried out whose answer was dropped (dropAnswerNext) */
+    droppedAnswers: number;
   };
+  /**
+   * The next `times` message creates in `channelId` are carried out, then the connection drops
+   * before the answer (a lost response: the client cannot know the message was posted).
+   */
+  dropAnswerNext(channelId: string, times?: number): void;
+  /** While on, every message create is carried out and its answer dropped (a crash in flight). */
+  dropAllAnswers(on: boolean): void;
   /** the next `times` message creates in `channelId` get `fault` */
   failNext(channelId: string, fault: ScriptedFault, times?: number): void;
   /** every message create in `channelId` gets `fault` from now on (a 403 or 404 for good) */
@@ -190,6 +209,7 @@ export function validateMessageBody(input: object): ErrorTree | undefined {
     }
   };
   max(["content"], body.content === "" ? undefined : body.content, LIMITS.content);
+  if (typeof body.nonce === "string") max(["nonce"], body.nonce, 25);
   const embeds = body.embeds ?? [];
   if (embeds.length > LIMITS.embeds) {
     addError(
@@ -355,7 +375,18 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const interactions = new Map<string, InteractionRecord>();
   const requests: RequestRecord[] = [];
   const invalid: { path: string; errors: unknown }[] = [];
-  const stats = { rateLimited: 0, globalRateLimited: 0, earlyRetries: 0, peakPerWindow: 0 };
+  const stats = {
+    rateLimited: 0,
+    globalRateLimited: 0,
+    earlyRetries: 0,
+    peakPerWindow: 0,
+    nonceReplays: 0,
+    droppedAnswers: 0,
+  };
+  const nonceWindowMs = options.nonceWindowMs ?? 5 * 60_000;
+  const nonces = new Map<string, { message: FakeMessage; at: number }>();
+  const dropAnswers = new Map<string, number>();
+  let dropAll = false;
   const scripted = new Map<string, { fault: ScriptedFault; times: number }[]>();
   const unknownUsers = new Set<string>();
   const buckets = new Map<string, { windowStart: number; count: number; blockedUntil: number }>();
@@ -623,7 +654,26 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
         return error(res, 400, 50035, { errors });
       }
       bucket.count++;
+      const nonceKey =
+        payload.nonce !== undefined && payload.enforce_nonce
+          ? `${channelId}|${payload.nonce}`
+          : undefined;
+      const earlier = nonceKey ? nonces.get(nonceKey) : undefined;
+      if (earlier && now - earlier.at < nonceWindowMs) {
+        stats.nonceReplays++;
+        return json(res, 200, messageJson(earlier.message), bucketHeaders(bucket, now));
+      }
       const message = createMessage(channelId, payload);
+      if (nonceKey) nonces.set(nonceKey, { message, at: now });
+      const drops = dropAnswers.get(channelId) ?? 0;
+      if (drops > 0 || dropAll) {
+        if (drops > 0) dropAnswers.set(channelId, drops - 1);
+        stats.droppedAnswers++;
+        requests.push({ method, path, status: 0, at: now });
+        notify();
+        req.socket.destroy();
+        return;
+      }
       return json(res, 200, messageJson(message), bucketHeaders(bucket, now));
     }
 
@@ -835,6 +885,12 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       const list = scripted.get(channelId) ?? [];
       list.push({ fault, times });
       scripted.set(channelId, list);
+    },
+    dropAllAnswers: (on) => {
+      dropAll = on;
+    },
+    dropAnswerNext: (channelId, times = 1) => {
+      dropAnswers.set(channelId, (dropAnswers.get(channelId) ?? 0) + times);
     },
     failAlways: (channelId, fault) => {
       scripted.set(channelId, [{ fault, times: Number.POSITIVE_INFINITY }]);

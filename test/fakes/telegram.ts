@@ -34,6 +34,9 @@
  * chat answer 403 for good; `migrateGroup` turns a group into a supergroup (service messages
  * in both chats, and 400 with parameters.migrate_to_chat_id for the old id).
  *
+ * `latencyMs` delays every Bot API call before it is handled: a round trip of that length, as
+ * from a server far from Telegram's.
+ *
  * For a child process, the same server answers GET /_fake/state (sent messages, chat actions,
  * commands, stats), POST /_fake/update (push an update) and POST /_fake/fault.
  */
@@ -145,6 +148,8 @@ export interface FakeTelegramOptions {
   admins?: Record<string, (number | string)[]>;
   /** status of a user getChatMember knows nothing about; default "member" */
   defaultMemberStatus?: "member" | "left";
+  /** a delay before every Bot API call is handled (a simulated round trip); default none */
+  latencyMs?: number;
   /** delay before redelivering a webhook update that was not answered with 2xx; default 200 ms */
   webhookRetryMs?: number;
   port?: number;
@@ -1258,9 +1263,12 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   }
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((err) => {
-      replyError(res, { error_code: 500, description: `Internal Server Error: ${String(err)}` });
-    });
+    const run = () =>
+      handle(req, res).catch((err) => {
+        replyError(res, { error_code: 500, description: `Internal Server Error: ${String(err)}` });
+      });
+    if (options.latencyMs && !req.url?.startsWith("/_fake/")) setTimeout(run, options.latencyMs);
+    else void run();
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));

@@ -10,6 +10,8 @@ import {
   ChatGoneError,
   ChatMigratedError,
   type Sender,
+  type SendPartOptions,
+  type TransientOutcome,
   TransientSendError,
 } from "../../src/deliver/sender.ts";
 import { paperIdsOf } from "../../src/digest/split.ts";
@@ -71,7 +73,8 @@ export interface Delivered {
 export type Fault =
   | { kind: "gone" }
   | { kind: "migrated"; to: string }
-  | { kind: "transient"; retryAfterMs?: number }
+  /** the platform did not take it (outcome "undelivered") or may have (default: by retryAfterMs) */
+  | { kind: "transient"; retryAfterMs?: number; outcome?: TransientOutcome }
   | { kind: "error" }
   /** the platform shows the message but the answer never comes back (a crash in flight) */
   | { kind: "hang" };
@@ -118,14 +121,21 @@ export class RecordingSender implements Sender {
     return parts.map((blocks) => ({ blocks }));
   }
 
-  async sendPart(chat: ChatAddress, part: RichMessage): Promise<string> {
+  async sendPart(
+    chat: ChatAddress,
+    part: RichMessage,
+    options: SendPartOptions = {},
+  ): Promise<string> {
+    options.onRequest?.();
     this.attempts++;
     await this.onSend?.(chat, part);
     const fault = this.faults.get(chat.chatId)?.shift();
     if (fault?.kind === "gone") throw new ChatGoneError(chat.chatId, "Forbidden: bot was kicked");
     if (fault?.kind === "migrated") throw new ChatMigratedError(chat.chatId, fault.to);
     if (fault?.kind === "transient") {
-      throw new TransientSendError("Too Many Requests", fault.retryAfterMs);
+      throw new TransientSendError("Too Many Requests", fault.retryAfterMs, {
+        ...(fault.outcome ? { outcome: fault.outcome } : {}),
+      });
     }
     if (fault?.kind === "error") throw new Error("Bad Request: something unexpected");
     const messageId = String(this.nextId++);
