@@ -17,6 +17,7 @@ import type { CommandLimits } from "./commands/context.ts";
 import { type ChatBot, createCommandHandler } from "./commands/handler.ts";
 import { type Config, loadConfig, readDotEnv, secretsOf } from "./config.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
+import { publicLinks, type WebLinks } from "./core/web-links.ts";
 import { DeliveryEngine, type DeliveryOptions } from "./deliver/engine.ts";
 import type { Sender } from "./deliver/sender.ts";
 import { DigestService } from "./digest/digest.ts";
@@ -35,6 +36,8 @@ import { CardStore } from "./store/cards.ts";
 import { ChatStore } from "./store/chats.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { DeepStore } from "./store/deep.ts";
+import { EndpointStore } from "./store/endpoints.ts";
+import { FeedTokenStore } from "./store/feeds.ts";
 import { OutboxStore } from "./store/outbox.ts";
 import { PaperStore } from "./store/papers.ts";
 import { ReportStore } from "./store/reports.ts";
@@ -93,6 +96,12 @@ export interface App {
   /** 周报 and 月报: roll-up settings, and the reports (selection, chart, delivery messages) */
   readonly reportStore: ReportStore;
   readonly reports: ReportService;
+  /** chats' Atom feed tokens (/feed, the archive's chat feeds) */
+  readonly feeds: FeedTokenStore;
+  /** settings of chats managed with `sudi chats` (Feishu webhooks, email addresses) */
+  readonly endpoints: EndpointStore;
+  /** the web archive's public links (SUDI_PUBLIC_URL), or null */
+  readonly links: WebLinks | null;
   /** the one summariser (LLM cache, budget), created on first use */
   readonly summariser: Summariser;
   /** deep reads (深读) and /ask from the full text, created on first use */
@@ -172,7 +181,10 @@ export function buildApp(options: AppOptions = {}): App {
   const outbox = new OutboxStore(db);
   const search = new SearchStore(db);
   const schedule = new ScheduleStore(db);
-  const digests = new DigestService({ papers, cards, subscriptions, outbox });
+  const links = publicLinks(config.SUDI_PUBLIC_URL);
+  const digests = new DigestService({ papers, cards, subscriptions, outbox, links });
+  const feeds = new FeedTokenStore(db);
+  const endpoints = new EndpointStore(db);
   const reportStore = new ReportStore(db);
   // Popularity signals are optional network sources: an offline app (demo, tests) has none.
   const popularity = options.offline
@@ -253,6 +265,8 @@ export function buildApp(options: AppOptions = {}): App {
       },
       reports,
       reportStore,
+      feeds,
+      links,
       config,
       log,
       ...(options.now ? { clock: options.now } : {}),
@@ -266,7 +280,15 @@ export function buildApp(options: AppOptions = {}): App {
     return bot;
   };
 
-  const configuredPlatforms = () => platforms.filter((p) => !p.fallback && p.configured(config));
+  // Platforms managed with `sudi chats` run whenever they have an active chat.
+  const managedPlatforms = () => {
+    const used = new Set(endpoints.activePlatforms());
+    return platforms.filter((p) => p.chats && used.has(p.platform));
+  };
+  const configuredPlatforms = () => [
+    ...platforms.filter((p) => !p.fallback && p.configured(config)),
+    ...managedPlatforms(),
+  ];
 
   const app: App = {
     config,
@@ -283,6 +305,9 @@ export function buildApp(options: AppOptions = {}): App {
     digests,
     reportStore,
     reports,
+    feeds,
+    endpoints,
+    links,
     get summariser() {
       return getSummariser();
     },

@@ -19,6 +19,8 @@ const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   health: async () => (await import("./cli/health.ts")).command,
   demo: async () => (await import("./cli/demo.ts")).command,
   doctor: async () => (await import("./cli/doctor.ts")).command,
+  serve: async () => (await import("./cli/serve.ts")).command,
+  chats: async () => (await import("./cli/chats.ts")).command,
 };
 
 async function globalHelp(): Promise<string> {

@@ -130,6 +130,18 @@ export const ConfigSchema = z.object({
       .max(64, { error: "expected at most 64" })
       .optional(),
   ),
+  /** serves the web archive and feeds on this port (`sudi start`, `sudi serve`) */
+  SUDI_WEB_PORT: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: "expected a port number" })
+      .int({ error: "expected a port number" })
+      .min(0, { error: "expected a port number, 0 to 65535" })
+      .max(65535, { error: "expected a port number, 0 to 65535" })
+      .optional(),
+  ),
+  /** the address the web archive listens on */
+  SUDI_WEB_HOST: z.preprocess(emptyToUndefined, z.string().default("0.0.0.0")),
   /** public base URL of the web archive, for links in chats, feeds and mail */
   SUDI_PUBLIC_URL: z.preprocess(
     emptyToUndefined,
@@ -142,6 +154,19 @@ export const ConfigSchema = z.object({
   HF_API_URL: url("https://huggingface.co/api"),
   GITHUB_API_URL: url("https://api.github.com"),
   GITHUB_TOKEN: optionalString,
+  /**
+   * which forwarded client address the web archive trusts: unset (the socket's peer), a
+   * number of proxy hops, or a comma list of the proxies' addresses
+   */
+  SUDI_TRUST_PROXY: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^(\d{1,2}|[0-9A-Fa-f.:]+(\s*,\s*[0-9A-Fa-f.:]+)*)$/, {
+        error: "expected a number of proxy hops or a comma list of proxy IP addresses",
+      })
+      .optional(),
+  ),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),

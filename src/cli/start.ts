@@ -5,13 +5,29 @@
  * unless `--no-console` says that would be a mistake (a container): then it exits 78 and
  * says what to set. Which platforms exist is bots/registry.ts's business, not this file's.
  */
+import { existsSync } from "node:fs";
 import type { PlatformAdapter, RunningPlatform, TokenCheck } from "../../bots/platform.ts";
 import { PLATFORMS } from "../../bots/registry.ts";
 import { appSecrets, buildApp, type Daemon, loadAppConfig } from "../app.ts";
 import type { Config } from "../config.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { openDatabase } from "../store/db.ts";
+import { EndpointStore } from "../store/endpoints.ts";
+import type { WebServer } from "../web/server.ts";
+import { startArchive } from "../web/wiring.ts";
 import { type CliCommand, type CliIo, parseFlags } from "./command.ts";
 import { firstSignal } from "./signals.ts";
+
+/** How many platforms have active chats added with `sudi chats` (read before start-up). */
+function managedPlatforms(dbPath: string): number {
+  if (dbPath !== ":memory:" && !existsSync(dbPath)) return 0;
+  const db = openDatabase(dbPath);
+  try {
+    return new EndpointStore(db).activePlatforms().length;
+  } finally {
+    db.close();
+  }
+}
 
 /** Exit code of a configuration problem (EX_CONFIG), as for a bad variable. */
 const EX_CONFIG = 78;
@@ -51,11 +67,13 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const { noConsole } = parse(args);
   const config = loadAppConfig(io.env);
   const configured = PLATFORMS.filter((p) => !p.fallback && p.configured(config));
-  if (configured.length === 0 && noConsole) {
+  // Chats added with `sudi chats` (Feishu, email) run without a token: they count too.
+  const managed = managedPlatforms(config.SUDI_DB_PATH);
+  if (configured.length === 0 && managed === 0 && noConsole) {
     io.err(`sudi start: ${nothingConfiguredMessage(PLATFORMS)}`);
     return EX_CONFIG;
   }
-  const consoleOnly = configured.length === 0;
+  const consoleOnly = configured.length === 0 && managed === 0;
   // Log lines go to stderr; on the console chat they would interleave with the replies, so
   // there only warnings show unless LOG_LEVEL asks for more.
   const level = consoleOnly && !io.env.LOG_LEVEL ? "warn" : config.LOG_LEVEL;
@@ -75,7 +93,10 @@ async function run(args: string[], io: CliIo): Promise<number> {
   process.on("unhandledRejection", onRejection);
   let running: RunningPlatform[] = [];
   let daemon: Daemon | null = null;
+  let web: WebServer | null = null;
   try {
+    // The web archive and feeds, when SUDI_WEB_PORT is set.
+    web = await startArchive(app);
     const interactive = Boolean(io.interactive && io.isTty);
     running = await app.startPlatforms({ out: io.out, stdin: io.stdin, interactive });
     // A scripted console session (stdin not a terminal) only answers its commands: it must
@@ -95,7 +116,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     await Promise.race([signal.received, ...ended]);
     signal.dispose();
   } finally {
-    for (const part of [daemon, ...running]) {
+    for (const part of [daemon, ...running, web]) {
       if (!part) continue;
       try {
         await part.stop();

@@ -10,6 +10,7 @@ import { loadTaxonomy } from "../topics/taxonomy.ts";
 import type { Command, CommandDeps, CommandLimits } from "./context.ts";
 import { DEFAULT_LIMITS } from "./context.ts";
 import { deepCommands } from "./deep.ts";
+import { feedCommands } from "./feed.ts";
 import { greetingMessage, helpMessage } from "./help.ts";
 import { MAX_MESSAGE_LENGTH, parseCommand } from "./input.ts";
 import { createLifecycle, type Lifecycle } from "./lifecycle.ts";
@@ -64,6 +65,7 @@ export function createCommandHandler(deps: CommandDeps): ChatBot {
       ...(deps.reports && deps.reportStore
         ? reportCommands({ reports: deps.reports, reportStore: deps.reportStore })
         : {}),
+      ...feedCommands(deps),
     }),
   );
   checkAgainstTable(commands.keys());

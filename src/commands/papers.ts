@@ -129,7 +129,9 @@ export function paperCommands(
     if (deep) return deepOf(stored, ctx);
     if (!deps.cards.bestMany([stored.id]).has(stored.id)) incoming.onWorking?.();
     const card = await deps.summariser.cardFor(stored);
-    return [{ ...cardMessage(card, taxonomy), buttons: paperButtons(card) }];
+    const buttons = paperButtons(card);
+    if (deps.links) buttons.push({ label: T.buttonWeb, url: deps.links.paper(card.paper_id) });
+    return [{ ...cardMessage(card, taxonomy), buttons }];
   };
 
   const search: Command = ({ args }) => {

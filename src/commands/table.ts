@@ -216,6 +216,23 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
     argument: { name: "count", kind: "integer", required: true, min: 1, max: 30 },
     help: "setlimit",
   },
+  {
+    name: "feed",
+    aliases: [],
+    slow: false,
+    // only `/feed reset` changes anything; the command checks the admin rule for it itself
+    affectsDelivery: false,
+    expectsDelivery: false,
+    argument: {
+      name: "action",
+      kind: "choice",
+      required: false,
+      min: 0,
+      max: 5,
+      choices: ["reset"],
+    },
+    help: "feed",
+  },
 ];
 
 /** A command with its help, as menus and /help show it. */

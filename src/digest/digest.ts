@@ -5,8 +5,9 @@
  * or a cross-list of a paper a chat already got never comes back.
  */
 
-import { type Block, bold, type RichMessage, span } from "../core/message.ts";
+import { type Block, bold, link, type RichMessage, span } from "../core/message.ts";
 import { DIGEST } from "../core/texts/digest.ts";
+import type { WebLinks } from "../core/web-links.ts";
 import type { Card } from "../store/card.ts";
 import type { CardStore } from "../store/cards.ts";
 import type { Chat, Density } from "../store/chats.ts";
@@ -55,6 +56,8 @@ export interface DigestDeps {
   now?: () => number;
   /** how long forChats reuses an indexed day; default 10 minutes */
   bulkCacheMs?: number;
+  /** the web archive's links (SUDI_PUBLIC_URL): the footer then links to the day's page */
+  links?: WebLinks | null;
 }
 
 /** Rule topics are cached per paper version; the cache is dropped past this size. */
@@ -79,6 +82,7 @@ export class DigestService {
   private readonly now: () => number;
   private readonly bulkCacheMs: number;
   private bulk: { day: DayIndex; at: number; blocks: Map<string, Block> } | undefined;
+  private dayFooter: { date: string; block: Block } | undefined;
   /** per selection scratch space: how many subscriptions matched each paper of the day */
   private counts = new Uint8Array(0);
 
@@ -106,7 +110,7 @@ export class DigestService {
     if (subs.length === 0) return null;
     const date = opts.date ?? this.deps.papers.latestAnnounceDate();
     if (!date) return null;
-    return this.select(this.index(date), chat, subs, opts.includeSent ?? false, new Map());
+    return this.select(this.dayIndex(date), chat, subs, opts.includeSent ?? false, new Map());
   }
 
   /**
@@ -120,7 +124,7 @@ export class DigestService {
     if (chats.length === 0) return [];
     const now = this.now();
     if (!this.bulk || this.bulk.day.date !== date || now - this.bulk.at > this.bulkCacheMs) {
-      this.bulk = { day: this.index(date), at: now, blocks: new Map() };
+      this.bulk = { day: this.dayIndex(date), at: now, blocks: new Map() };
     }
     const { day, blocks } = this.bulk;
     const subsByChat = this.deps.subscriptions.forChats(chats.map((c) => c.id));
@@ -144,7 +148,12 @@ export class DigestService {
     return this.deps.papers.announced(date).length;
   }
 
-  private index(date: string): DayIndex {
+  /**
+   * One announcement day indexed: every paper with its card (a fallback when none is stored
+   * yet), topics, chapter and rank. Built afresh from the store on each call; the web archive
+   * caches what it renders from it.
+   */
+  dayIndex(date: string): DayIndex {
     const papers = this.deps.papers.announced(date);
     const cards = this.deps.cards.bestMany(papers.map((p) => p.id));
     return new DayIndex(date, papers, cards, (paper, ids) => fallbackCard(paper, ids), {
@@ -263,7 +272,7 @@ export class DigestService {
       }
     }
     const message: RichMessage = {
-      blocks: [this.header(day.date, subs, items.length, total), ...body, FOOTER],
+      blocks: [this.header(day.date, subs, items.length, total), ...body, this.footer(day.date)],
     };
     return { chat, announceDate: day.date, items, totalMatched: total, message };
   }
@@ -297,6 +306,22 @@ export class DigestService {
       const members = buckets[i] ?? [];
       return members.length ? [{ chapter, members }] : [];
     });
+  }
+
+  /** The footer; with the web archive, plus a link to the day's page (one per day, shared). */
+  private footer(date: string): Block {
+    const links = this.deps.links;
+    if (!links) return FOOTER;
+    if (this.dayFooter?.date !== date) {
+      this.dayFooter = {
+        date,
+        block: {
+          kind: "footer",
+          lines: [...FOOTER.lines, [span(DIGEST.web), link(DIGEST.webLink, links.day(date))]],
+        },
+      };
+    }
+    return this.dayFooter.block;
   }
 
   private header(date: string, subs: Subscription[], shown: number, total: number): Block {

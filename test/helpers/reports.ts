@@ -21,6 +21,7 @@ import { ReportService } from "../../src/reports/service.ts";
 import { CardStore } from "../../src/store/cards.ts";
 import { ChatStore } from "../../src/store/chats.ts";
 import { type Db, openDatabase } from "../../src/store/db.ts";
+import { FeedTokenStore } from "../../src/store/feeds.ts";
 import { OutboxStore } from "../../src/store/outbox.ts";
 import type { Paper } from "../../src/store/paper.ts";
 import { PaperStore } from "../../src/store/papers.ts";
@@ -121,6 +122,8 @@ export function reportsSetup(
       throw new Error("no arXiv in report tests");
     },
     digests,
+    feeds: new FeedTokenStore(db),
+    links: null,
     // The deep read is not part of these tests: any use of it fails loudly.
     deep: {
       reader: {

@@ -26,6 +26,7 @@ export const T = {
   buttonAbs: "📄 arXiv",
   buttonPdf: "📥 PDF",
   buttonCode: "💻 代码",
+  buttonWeb: "🌐 网页版",
   /** Discord: the "all" choice of /unsubscribe's autocomplete */
   unsubscribeAllChoice: "全部（all）",
   /** Discord: after a change in a channel where the bot cannot post digests */
@@ -236,10 +237,17 @@ export const COMMAND_HELP = {
     example: "/setlimit 10",
     argument: "1 到 30 之间的整数",
   },
+  feed: {
+    description: "本聊天的 Atom 订阅地址（reset 重置）",
+    usage: "/feed [reset]",
+    example: "/feed",
+    argument: "留空查看地址；reset 重置地址（旧地址失效）",
+  },
 } satisfies Record<string, CommandHelp>;
 
 /** Labels of an argument's fixed choices (Discord shows them in a picker). */
 export const CHOICE_LABELS: Record<string, string> = {
+  reset: "reset（重置地址）",
   full: "full（完整卡片）",
   brief: "brief（每篇一行）",
   表格: "表格（周报/月报 TL;DR）",

@@ -25,4 +25,6 @@ export const DIGEST = {
   footer:
     "调整订阅：/subscribe 主题 · /unsubscribe 主题 · /list 查看；/setformat brief 切换简版，/setlimit 调整篇数。",
   includesSent: "（含之前推送过的论文）",
+  web: "🌐 网页版：",
+  webLink: "本期全部论文",
 } as const;
