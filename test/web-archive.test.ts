@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { textMessage } from "../src/core/message.ts";
+import { DeepCardSchema } from "../src/store/deep.ts";
 import { clientAddress, parseTrustProxy } from "../src/web/client-ip.ts";
 import { HOSTILE_ID, startSampleArchive, type WebFixture } from "./helpers/web-archive.ts";
 
@@ -256,5 +257,42 @@ describe("client address behind a proxy", () => {
     const trust = parseTrustProxy("10.0.0.2, 10.0.0.3");
     expect(clientAddress("10.0.0.2", "6.6.6.6, 1.2.3.4, 10.0.0.3", trust)).toBe("1.2.3.4");
     expect(clientAddress("192.0.2.9", "1.2.3.4", trust)).toBe("192.0.2.9");
+  });
+});
+
+describe("deep-read cards from the store", () => {
+  it("shows a cached deep-read card on the paper page, escaped, and none where none is cached", async () => {
+    const archive = await startSampleArchive();
+    try {
+      const { app } = archive;
+      const paper = app.papers.get("2404.15275");
+      if (!paper) throw new Error("sample paper missing");
+      app.deepStore.putCard(
+        DeepCardSchema.parse({
+          summary: "深读摘要：一张人脸照片 <script>x</script> 生成视频。",
+          paper_id: paper.id,
+          version: paper.version,
+          title_en: paper.title,
+          authors: "Xuanhua He 等",
+          affiliations: [],
+          source: "html",
+          source_url: `https://arxiv.org/html/${paper.id}v${paper.version}`,
+          excerpt: { tokens: 1000, cut: [], omitted: [] },
+          numbers_removed: [],
+          repairs: [],
+          cleaned: false,
+          prompt_version: app.deep.promptVersion,
+          model: app.deep.model,
+        }),
+        { promptTokens: 0, completionTokens: 0 },
+      );
+      const html = await (await fetch(`${archive.base}/paper/2404.15275`)).text();
+      expect(html).toContain('<section class="deep"');
+      expect(html).toContain("深读摘要：一张人脸照片 &lt;script&gt;x&lt;/script&gt; 生成视频。");
+      const other = await (await fetch(`${archive.base}/paper/2404.02101`)).text();
+      expect(other).not.toContain('class="deep"');
+    } finally {
+      await archive.close();
+    }
   });
 });

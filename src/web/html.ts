@@ -195,7 +195,11 @@ export function richMessageHtml(message: RichMessage): string {
     .map((b) => {
       const title = b.title ? `<h3>${line(b.title)}</h3>\n` : "";
       const body = b.lines.length ? `<p>${b.lines.map(line).join("<br>\n")}</p>` : "";
-      return `${title}${body}`;
+      // Labelled parts (a deep-read card's 研究背景, 实验效果 ...): a term and its text each.
+      const fields = b.fields?.length
+        ? `\n<dl>${b.fields.map((f) => `<dt>${esc(f.name)}</dt><dd>${f.lines.map(line).join("<br>\n")}</dd>`).join("")}</dl>`
+        : "";
+      return `${title}${body}${fields}`;
     })
     .join("\n");
 }

@@ -3,10 +3,13 @@
  * and `sudi start` serve the same stores the bot writes.
  */
 import type { Config } from "../config.ts";
+import { deepCardMessage } from "../digest/deep-message.ts";
 import type { Logger } from "../log.ts";
 import { ArchiveStore } from "../store/archive.ts";
 import type { Db } from "../store/db.ts";
 import type { EndpointStore } from "../store/endpoints.ts";
+import type { PaperStore } from "../store/papers.ts";
+import type { DeepReader } from "../summarise/deep.ts";
 import { startWebServer, type WebDeps, type WebServer } from "./server.ts";
 
 /** What the archive reads and writes of a running sudi. */
@@ -18,6 +21,9 @@ export interface ArchiveSources
   endpoints: Pick<EndpointStore, "byToken" | "set" | "deactivate" | "reactivate">;
   config: Pick<Config, "SUDI_PUBLIC_URL" | "SUDI_TRUST_PROXY" | "SUDI_WEB_PORT" | "SUDI_WEB_HOST">;
   log: Logger;
+  papers: WebDeps["papers"] & Pick<PaperStore, "get">;
+  /** the deep reads: a cached deep-read card shows on the paper page (never a new LLM call) */
+  deep?: Pick<DeepReader, "cached">;
 }
 
 export function webDeps(
@@ -37,7 +43,22 @@ export function webDeps(
     publicUrl: app.config.SUDI_PUBLIC_URL,
     trustProxy: app.config.SUDI_TRUST_PROXY,
     mail: { endpoints: app.endpoints, chats: app.chats, subscriptions: app.subscriptions },
+    ...(app.deep ? { deepCards: deepCardsOf(app.papers, app.deep) } : {}),
     ...extra,
+  };
+}
+
+/** The paper page's hook into the deep reads: the cached deep card, as a neutral message. */
+function deepCardsOf(
+  papers: Pick<PaperStore, "get">,
+  deep: Pick<DeepReader, "cached">,
+): NonNullable<WebDeps["deepCards"]> {
+  return {
+    cached: (id) => {
+      const paper = papers.get(id);
+      const card = paper ? deep.cached(paper) : undefined;
+      return card ? deepCardMessage(card) : null;
+    },
   };
 }
 
