@@ -260,6 +260,23 @@ describe("client address behind a proxy", () => {
   });
 });
 
+describe("reports from src/reports", () => {
+  it("serves the sample week's 周报 and month's 月报, and 404s a period without papers", async () => {
+    const archive = await startSampleArchive();
+    try {
+      const week = await fetch(`${archive.base}/report/2024-W17`);
+      expect(week.status).toBe(200);
+      const html = await week.text();
+      expect(html).toContain("<h1>📚 论文周报 · 2024年第17周");
+      expect(html).not.toMatch(/<script|<b>加粗/);
+      expect((await fetch(`${archive.base}/report/2024-04`)).status).toBe(200);
+      expect((await fetch(`${archive.base}/report/2023-01`)).status).toBe(404);
+    } finally {
+      await archive.close();
+    }
+  });
+});
+
 describe("deep-read cards from the store", () => {
   it("shows a cached deep-read card on the paper page, escaped, and none where none is cached", async () => {
     const archive = await startSampleArchive();

@@ -24,6 +24,8 @@ export interface ArchiveSources
   papers: WebDeps["papers"] & Pick<PaperStore, "get">;
   /** the deep reads: a cached deep-read card shows on the paper page (never a new LLM call) */
   deep?: Pick<DeepReader, "cached">;
+  /** 周报 and 月报 (src/reports): /report/<period> */
+  reports?: WebDeps["reports"];
 }
 
 export function webDeps(
@@ -44,6 +46,7 @@ export function webDeps(
     trustProxy: app.config.SUDI_TRUST_PROXY,
     mail: { endpoints: app.endpoints, chats: app.chats, subscriptions: app.subscriptions },
     ...(app.deep ? { deepCards: deepCardsOf(app.papers, app.deep) } : {}),
+    ...(app.reports ? { reports: app.reports } : {}),
     ...extra,
   };
 }
