@@ -10,20 +10,21 @@ import type { Transporter } from "nodemailer";
 import type { ChatAddress } from "../../src/core/address.ts";
 import type { RichMessage } from "../../src/core/message.ts";
 import { webLinks } from "../../src/core/web-links.ts";
-import { ChatGoneError, type Sender, TransientSendError } from "../../src/deliver/sender.ts";
+import {
+  ChatGoneError,
+  type Sender,
+  SendRejectedError,
+  TransientSendError,
+} from "../../src/deliver/sender.ts";
 import type { Logger } from "../../src/log.ts";
 import type { EndpointStore } from "../../src/store/endpoints.ts";
 import { renderMail } from "./render.ts";
 import { EmailSettingsSchema } from "./settings.ts";
 
-/** The server or the address refused this mail for good: sending it again cannot help. */
-export class MailRejectedError extends Error {
-  constructor(
-    readonly chatId: string,
-    readonly responseCode: number | null,
-    readonly detail: string,
-  ) {
-    super(`mail to ${chatId} refused: ${detail}`);
+/** The server refused this mail for good (or the address is unconfirmed): no retry helps. */
+export class MailRejectedError extends SendRejectedError {
+  constructor(chatId: string, responseCode: number | null, detail: string) {
+    super(chatId, responseCode ?? 0, detail);
     this.name = "MailRejectedError";
   }
 }
@@ -94,8 +95,11 @@ export class EmailSender implements Sender {
       const code = typeof e.responseCode === "number" ? e.responseCode : null;
       const answer = (e.response ?? "").slice(0, 200);
       if (code === null || (code >= 400 && code < 500)) {
+        // A 4xx is the server refusing this try: the mail certainly did not go out. Without
+        // an answer (a dropped connection) it may have.
         throw new TransientSendError(`SMTP ${code ?? e.code ?? "error"}: ${answer}`, undefined, {
           cause: error,
+          outcome: code === null ? "ambiguous" : "undelivered",
         });
       }
       if (e.code === "EENVELOPE" && e.command === "RCPT TO") {

@@ -7,7 +7,12 @@
  */
 import type { ChatAddress } from "../../src/core/address.ts";
 import type { RichMessage } from "../../src/core/message.ts";
-import { ChatGoneError, type Sender, TransientSendError } from "../../src/deliver/sender.ts";
+import {
+  ChatGoneError,
+  type Sender,
+  SendRejectedError,
+  TransientSendError,
+} from "../../src/deliver/sender.ts";
 import { splitMessage } from "../../src/digest/split.ts";
 import type { Logger } from "../../src/log.ts";
 import type { EndpointStore } from "../../src/store/endpoints.ts";
@@ -22,14 +27,10 @@ export const MAX_BODY_BYTES = 18_000;
 /** A card with more elements than this is refused too. */
 const MAX_ELEMENTS = 45;
 
-/** Feishu refused this message itself: sending it again cannot help. */
-export class FeishuRejectedError extends Error {
-  constructor(
-    readonly chatId: string,
-    readonly code: number,
-    readonly detail: string,
-  ) {
-    super(`Feishu refused a message to ${chatId}: ${detail}`);
+/** Feishu refused this message itself (its code kept): sending it again cannot help. */
+export class FeishuRejectedError extends SendRejectedError {
+  constructor(chatId: string, code: number, detail: string) {
+    super(chatId, code, detail);
     this.name = "FeishuRejectedError";
   }
 }
@@ -61,6 +62,11 @@ export class FeishuSender implements Sender {
     this.pacer = new FeishuPacer(options.limits ?? FEISHU_LIMITS, this.now);
     this.fetch = options.fetch ?? globalThis.fetch;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  /** Until this chat's webhook may take the next request (the engine waits without a slot). */
+  readyIn(chat: ChatAddress): number {
+    return this.pacer.delayFor(chat.chatId);
   }
 
   split(message: RichMessage): RichMessage[] {
