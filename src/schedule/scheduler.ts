@@ -86,6 +86,18 @@ const emptySummary = (): RunSummary => ({
   delivery: emptyReport(),
 });
 
+/** The delivery report's failures as short lines (none when everything went out). */
+function deliveryProblems(d: DeliveryReport): string[] {
+  const out: string[] = [];
+  if (d.failed > 0) out.push(`delivery: ${d.failed} digest(s) failed`);
+  if (d.gone > 0) out.push(`delivery: ${d.gone} chat(s) gone (bot removed or blocked)`);
+  if (d.deferred > 0) out.push(`delivery: ${d.deferred} digest(s) deferred (rate limit or outage)`);
+  if (d.halted > 0 || d.unrecorded > 0) {
+    out.push(`delivery: halted, ${d.unrecorded} sent message(s) not recorded`);
+  }
+  return out;
+}
+
 export const HEARTBEAT_KEY = "heartbeat";
 export const LAST_RUN_KEY = "last_run";
 
@@ -241,10 +253,11 @@ export class Scheduler {
         delivery.deferred +
         delivery.halted +
         delivery.unrecorded,
+      problems: [...pipeline.problems, ...deliveryProblems(delivery)],
       delivery,
     };
     if (always || this.didWork(summary)) {
-      const { delivery: _unused, ...line } = summary;
+      const { delivery: _unused, problems: _problems, ...line } = summary;
       const halted = delivery.halted > 0 || delivery.unrecorded > 0;
       const fields = { ...line, ...(halted ? { unrecorded: delivery.unrecorded } : {}) };
       if (halted) this.log.error("run", fields);
@@ -271,7 +284,11 @@ export class Scheduler {
       .step()
       .catch((error) => {
         this.log.error("pipeline step failed", { error: describeError(error) });
-        return { ...emptyPipelineSummary(), failures: 1 };
+        return {
+          ...emptyPipelineSummary(),
+          failures: 1,
+          problems: [`pipeline: ${describeError(error)}`],
+        };
       })
       .finally(() => {
         this.pipelineRun = null;
