@@ -172,7 +172,9 @@ export function buildApp(options: AppOptions = {}): App {
   const outbox = new OutboxStore(db);
   const search = new SearchStore(db);
   const schedule = new ScheduleStore(db);
-  const digests = new DigestService({ papers, cards, subscriptions, outbox });
+  // Whether an LLM writes cards here (the summariser's own rule): fallback cards say which.
+  const llm = !options.offline && Boolean(config.OPENAI_API_KEY);
+  const digests = new DigestService({ papers, cards, subscriptions, outbox, llm });
   const reportStore = new ReportStore(db);
   // Popularity signals are optional network sources: an offline app (demo, tests) has none.
   const popularity = options.offline
@@ -239,7 +241,7 @@ export function buildApp(options: AppOptions = {}): App {
       cards,
       search,
       outbox,
-      summariser: { cardFor: (paper) => getSummariser().cardFor(paper) },
+      summariser: { cardFor: (paper) => getSummariser().cardFor(paper), hasLlm: llm },
       arxiv: getArxiv,
       digests,
       deep: {

@@ -152,6 +152,22 @@ describe("selecting a chat's digest", () => {
     expect(cards.map((b) => [b.paperId, b.lines.length])).toEqual([["2404.00061", 1]]);
   });
 
+  it("says 未配置 LLM on a fallback card when no LLM will ever write it", () => {
+    const s = setup();
+    announce(s, paper("2404.00062", { title: "Video generation without a key" }));
+    const digests = new DigestService({
+      papers: s.papers,
+      cards: s.cards,
+      subscriptions: s.subscriptions,
+      outbox: s.outbox,
+      llm: false,
+    });
+    const chat = groupChat(s, [["topic", "text-to-video"]]);
+    const full = toPlainText(digests.forChat(chat)?.message ?? { blocks: [] });
+    expect(full).toContain("未配置 LLM，先看英文摘要：");
+    expect(full).not.toContain("中文摘要生成中");
+  });
+
   it("builds the same digests in bulk as one by one", () => {
     const s = setup();
     const topics = ["text-to-video", "text-to-image", "agent", "alignment"];

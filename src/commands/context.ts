@@ -58,7 +58,7 @@ export interface CommandDeps {
   search: Pick<SearchStore, "search">;
   outbox: Pick<OutboxStore, "sentAmong" | "recordSent">;
   /** the summariser: cached, and shares one LLM call between concurrent requests */
-  summariser: { cardFor(paper: Paper): Promise<Card> };
+  summariser: { cardFor(paper: Paper): Promise<Card>; readonly hasLlm?: boolean };
   /** called only when /paper needs arXiv, so a bot that never fetches never builds a client */
   arxiv: () => Pick<ArxivClient, "fetchByIds">;
   digests: DigestService;

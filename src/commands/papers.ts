@@ -129,7 +129,8 @@ export function paperCommands(
     if (deep) return deepOf(stored, ctx);
     if (!deps.cards.bestMany([stored.id]).has(stored.id)) incoming.onWorking?.();
     const card = await deps.summariser.cardFor(stored);
-    return [{ ...cardMessage(card, taxonomy), buttons: paperButtons(card) }];
+    const llm = deps.summariser.hasLlm ?? true;
+    return [{ ...cardMessage(card, taxonomy, llm), buttons: paperButtons(card) }];
   };
 
   const search: Command = ({ args }) => {

@@ -51,6 +51,8 @@ export interface DigestDeps {
   subscriptions: Pick<SubscriptionStore, "list" | "forChats">;
   outbox: Pick<OutboxStore, "sentAmong">;
   taxonomy?: Taxonomy;
+  /** whether an LLM writes cards in this process (fallback cards say which); default true */
+  llm?: boolean;
   /** ms clock for the bulk cache; default Date.now */
   now?: () => number;
   /** how long forChats reuses an indexed day; default 10 minutes */
@@ -259,7 +261,9 @@ export class DigestService {
         const entry = day.papers[index];
         if (!entry) continue;
         items.push({ paper: entry.paper, card: entry.card, matched });
-        body.push(sharedBlock(blocks, entry.card, chat.density, this.taxonomy));
+        body.push(
+          sharedBlock(blocks, entry.card, chat.density, this.taxonomy, this.deps.llm ?? true),
+        );
       }
     }
     const message: RichMessage = {
@@ -327,11 +331,12 @@ function sharedBlock(
   card: Card,
   density: Density,
   taxonomy: Taxonomy,
+  llm: boolean,
 ): Block {
   const key = `${density}:${card.paper_id}`;
   let block = cache.get(key);
   if (!block) {
-    block = cardBlock(card, density, taxonomy);
+    block = cardBlock(card, density, taxonomy, llm);
     cache.set(key, block);
   }
   return block;

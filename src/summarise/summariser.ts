@@ -121,6 +121,10 @@ export class Summariser {
   private readonly cards: CardStore;
   private readonly papers: PaperLookup;
   private readonly llm: LlmClient | null;
+  /** false without an API key: every card is a fallback card and none will be written later */
+  get hasLlm(): boolean {
+    return this.llm !== null;
+  }
   private readonly dailyTokens: number;
   private readonly log: Logger;
   private readonly taxonomy: Taxonomy;
