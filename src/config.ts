@@ -143,6 +143,18 @@ export const ConfigSchema = z.object({
   HF_API_URL: url("https://huggingface.co/api"),
   GITHUB_API_URL: url("https://api.github.com"),
   GITHUB_TOKEN: optionalString,
+  /** when set, `sudi start` serves Prometheus /metrics on this port (a server of its own) */
+  SUDI_METRICS_PORT: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: "expected a whole number" })
+      .int({ error: "expected a whole number" })
+      .min(1, { error: "expected at least 1" })
+      .max(65535, { error: "expected at most 65535" })
+      .optional(),
+  ),
+  /** the address /metrics binds to: loopback unless the operator opens it on purpose */
+  SUDI_METRICS_HOST: z.preprocess(emptyToUndefined, z.string().default("127.0.0.1")),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),

@@ -6,6 +6,7 @@
  * that was already ingested is not fetched or written again.
  */
 import { readFile } from "node:fs/promises";
+import { metrics } from "../core/metrics.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { AnnounceType, Paper } from "../store/paper.ts";
 import { mergePaper } from "../store/paper-merge.ts";
@@ -234,6 +235,8 @@ class Ingestion {
         source,
       });
     });
+    metrics.papersIngested.inc({ type: "new" }, result.newCount);
+    metrics.papersIngested.inc({ type: "cross" }, result.crossCount);
     this.log.info("announcement ingested", { ...result });
     return result;
   }

@@ -13,6 +13,7 @@
 import cron, { type ScheduledTask } from "node-cron";
 import { ANNOUNCE_HOUR, ARXIV_HOLIDAYS, ARXIV_TIMEZONE } from "../arxiv/calendar.ts";
 import type { Clock } from "../core/clock.ts";
+import { metrics } from "../core/metrics.ts";
 import type { DeliveryEngine, DeliveryReport } from "../deliver/engine.ts";
 import { addReports, emptyReport } from "../deliver/engine.ts";
 import { describeError, type Logger, silentLogger } from "../log.ts";
@@ -200,6 +201,7 @@ export class Scheduler {
    */
   async tick(): Promise<RunSummary> {
     if (this.stopped) return emptySummary();
+    metrics.schedulerTicks.inc();
     // The heartbeat is written at the start: a tick waiting on a long fan-out is still alive.
     const at = new Date(this.deps.clock.now()).toISOString();
     this.deps.store.setState(HEARTBEAT_KEY, at, at);
@@ -220,6 +222,7 @@ export class Scheduler {
    * `leaseWaitMs`, then fails).
    */
   async runOnce(options: { respectChatTimes?: boolean } = {}): Promise<RunSummary> {
+    metrics.schedulerTicks.inc();
     const pipeline = await this.runPipeline();
     if (!(await this.lease.waitFor(this.leaseWaitMs, this.stopSignal.signal))) {
       if (!this.stopped) {

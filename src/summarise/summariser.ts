@@ -16,6 +16,7 @@
 import type { Config } from "../config.ts";
 import { SHORT_CARD } from "../core/card-sections.ts";
 import { Semaphore } from "../core/concurrency.ts";
+import { metrics } from "../core/metrics.ts";
 import { CARD_PROBLEMS } from "../core/texts/card.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { Card } from "../store/card.ts";
@@ -147,6 +148,7 @@ export class Summariser {
     this.llm = options.llm;
     this.model = options.model;
     this.dailyTokens = options.dailyTokens;
+    metrics.llmTokenBudget.set(options.dailyTokens);
     this.log = options.log ?? silentLogger;
     this.taxonomy = options.taxonomy ?? loadTaxonomy();
     this.prompt = options.prompt ?? loadCardPrompt();
@@ -226,6 +228,18 @@ export class Summariser {
   }
 
   private async produce(paper: Paper, options: WriteOptions): Promise<Attempt> {
+    const attempt = await this.produceCard(paper, options);
+    if (
+      attempt.outcome === "llm" ||
+      attempt.outcome === "fallback" ||
+      attempt.outcome === "failed"
+    ) {
+      metrics.cards.inc({ kind: attempt.outcome });
+    }
+    return attempt;
+  }
+
+  private async produceCard(paper: Paper, options: WriteOptions): Promise<Attempt> {
     const llm = this.llm;
     if (!llm) return { card: this.withoutLlm(paper), outcome: "fallback" };
     if (!this.mayAsk(paper, options.retryFailed ?? false)) {
@@ -246,6 +260,8 @@ export class Summariser {
           cleaned: written.cleaned,
         };
         this.cards.put(card, spent);
+        metrics.llmTokens.inc(spent.promptTokens + spent.completionTokens);
+        metrics.llmTokensToday.set(this.cards.usageOn(utcDay(this.now())).total);
         return { card, outcome: "llm" };
       } catch (error) {
         if (!(error instanceof LlmError || error instanceof CardOutputError)) throw error;
