@@ -47,6 +47,8 @@ export interface IngestResult {
   /** the day had been ingested before (for these categories): nothing was fetched or written */
   skippedAlreadyIngested: boolean;
   source: "feed" | "api" | "file";
+  /** the categories this run covered: the feed's own (a file says which), else the configured */
+  categories: string[];
 }
 
 /** The request cannot be served as given, e.g. an API response file without --date. */
@@ -218,6 +220,7 @@ class Ingestion {
       stored: 0,
       skippedAlreadyIngested: false,
       source,
+      categories: covered,
     };
     store.transaction(() => {
       for (const { paper, type } of listed) {
@@ -254,6 +257,7 @@ class Ingestion {
       stored: 0,
       skippedAlreadyIngested: true,
       source: run.source,
+      categories: covered,
     };
   }
 }

@@ -51,11 +51,11 @@ export function createCommandHandler(deps: CommandDeps): ChatBot {
   // A Map, not an object: "/constructor" must not find Object.prototype's.
   const commands = new Map<string, Command>(
     Object.entries({
+      // The greeting already points to /help: /start does not repeat the whole list.
       start: (({ chat }) => [
-        greetingMessage(chat.type, chat.title, deps.subscriptions.count(chat.id)),
-        helpMessage(),
+        greetingMessage(chat, deps.subscriptions.count(chat.id)),
       ]) satisfies Command,
-      help: (() => [helpMessage()]) satisfies Command,
+      help: (({ chat }) => [helpMessage(chat.platform)]) satisfies Command,
       ...subscriptionCommands(deps, taxonomy, limits),
       ...paperCommands(deps, taxonomy, resolve, deepCmds.deepOf),
       deep: deepCmds.deep,

@@ -141,7 +141,10 @@ export function paperCommands(
     if (queryTerms(args).length === 0) return [reply(T.searchNothingUsable)];
     const hits = deps.search.search(args, SEARCH_RESULTS);
     const shown = echo(args);
-    if (hits.length === 0) return [reply(T.searchNoHits(shown))];
+    if (hits.length === 0) {
+      const empty = deps.papers.latestAnnounceDate() === null;
+      return [reply(empty ? T.searchEmptyStore : T.searchNoHits(shown))];
+    }
     const cards = deps.cards.bestMany(hits.map((h) => h.paperId));
     const lines: Line[] = [];
     hits.forEach((hit, i) => {
