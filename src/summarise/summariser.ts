@@ -78,7 +78,11 @@ export interface SummariseReport extends SummariseProgress {
   fallbacks: number;
   /** papers the LLM failed on before, not asked again in this run */
   skipped: number;
+  /** answers the LLM gave (each a card or a repair) */
   calls: number;
+  /** HTTP requests sent to the LLM, retries included, and how many of them failed */
+  requests: number;
+  failedRequests: number;
   promptTokens: number;
   completionTokens: number;
 }
@@ -161,9 +165,17 @@ export class Summariser {
   }
 
   /** LLM calls and tokens since this summariser was created. */
-  get usage(): { calls: number; promptTokens: number; completionTokens: number } {
+  get usage(): {
+    calls: number;
+    requests: number;
+    failedRequests: number;
+    promptTokens: number;
+    completionTokens: number;
+  } {
     return {
       calls: this.calls,
+      requests: this.llm?.requests.sent ?? 0,
+      failedRequests: this.llm?.requests.failed ?? 0,
       promptTokens: this.promptTokens,
       completionTokens: this.completionTokens,
     };
@@ -368,12 +380,16 @@ export class Summariser {
       fallbacks: 0,
       skipped: 0,
       calls: 0,
+      requests: 0,
+      failedRequests: 0,
       promptTokens: 0,
       completionTokens: 0,
     };
     const update = () => {
       const now = this.usage;
       report.calls = now.calls - start.calls;
+      report.requests = now.requests - start.requests;
+      report.failedRequests = now.failedRequests - start.failedRequests;
       report.promptTokens = now.promptTokens - start.promptTokens;
       report.completionTokens = now.completionTokens - start.completionTokens;
       report.tokens = report.promptTokens + report.completionTokens;
