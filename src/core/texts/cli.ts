@@ -22,3 +22,8 @@ export const DEMO = {
   script: (title: string) => `3. 演示群「${title}」里，管理员依次发送：\n`,
   done: "演示结束：数据库在内存里，什么都没有写到磁盘。配置好 bot token 后运行 npm start。",
 } as const;
+
+export const CONSOLE = {
+  /** after the console chat's greeting: where log lines go */
+  logNotice: (path: string) => `（日志：提示符上方每条只显示一行，完整内容写入 ${path}）`,
+} as const;
