@@ -167,7 +167,8 @@ export class DigestService {
   }
 
   /**
-   * The chat's papers, best first: more matched subscriptions, then the day's rank. Only as
+   * The chat's papers, best first: written cards before fallback cards, then more matched
+   * subscriptions, then the day's rank. Only as
    * many as asked for are produced (`take`), scanning the day in rank order once per distinct
    * number of matches, so a chat matching hundreds of papers costs no sort. `release` must be
    * called when done: the match counts live in a buffer shared by every chat.
@@ -189,19 +190,31 @@ export class DigestService {
         if (c + 1 > most) most = c + 1;
       }
     }
-    // A scan position: the number of matches being listed, and where in the day's ranking.
+    // A scan position: the tier (written cards hold ranks [0, day.written), fallback cards the
+    // rest), the number of matches being listed, and where in that tier's ranking.
+    const tiers: [number, number][] = [
+      [0, day.written],
+      [day.written, n],
+    ];
+    let tier = 0;
     let level = most;
     let position = 0;
     const take = (k: number): number[] => {
       const out: number[] = [];
-      while (out.length < k && level > 0) {
-        for (; position < n && out.length < k; position++) {
+      while (out.length < k && most > 0 && tier < tiers.length) {
+        const [from, to] = tiers[tier] as [number, number];
+        if (position < from) position = from;
+        for (; position < to && out.length < k; position++) {
           const index = day.byRank[position] ?? 0;
           if (counts[index] === level) out.push(index);
         }
-        if (position >= n) {
-          level--;
-          position = 0;
+        if (position >= to) {
+          position = from;
+          if (--level === 0) {
+            tier++;
+            level = most;
+            position = 0;
+          }
         }
       }
       return out;
