@@ -110,6 +110,20 @@ describe("selecting a chat's digest", () => {
     expect(s.digests.forChats([chat], DAY1)).toEqual([]);
   });
 
+  it("puts a written card before an untranslated fallback card that matched more subscriptions", () => {
+    const s = setup();
+    const both = paper("2404.00071", { title: "Text-to-video generation with diffusion agents" });
+    const one = paper("2404.00072", { title: "A text-to-video model" });
+    for (const p of [both, one]) announce(s, p);
+    s.cards.put(realCard(one, { score: 5 }));
+    const chat = groupChat(s, [
+      ["topic", "text-to-video"],
+      ["keyword", "agents"],
+    ]);
+    // both match 文生视频; only the fallback one also matches "agents"
+    expect(ids(s.digests.forChat(chat))).toEqual(["2404.00072", "2404.00071"]);
+  });
+
   it("lists a paper once even when the day's listing carries it twice", () => {
     const s = setup();
     const p = paper("2404.00041", { title: "Video generation" });
