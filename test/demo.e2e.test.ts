@@ -69,7 +69,8 @@ describe("sudi demo", () => {
     expect(out).not.toContain("中文摘要生成中");
     expect(out).toContain("推荐 ★");
     // The brief digest, search over Chinese cards, and /paper served from the sample file.
-    expect(out).toContain("• CameraCtrl");
+    // brief lines are numbered like the cards' buttons (①👍 …)
+    expect(out).toMatch(/^[\u2460-\u2473] CameraCtrl：[^\n]*（2404\.02101/mu);
     expect(out).toContain("TriForce：分层投机解码");
     expect(out).toContain("VoiceShop");
     expect(out).not.toContain("出错了");

@@ -74,7 +74,15 @@ export async function runConsoleChat(options: ConsoleChatOptions): Promise<void>
         if (interactive) write("…");
       },
     });
-    for (const reply of replies) write(`${toPlainText(reply)}\n\n`);
+    for (const reply of replies) {
+      write(`${toPlainText(reply)}\n\n`);
+      // An export prints its file, so a scripted session can redirect it.
+      for (const file of reply.attachments ?? []) {
+        const text = file.mime.startsWith("text/") || file.mime === "application/x-bibtex";
+        const body = text ? Buffer.from(file.data, "base64").toString("utf8") : "";
+        write(`📎 ${file.filename}\n${body}\n`);
+      }
+    }
     prompt();
   }
 }

@@ -6,6 +6,7 @@
  * and `splitTelegram` keeps every part within it without cutting a card or a tag.
  */
 import {
+  allButtons,
   allLines,
   type Block,
   type Button,
@@ -21,6 +22,8 @@ import { splitMessage } from "../../src/digest/split.ts";
 export const TELEGRAM_TEXT_LIMIT = 4096;
 /** Telegram's limit on a callback button's data, in UTF-8 bytes. */
 export const TELEGRAM_CALLBACK_DATA_LIMIT = 64;
+/** Telegram's limit on the buttons of one inline keyboard. */
+export const TELEGRAM_BUTTON_LIMIT = 100;
 
 /** Telegram's inline keyboard, as the Bot API takes it in `reply_markup`. */
 export type TelegramInlineButton =
@@ -62,7 +65,8 @@ function spanToTelegram(s: Span): string {
   if (!s.text) return "";
   let out = escapeTelegramHtml(s.text);
   const href = safeUrl(s.href);
-  if (href) out = `<a href="${escapeAttribute(href)}">${out}</a>`;
+  if (s.mention && /^\d+$/.test(s.mention)) out = `<a href="tg://user?id=${s.mention}">${out}</a>`;
+  else if (href) out = `<a href="${escapeAttribute(href)}">${out}</a>`;
   else if (s.code) out = `<code>${out}</code>`;
   if (s.italic) out = `<i>${out}</i>`;
   if (s.bold) out = `<b>${out}</b>`;
@@ -178,9 +182,19 @@ export function telegramLength(html: string): number {
   return telegramVisibleText(html).length;
 }
 
-/** Splits a message into parts that each fit one Telegram message, never cutting a card. */
+/**
+ * Splits a message into parts that each fit one Telegram message, never cutting a card: within
+ * 4096 characters and, with the cards' button rows, 100 buttons.
+ */
 export function splitTelegram(message: RichMessage): RichMessage[] {
-  return splitMessage(message, (m) => telegramLength(toTelegramHtml(m)), TELEGRAM_TEXT_LIMIT);
+  return splitMessage(
+    message,
+    (m) =>
+      allButtons(m).length > TELEGRAM_BUTTON_LIMIT
+        ? Number.POSITIVE_INFINITY
+        : telegramLength(toTelegramHtml(m)),
+    TELEGRAM_TEXT_LIMIT,
+  );
 }
 
 function utf8Bytes(text: string): number {
@@ -192,29 +206,45 @@ function toTelegramButton(button: Button): TelegramInlineButton | undefined {
   if (!text) return undefined;
   const url = safeUrl(button.url);
   if (url) return { text, url };
-  if (button.command && utf8Bytes(button.command) <= TELEGRAM_CALLBACK_DATA_LIMIT) {
-    return { text, callback_data: button.command };
+  const data = button.press ?? button.command;
+  if (data && utf8Bytes(data) <= TELEGRAM_CALLBACK_DATA_LIMIT) {
+    return { text, callback_data: data };
   }
   return undefined;
 }
 
-/**
- * The message's buttons as an inline keyboard, three to a row: URL buttons open the link,
- * command buttons carry the command as callback data (the bot runs it when pressed). A button
- * Telegram would refuse (no usable URL, a command over 64 bytes) is left out rather than
- * failing the whole message.
- */
-export function toTelegramKeyboard(
-  buttons: Button[] | undefined,
-): TelegramInlineKeyboard | undefined {
-  const usable = (buttons ?? []).flatMap((b) => {
+function usable(buttons: readonly Button[]): TelegramInlineButton[] {
+  return buttons.flatMap((b) => {
     const button = toTelegramButton(b);
     return button ? [button] : [];
   });
-  if (usable.length === 0) return undefined;
+}
+
+/**
+ * A message's inline keyboard: one compact row per card that has buttons (①👍 ①👎 ①⭐ ①深读),
+ * then the message's own buttons three to a row. URL buttons open the link; command and press
+ * buttons carry their data as callback data. A button Telegram would refuse (no usable URL,
+ * data over 64 bytes) is left out rather than failing the whole message; past 100 buttons the
+ * rest are dropped (the splitter keeps digest parts under that).
+ */
+export function toTelegramKeyboard(
+  message: Pick<RichMessage, "blocks" | "buttons"> | Button[] | undefined,
+): TelegramInlineKeyboard | undefined {
+  const parts = Array.isArray(message) ? { blocks: [], buttons: message } : message;
   const rows: TelegramInlineButton[][] = [];
-  for (let i = 0; i < usable.length; i += BUTTONS_PER_ROW) {
-    rows.push(usable.slice(i, i + BUTTONS_PER_ROW));
+  for (const block of parts?.blocks ?? []) {
+    const row = usable(block.buttons ?? []);
+    if (row.length) rows.push(row);
   }
-  return { inline_keyboard: rows };
+  const own = usable(parts?.buttons ?? []);
+  for (let i = 0; i < own.length; i += BUTTONS_PER_ROW) {
+    rows.push(own.slice(i, i + BUTTONS_PER_ROW));
+  }
+  let budget = TELEGRAM_BUTTON_LIMIT;
+  const capped = rows.flatMap((row) => {
+    const kept = row.slice(0, Math.max(0, budget));
+    budget -= kept.length;
+    return kept.length ? [kept] : [];
+  });
+  return capped.length ? { inline_keyboard: capped } : undefined;
 }

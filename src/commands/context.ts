@@ -20,6 +20,7 @@ import type { SearchStore } from "../store/search.ts";
 import type { SubscriptionStore } from "../store/subscriptions.ts";
 import type { DeepReader } from "../summarise/deep.ts";
 import type { Taxonomy } from "../topics/taxonomy.ts";
+import type { PersonalServices } from "./personal.ts";
 import type { Incoming } from "./types.ts";
 
 export interface CommandLimits {
@@ -53,7 +54,7 @@ export interface DeepDeps {
 export interface CommandDeps {
   chats: ChatStore;
   subscriptions: SubscriptionStore;
-  papers: Pick<PaperStore, "get" | "upsert" | "latestAnnounceDate">;
+  papers: Pick<PaperStore, "get" | "getMany" | "upsert" | "latestAnnounceDate">;
   cards: Pick<CardStore, "bestMany">;
   search: Pick<SearchStore, "search">;
   outbox: Pick<OutboxStore, "sentAmong" | "recordSent">;
@@ -71,6 +72,10 @@ export interface CommandDeps {
   clock?: () => Date;
   taxonomy?: Taxonomy;
   limits?: Partial<CommandLimits>;
+  /** follows, mutes, votes, saved papers, learned ranking, members */
+  personal: PersonalServices;
+  /** how often a message's button counts may be edited, per chat; default 3 s */
+  relabelIntervalMs?: number;
 }
 
 /** One command being answered. */

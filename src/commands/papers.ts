@@ -18,6 +18,7 @@ import {
 import { T } from "../core/texts/commands.ts";
 import { DEEP } from "../core/texts/deep.ts";
 import { DIGEST } from "../core/texts/digest.ts";
+import { cardButtons } from "../digest/buttons.ts";
 import { cardMessage } from "../digest/card-message.ts";
 import type { Card } from "../store/card.ts";
 import { absUrl, type Paper, pdfUrl } from "../store/paper.ts";
@@ -129,8 +130,12 @@ export function paperCommands(
     if (deep) return deepOf(stored, ctx);
     if (!deps.cards.bestMany([stored.id]).has(stored.id)) incoming.onWorking?.();
     const card = await deps.summariser.cardFor(stored);
-    const llm = deps.summariser.hasLlm ?? true;
-    return [{ ...cardMessage(card, taxonomy, llm), buttons: paperButtons(card) }];
+    const message = cardMessage(card, taxonomy, deps.summariser.hasLlm ?? true);
+    // The full row of 👍 👎 ⭐ 收藏 深读 under the card (its 深读 runs /deep), then the links.
+    message.blocks = message.blocks.map((b) =>
+      b.kind === "card" ? { ...b, buttons: cardButtons(card.paper_id, 0) } : b,
+    );
+    return [{ ...message, buttons: paperButtons(card, false) }];
   };
 
   const search: Command = ({ args }) => {

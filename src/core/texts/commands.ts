@@ -3,6 +3,7 @@
  * read and corrected without touching the logic. Functions take the dynamic parts; they never
  * escape (renderers do).
  */
+import { RANKING_HELP } from "./ranking.ts";
 
 // --- general ---
 
@@ -10,7 +11,8 @@ export const T = {
   botName: "论文速递",
   intro:
     "📚 论文速递：每个 arXiv 公告日，把新论文写成中文卡片（一句话总结、动机、方法、效果、推荐指数），按你订阅的主题推送到这里。",
-  helpGroupsNote: "群里只有管理员能修改订阅和设置；想要自己的订阅，请私聊机器人。",
+  helpGroupsNote:
+    "群里只有管理员能修改本群的订阅和设置；每个成员都可以用 /subscribe me 主题、/follow me 作者 在群里为自己订阅，或私聊机器人。",
   /** edited messages and photo captions are not read */
   helpEditedNote: "修改已发出的命令不会重新执行；要改，请重新发送一条。",
   helpTopicsHint: "发送 /topics 查看所有主题。",
@@ -34,7 +36,7 @@ export const T = {
   cannotPostHere:
     "⚠️ 机器人在这个频道缺少「查看频道」「发送消息」或「嵌入链接」权限，每日推送发不出来。请服务器管理员在频道设置里给机器人加上这些权限。",
   adminOnly: (command: string) =>
-    `只有群管理员可以使用 /${command} 修改本群的推送。想要自己的订阅，请私聊机器人，在私聊里发送 /subscribe。`,
+    `只有群管理员可以使用 /${command} 修改本群的推送。想要自己的订阅，可以在群里发送 /subscribe me <主题>（或 /follow me <作者>），也可以私聊机器人。`,
 
   // --- greeting (bot added to a chat) ---
   greetingGroup: (title: string | null) =>
@@ -152,6 +154,7 @@ export const KIND_LABEL = {
   topic: "主题",
   category: "分类",
   keyword: "关键词",
+  author: "作者",
 } as const;
 
 // --- each command's help: menus (Telegram, Discord) and /help; keyed from src/commands/table.ts ---
@@ -170,6 +173,7 @@ export interface CommandHelp {
 
 /** Each command's help, by the key the command table (table.ts) names. */
 export const COMMAND_HELP = {
+  ...RANKING_HELP,
   start: { description: "开始使用：机器人能做什么", usage: "/start" },
   help: { description: "使用说明和示例", usage: "/help" },
   subscribe: {
@@ -251,4 +255,8 @@ export const CHOICE_LABELS: Record<string, string> = {
   brief: "brief（每篇一行）",
   表格: "表格（周报/月报 TL;DR）",
   标题: "标题（周报/月报 标题 + 摘要）",
+  bibtex: "bibtex（BibTeX 文件）",
+  csv: "csv（表格文件）",
+  on: "on（@ 我）",
+  off: "off（只写名字）",
 };
