@@ -26,7 +26,7 @@ describe("wording a newcomer reads", () => {
     expect(greeting).not.toContain("私聊");
     expect(await s.say("/help", { chat: CONSOLE_CHAT })).not.toContain("私聊");
     // a Telegram group still hears about private chats
-    expect(await s.say("/start", { chat: GROUP })).toContain("请私聊机器人");
+    expect(await s.say("/start", { chat: GROUP })).toContain("或私聊机器人");
   });
 
   it("/topics names a topic by its id, not by one alias among many", async () => {
