@@ -9,6 +9,7 @@ import type { AnyConfigFragment, Config } from "../src/config.ts";
 import type { ChatAddress } from "../src/core/address.ts";
 import type { Sender } from "../src/deliver/sender.ts";
 import type { Chat } from "../src/store/chats.ts";
+import type { PromptScreen } from "./console/screen.ts";
 
 /** What a platform may use of the terminal (the console chat prints there). */
 export interface PlatformIo {
@@ -16,6 +17,10 @@ export interface PlatformIo {
   stdin: NodeJS.ReadableStream;
   /** a person types at a terminal (not a pipe) */
   interactive: boolean;
+  /** the interactive console's terminal: log lines go above its prompt */
+  screen?: PromptScreen;
+  /** one line the console prints after its greeting (where the full log is) */
+  notice?: string;
 }
 
 /** A started platform: it answers commands and delivers through `sender` until stopped. */

@@ -15,6 +15,7 @@ import { ArxivClient } from "./arxiv/client.ts";
 import { ingestAnnouncement } from "./arxiv/ingest.ts";
 import type { CommandLimits } from "./commands/context.ts";
 import { type ChatBot, createCommandHandler } from "./commands/handler.ts";
+import type { PersonalServices } from "./commands/personal.ts";
 import { type Config, loadConfig, readDotEnv, secretsOf } from "./config.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { publicLinks, type WebLinks } from "./core/web-links.ts";
@@ -22,6 +23,7 @@ import { DeliveryEngine, type DeliveryOptions } from "./deliver/engine.ts";
 import type { Sender } from "./deliver/sender.ts";
 import { DigestService } from "./digest/digest.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { Ranker } from "./ranking/ranker.ts";
 import { ARXIV_CALENDAR } from "./reports/period.ts";
 import { PopularityService } from "./reports/popularity.ts";
 import { ReportBuilder } from "./reports/select.ts";
@@ -37,13 +39,17 @@ import { ChatStore } from "./store/chats.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { DeepStore } from "./store/deep.ts";
 import { EndpointStore } from "./store/endpoints.ts";
+import { FeatureStore } from "./store/features.ts";
 import { FeedTokenStore } from "./store/feeds.ts";
+import { MemberStore } from "./store/members.ts";
 import { OutboxStore } from "./store/outbox.ts";
 import { PaperStore } from "./store/papers.ts";
+import { PersonalStore } from "./store/personal.ts";
 import { ReportStore } from "./store/reports.ts";
 import { HEALTH_KEY_PREFIX, ScheduleStore } from "./store/schedule.ts";
 import { SearchStore } from "./store/search.ts";
 import { SubscriptionStore } from "./store/subscriptions.ts";
+import { VoteStore } from "./store/votes.ts";
 import { boundWal, checkpointWal } from "./store/wal.ts";
 import { createDeepReader, type DeepReader } from "./summarise/deep.ts";
 import { createSummariser, type Summariser } from "./summarise/summariser.ts";
@@ -69,6 +75,8 @@ export interface AppOptions {
   clock?: Clock;
   /** command limits (tests lower them) */
   limits?: Partial<CommandLimits>;
+  /** how often button counts may be edited per chat (tests lower it); default 3 s */
+  relabelIntervalMs?: number;
 }
 
 /** Extra settings for the delivery side (tests and benches). */
@@ -102,6 +110,8 @@ export interface App {
   readonly endpoints: EndpointStore;
   /** the web archive's public links (SUDI_PUBLIC_URL), or null */
   readonly links: WebLinks | null;
+  /** follows, mutes, votes, saved papers, members and the learned ranking */
+  readonly personal: PersonalServices;
   /** the one summariser (LLM cache, budget), created on first use */
   readonly summariser: Summariser;
   /** deep reads (深读) and /ask from the full text, created on first use */
@@ -182,9 +192,10 @@ export function buildApp(options: AppOptions = {}): App {
   const search = new SearchStore(db);
   const schedule = new ScheduleStore(db);
   const links = publicLinks(config.SUDI_PUBLIC_URL);
-  const digests = new DigestService({ papers, cards, subscriptions, outbox, links });
   const feeds = new FeedTokenStore(db);
   const endpoints = new EndpointStore(db);
+  // Whether an LLM writes cards here (the summariser's own rule): fallback cards say which.
+  const llm = !options.offline && Boolean(config.OPENAI_API_KEY);
   const reportStore = new ReportStore(db);
   // Popularity signals are optional network sources: an offline app (demo, tests) has none.
   const popularity = options.offline
@@ -208,6 +219,31 @@ export function buildApp(options: AppOptions = {}): App {
     settings: reportStore,
     publicUrl: config.SUDI_PUBLIC_URL,
     log,
+  });
+  // Personal digests: follows, mutes, votes, saved papers, members and the learned ranking.
+  const votes = new VoteStore(db);
+  const members = new MemberStore(db);
+  const filters = new PersonalStore(db);
+  const ranker = new Ranker({ features: new FeatureStore(db), votes, papers });
+  const personal: PersonalServices = {
+    personal: filters,
+    members,
+    votes,
+    ranker,
+    categories: config.SUDI_CATEGORIES,
+  };
+  const titleOf = (id: string) => {
+    const card = cards.bestMany([id]).get(id);
+    return card && !card.fallback ? card.title_zh : (papers.get(id)?.title ?? undefined);
+  };
+  const digests = new DigestService({
+    papers,
+    cards,
+    subscriptions,
+    outbox,
+    llm,
+    links,
+    personal: { filters, members, alerts: votes, ranker, titleOf },
   });
   // One summariser and one arXiv client per process: they hold the LLM cache of in-flight
   // calls, the token budget and the arXiv pacing, which must not be split in two.
@@ -251,7 +287,7 @@ export function buildApp(options: AppOptions = {}): App {
       cards,
       search,
       outbox,
-      summariser: { cardFor: (paper) => getSummariser().cardFor(paper) },
+      summariser: { cardFor: (paper) => getSummariser().cardFor(paper), hasLlm: llm },
       arxiv: getArxiv,
       digests,
       deep: {
@@ -269,6 +305,7 @@ export function buildApp(options: AppOptions = {}): App {
       links,
       config,
       log,
+      personal,
       ...(options.now ? { clock: options.now } : {}),
       limits: {
         deepPerUserDay: config.SUDI_DEEP_PER_USER_DAY,
@@ -276,6 +313,9 @@ export function buildApp(options: AppOptions = {}): App {
         askPerDay: config.SUDI_ASK_PER_DAY,
         ...options.limits,
       },
+      ...(options.relabelIntervalMs !== undefined
+        ? { relabelIntervalMs: options.relabelIntervalMs }
+        : {}),
     });
     return bot;
   };
@@ -308,6 +348,7 @@ export function buildApp(options: AppOptions = {}): App {
     feeds,
     endpoints,
     links,
+    personal,
     get summariser() {
       return getSummariser();
     },

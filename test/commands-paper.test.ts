@@ -37,13 +37,16 @@ describe("/paper", () => {
     expect(text).toContain("💡 一句话：");
     expect(text).toContain("https://arxiv.org/abs/2404.02101");
     expect(working).toBeGreaterThan(0);
-    // Buttons under the card link to arXiv and the PDF, built from the id, and ask for 深读.
+    // Under the card: its row of 👍 👎 ⭐ 收藏 深读 (深读 runs /deep), then links to arXiv
+    // and the PDF, built from the id.
+    const card = replies[0]?.blocks.find((b) => b.kind === "card");
+    expect(card?.buttons?.map((b) => b.label)).toEqual(["👍", "👎", "⭐ 收藏", "深读"]);
+    expect(card?.buttons?.at(-1)?.press).toBe("v1:r:2404.02101:0");
     const buttons = replies[0]?.buttons ?? [];
     expect(buttons).toEqual([
       { label: "📄 arXiv", url: "https://arxiv.org/abs/2404.02101" },
       { label: "📥 PDF", url: "https://arxiv.org/pdf/2404.02101" },
-      ...(buttons.length > 3 ? [{ label: "💻 代码", url: expect.stringMatching(/^https?:/) }] : []),
-      { label: "📖 深读", command: "/deep 2404.02101" },
+      ...(buttons.length > 2 ? [{ label: "💻 代码", url: expect.stringMatching(/^https?:/) }] : []),
     ]);
     expect(s.papers.get("2404.02101")?.title).toContain("CameraCtrl");
     expect(apiRequests()).toBe(1);

@@ -7,6 +7,7 @@ import { type App, buildApp } from "../src/app.ts";
 import { ArxivClient } from "../src/arxiv/client.ts";
 import type { CommandLimits } from "../src/commands/context.ts";
 import type { ChatBot } from "../src/commands/handler.ts";
+import type { PersonalServices } from "../src/commands/personal.ts";
 import type { ChatAddress } from "../src/core/address.ts";
 import type { RichMessage } from "../src/core/message.ts";
 import type { DigestService } from "../src/digest/digest.ts";
@@ -95,6 +96,7 @@ export interface Setup {
   outbox: OutboxStore;
   search: SearchStore;
   digests: DigestService;
+  personal: PersonalServices;
   summariser: Summariser;
   deep: DeepReader;
   deepStore: DeepStore;
@@ -122,6 +124,8 @@ export interface SetupOptions {
   /** where the deep read finds full text (the fake arXiv's /html and /pdf) */
   arxivHtmlUrl?: string;
   arxivPdfUrl?: string;
+  /** how often button counts may be edited per chat (default: the bot's) */
+  relabelIntervalMs?: number;
 }
 
 export function setup(options: SetupOptions = {}): Setup {
@@ -152,6 +156,9 @@ export function setup(options: SetupOptions = {}): Setup {
     arxiv: client,
     now: () => clock.now,
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.relabelIntervalMs !== undefined
+      ? { relabelIntervalMs: options.relabelIntervalMs }
+      : {}),
   });
   const { db, papers, cards, chats, subscriptions, outbox, search, digests, bot } = app;
   const s: Setup = {
@@ -164,6 +171,7 @@ export function setup(options: SetupOptions = {}): Setup {
     outbox,
     search,
     digests,
+    personal: app.personal,
     summariser: app.summariser,
     deep: app.deep,
     deepStore: app.deepStore,

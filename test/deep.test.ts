@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEEP, DEEP_LABELS } from "../src/core/texts/deep.ts";
+import { toPlainText } from "../src/digest/render/text.ts";
 import { resetLearntDowngrades } from "../src/summarise/llm.ts";
 import { estimateChatTokens } from "../src/summarise/tokens.ts";
 import { PRIVATE, paper, setup } from "./commands-setup.ts";
@@ -249,10 +250,18 @@ describe("/deep", () => {
   it("answers the 深读 button under a /paper card", async () => {
     const { s, id } = await withPaper(SAMPLE_PAPER, ["html"]);
     const [card] = await s.send(`/paper ${id}`);
-    const button = card?.buttons?.find((b) => b.label === DEEP.buttonDeep);
-    expect(button?.command).toBe(`/deep ${id}`);
-    const text = await s.say(button?.command ?? "");
-    expect(text).toContain("📖 深读");
+    // The card's own row (👍 👎 ⭐ 收藏 深读) carries it; pressing it runs /deep.
+    const row = card?.blocks.find((b) => b.kind === "card")?.buttons ?? [];
+    const button = row.find((b) => b.label === "深读");
+    expect(button?.press).toBe(`v1:r:${id}:0`);
+    const outcome = await s.bot.press({
+      chat: PRIVATE,
+      userId: "42",
+      data: button?.press ?? "",
+      message: { id: "1", buttons: row.flatMap((b) => (b.press ? [b.press] : [])) },
+      isAdmin: async () => true,
+    });
+    expect(outcome.replies.map(toPlainText).join("\n")).toContain("📖 深读");
   });
 
   it("refuses when today's token budget is spent, and shows the short card", async () => {

@@ -155,6 +155,39 @@ describe("sudi on Telegram, end to end", () => {
     expect(replies[before]?.text).toContain("✅ 已订阅主题");
   });
 
+  it("votes on a /paper card edit its buttons in place and send no message", async () => {
+    const group = fakeGroup(-305, "投票群");
+    const { tg, services } = await start({ [String(group.id)]: [admin.id] });
+    expect(await ask(tg, group, member, "/paper 2404.14469")).toContain("SnapKV");
+    const card = tg.sentTo(group.id).at(-1);
+    if (!card) throw new Error("no /paper reply");
+    const markup = card.replyMarkup as {
+      inline_keyboard: { text: string; callback_data?: string }[][];
+    };
+    const rows = markup.inline_keyboard;
+    expect(rows[0]?.map((b) => b.text)).toEqual(["👍", "👎", "⭐ 收藏", "深读"]);
+    const up = rows[0]?.[0]?.callback_data ?? "";
+    const messages = tg.sent.length;
+
+    const query = tg.pressButton(card, member, up);
+    await tg.waitUntil(
+      () => tg.callbackAnswers.some((a) => a.callback_query_id === query),
+      5000,
+      "the press answered",
+    );
+    expect(tg.callbackAnswers.find((a) => a.callback_query_id === query)?.text).toBe("已记录 👍");
+    await tg.waitUntil(
+      () => JSON.stringify(card.replyMarkup).includes("👍 1"),
+      5000,
+      "the count shown on the button",
+    );
+    expect(tg.sent.length).toBe(messages); // no message was added
+    const chat = services.chats.find("telegram", String(group.id));
+    expect(
+      services.personal.votes.counts(chat?.id ?? 0, ["2404.14469"]).get("2404.14469")?.up,
+    ).toBe(1);
+  });
+
   it("answers /cmd@ourbot and ignores /cmd@otherbot", async () => {
     const group = fakeGroup(-301, "两个机器人的群");
     const { tg } = await start();

@@ -30,8 +30,10 @@ import {
   commandNameOf,
   type DiscordInteraction,
   focusedOptionOf,
+  isPress,
   parseInteraction,
   toIncoming,
+  toPress,
 } from "./interactions.ts";
 import { type DiscordMessagePayload, toDiscordPayloads } from "./render.ts";
 
@@ -68,6 +70,18 @@ class Responder {
   }
   defer() {
     return this.callback({ type: InteractionResponseType.DeferredChannelMessageWithSource });
+  }
+  /** acknowledges a button press without sending or changing anything yet */
+  ack() {
+    return this.callback({ type: InteractionResponseType.DeferredMessageUpdate });
+  }
+  /** edits the components of the message a button is on (the interaction's own message) */
+  editComponents(components: unknown) {
+    const { application_id, token } = this.interaction;
+    return this.rest.patch(Routes.webhookMessage(application_id, token, "@original"), {
+      body: { components },
+      auth: false,
+    });
   }
   reply(payload: DiscordMessagePayload, files?: RawFile[]) {
     return this.callback(
@@ -175,6 +189,46 @@ async function answerCommand(i: DiscordInteraction, ctx: AnswerContext, r: Respo
 }
 
 /**
+ * A press handled in place: acknowledged without a message; the counts are shown by editing
+ * the message's buttons (the handler rate-limits that), and only a reply the handler asks for
+ * (深读 without a reader) is sent.
+ */
+async function answerPress(i: DiscordInteraction, ctx: AnswerContext, r: Responder) {
+  const press = toPress(i);
+  if (!press || !ctx.handler.press) {
+    await r.ack();
+    return;
+  }
+  const rows = i.message?.components ?? [];
+  // An edit through the interaction waits until Discord has the interaction's answer.
+  let answered!: () => void;
+  const ready = new Promise<void>((resolve) => {
+    answered = resolve;
+  });
+  const outcome = await ctx.handler.press({
+    ...press,
+    relabel: async (labels) => {
+      await ready;
+      const components = rows.map((row) => ({
+        ...row,
+        components: (row.components ?? []).map((c) =>
+          c.custom_id && labels.has(c.custom_id) ? { ...c, label: labels.get(c.custom_id) } : c,
+        ),
+      }));
+      await r.editComponents(components);
+    },
+  });
+  const payloads = outcome.replies.flatMap(toDiscordPayloads);
+  const [first, ...rest] = payloads;
+  try {
+    await (first ? r.reply(first) : r.ack());
+  } finally {
+    answered();
+  }
+  for (const payload of rest) await r.followUp(payload);
+}
+
+/**
  * Answers one raw INTERACTION_CREATE payload. Never throws: an interaction that cannot be
  * answered (expired, malformed, Discord down) is logged and dropped.
  */
@@ -188,6 +242,8 @@ export async function answerInteraction(raw: unknown, ctx: AnswerContext): Promi
   try {
     if (i.type === InteractionType.ApplicationCommandAutocomplete) {
       await r.autocomplete(autocompleteChoices(i, ctx.taxonomy));
+    } else if (isPress(i)) {
+      await answerPress(i, ctx, r);
     } else if (
       i.type === InteractionType.ApplicationCommand ||
       i.type === InteractionType.MessageComponent

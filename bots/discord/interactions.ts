@@ -11,7 +11,7 @@ import {
   PermissionFlagsBits,
 } from "discord.js";
 import { z } from "zod";
-import type { Incoming } from "../../src/commands/types.ts";
+import type { ButtonPress, Incoming } from "../../src/commands/types.ts";
 import type { ChatAddress } from "../../src/core/address.ts";
 import { COMMAND_BUTTON_PREFIX } from "./render.ts";
 
@@ -68,6 +68,30 @@ export const InteractionSchema = z.object({
     .optional(),
   member: z.object({ permissions: z.string().regex(/^\d+$/), user: UserSchema }).optional(),
   user: UserSchema.optional(),
+  /** on a button press: the message the button is on, with its components */
+  message: z
+    .object({
+      id: z.string(),
+      components: z
+        .array(
+          z.object({
+            type: z.number().int(),
+            components: z
+              .array(
+                z
+                  .object({
+                    type: z.number().int(),
+                    custom_id: z.string().optional(),
+                    label: z.string().optional(),
+                  })
+                  .passthrough(),
+              )
+              .optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
   data: z
     .object({
       name: z.string().optional(),
@@ -168,6 +192,37 @@ export function commandTextOf(i: DiscordInteraction): string | undefined {
   return undefined;
 }
 
+/** Whether a component interaction is a press sudi handles in place (a vote, ⭐, 深读). */
+export function isPress(i: DiscordInteraction): boolean {
+  return (
+    i.type === InteractionType.MessageComponent &&
+    Boolean(i.data?.custom_id) &&
+    !i.data?.custom_id?.startsWith(COMMAND_BUTTON_PREFIX)
+  );
+}
+
+/** The press as the platform-neutral handler reads it (without relabel, which answer.ts adds). */
+export function toPress(i: DiscordInteraction): Omit<ButtonPress, "relabel"> | undefined {
+  const data = i.data?.custom_id;
+  if (!isPress(i) || !data || !i.message) return undefined;
+  const admin = isAdminOf(i);
+  const user = i.member?.user ?? i.user;
+  const name = user?.global_name ?? user?.username;
+  return {
+    chat: chatOf(i),
+    userId: userIdOf(i),
+    ...(name ? { userName: name } : {}),
+    data,
+    message: {
+      id: i.message.id,
+      buttons: (i.message.components ?? []).flatMap((row) =>
+        (row.components ?? []).flatMap((c) => (c.custom_id ? [c.custom_id] : [])),
+      ),
+    },
+    isAdmin: async () => admin,
+  };
+}
+
 /** The command name of a command text ("/paper 2404.14469" → "paper"). */
 export function commandNameOf(text: string): string {
   return /^\/([a-z_]+)/i.exec(text)?.[1]?.toLowerCase() ?? "";
@@ -196,9 +251,12 @@ export function toIncoming(i: DiscordInteraction, onWorking?: () => void): Incom
   const text = commandTextOf(i);
   if (text === undefined) return undefined;
   const admin = isAdminOf(i);
+  const user = i.member?.user ?? i.user;
+  const name = user?.global_name ?? user?.username;
   return {
     chat: chatOf(i),
     userId: userIdOf(i),
+    ...(name ? { userName: name } : {}),
     text,
     isAdmin: async () => admin,
     ...(onWorking ? { onWorking } : {}),

@@ -62,7 +62,8 @@ export interface DiscordMessagePayload {
   content?: string;
   embeds?: DiscordEmbed[];
   components?: { type: ComponentType.ActionRow; components: DiscordButton[] }[];
-  allowed_mentions: { parse: [] };
+  /** nothing is ever parsed as a mention; only the users of mention spans are pinged */
+  allowed_mentions: { parse: []; users?: string[] };
   flags?: number;
 }
 
@@ -112,6 +113,7 @@ function truncate(text: string, max: number): string {
 // Lines and spans
 
 function renderSpan(s: Span): string {
+  if (s.mention && /^\d{1,20}$/.test(s.mention)) return `<@${s.mention}>`;
   if (s.text === "") return "";
   if (s.code) return `\`${s.text.replace(/`/g, "ˋ").replace(/\n/g, " ")}\``;
   const escaped = escapeDiscordMarkdown(s.text);
@@ -254,32 +256,58 @@ function renderEmbeds(blocks: Block[]): DiscordEmbed[] {
   return embeds;
 }
 
-function renderButtons(buttons: Button[] | undefined): DiscordMessagePayload["components"] {
-  const out: DiscordButton[] = [];
-  for (const b of buttons ?? []) {
-    const label = truncate(plainDiscordText(b.label), DISCORD_LIMITS.buttonLabel);
-    const url = b.url ? safeUrl(b.url) : undefined;
-    const customId = b.command ? `${COMMAND_BUTTON_PREFIX}${b.command}` : undefined;
-    if (!label) continue;
-    if (url && url.length <= DISCORD_LIMITS.buttonUrl)
-      out.push({ type: ComponentType.Button, style: ButtonStyle.Link, label, url });
-    else if (customId && customId.length <= DISCORD_LIMITS.customId)
-      out.push({
-        type: ComponentType.Button,
-        style: ButtonStyle.Secondary,
-        label,
-        custom_id: customId,
-      });
+function renderButton(b: Button): DiscordButton | undefined {
+  const label = truncate(plainDiscordText(b.label), DISCORD_LIMITS.buttonLabel);
+  const url = b.url ? safeUrl(b.url) : undefined;
+  const customId = b.press ?? (b.command ? `${COMMAND_BUTTON_PREFIX}${b.command}` : undefined);
+  if (!label) return undefined;
+  if (url && url.length <= DISCORD_LIMITS.buttonUrl) {
+    return { type: ComponentType.Button, style: ButtonStyle.Link, label, url };
   }
-  const max = DISCORD_LIMITS.buttonRows * DISCORD_LIMITS.buttonsPerRow;
+  if (customId && customId.length <= DISCORD_LIMITS.customId) {
+    return { type: ComponentType.Button, style: ButtonStyle.Secondary, label, custom_id: customId };
+  }
+  return undefined;
+}
+
+/**
+ * Action rows: one per card with buttons (👍 👎 ⭐ 深读), then the message's own buttons five
+ * to a row; at most five rows (the splitter keeps a digest part within that).
+ */
+function renderButtons(
+  part: Pick<RichMessage, "blocks" | "buttons">,
+): DiscordMessagePayload["components"] {
   const rows: NonNullable<DiscordMessagePayload["components"]> = [];
-  for (let i = 0; i < Math.min(out.length, max); i += DISCORD_LIMITS.buttonsPerRow) {
-    rows.push({
-      type: ComponentType.ActionRow,
-      components: out.slice(i, i + DISCORD_LIMITS.buttonsPerRow),
-    });
+  const pushRows = (buttons: readonly Button[]) => {
+    const out = buttons.flatMap((b) => renderButton(b) ?? []);
+    for (let i = 0; i < out.length; i += DISCORD_LIMITS.buttonsPerRow) {
+      rows.push({
+        type: ComponentType.ActionRow,
+        components: out.slice(i, i + DISCORD_LIMITS.buttonsPerRow),
+      });
+    }
+  };
+  for (const block of part.blocks) if (block.buttons?.length) pushRows(block.buttons);
+  pushRows(part.buttons ?? []);
+  const capped = rows.slice(0, DISCORD_LIMITS.buttonRows);
+  return capped.length ? capped : undefined;
+}
+
+/** The action rows a part needs before capping (a card row each, the message's own after). */
+function buttonRows(part: RichMessage): number {
+  const own = Math.ceil((part.buttons?.length ?? 0) / DISCORD_LIMITS.buttonsPerRow);
+  return part.blocks.filter((b) => b.buttons?.length).length + own;
+}
+
+/** The users a part mentions (a group digest's member lines). */
+function mentionedUsers(part: RichMessage): string[] {
+  const users = new Set<string>();
+  for (const b of part.blocks) {
+    for (const line of [...(b.title ? [b.title] : []), ...b.lines]) {
+      for (const s of line) if (s.mention && /^\d{1,20}$/.test(s.mention)) users.add(s.mention);
+    }
   }
-  return rows.length ? rows : undefined;
+  return [...users];
 }
 
 /**
@@ -287,14 +315,19 @@ function renderButtons(buttons: Button[] | undefined): DiscordMessagePayload["co
  * cuts anything but an over-long title.
  */
 export function renderDiscordPayload(part: RichMessage): DiscordMessagePayload {
-  const payload: DiscordMessagePayload = { allowed_mentions: { parse: [] } };
+  const users = mentionedUsers(part);
+  const payload: DiscordMessagePayload = {
+    allowed_mentions: users.length ? { parse: [], users } : { parse: [] },
+  };
   if (part.blocks.every((b) => b.kind === "text")) {
     payload.content = part.blocks.map(paragraph).filter(Boolean).join("\n\n") || "…";
     payload.flags = SUPPRESS_EMBEDS;
   } else {
     payload.embeds = renderEmbeds(part.blocks);
+    // A mention inside an embed pings nobody: the members named in the embed are pinged here.
+    if (users.length) payload.content = users.map((u) => `<@${u}>`).join(" ");
   }
-  const components = renderButtons(part.buttons);
+  const components = renderButtons(part);
   if (components) payload.components = components;
   return payload;
 }
@@ -337,7 +370,14 @@ export function discordFullness(payload: DiscordMessagePayload): number {
 
 /** Splits a message into parts that each render to one payload within every limit. */
 export function splitForDiscord(message: RichMessage): RichMessage[] {
-  return splitMessage(message, (m) => discordFullness(renderDiscordPayload(m)), 1);
+  return splitMessage(
+    message,
+    (m) =>
+      buttonRows(m) > DISCORD_LIMITS.buttonRows
+        ? Number.POSITIVE_INFINITY
+        : discordFullness(renderDiscordPayload(m)),
+    1,
+  );
 }
 
 /** A message as the Discord payloads to send, in order. */

@@ -6,6 +6,7 @@
  * and `splitTelegram` keeps every part within it without cutting a card or a tag.
  */
 import {
+  allButtons,
   allLines,
   type Block,
   type Button,
@@ -21,6 +22,8 @@ import { splitMessage } from "../../src/digest/split.ts";
 export const TELEGRAM_TEXT_LIMIT = 4096;
 /** Telegram's limit on a callback button's data, in UTF-8 bytes. */
 export const TELEGRAM_CALLBACK_DATA_LIMIT = 64;
+/** Telegram's limit on the buttons of one inline keyboard. */
+export const TELEGRAM_BUTTON_LIMIT = 100;
 
 /** Telegram's inline keyboard, as the Bot API takes it in `reply_markup`. */
 export type TelegramInlineButton =
@@ -62,7 +65,8 @@ function spanToTelegram(s: Span): string {
   if (!s.text) return "";
   let out = escapeTelegramHtml(s.text);
   const href = safeUrl(s.href);
-  if (href) out = `<a href="${escapeAttribute(href)}">${out}</a>`;
+  if (s.mention && /^\d+$/.test(s.mention)) out = `<a href="tg://user?id=${s.mention}">${out}</a>`;
+  else if (href) out = `<a href="${escapeAttribute(href)}">${out}</a>`;
   else if (s.code) out = `<code>${out}</code>`;
   if (s.italic) out = `<i>${out}</i>`;
   if (s.bold) out = `<b>${out}</b>`;
@@ -94,16 +98,60 @@ export function toTelegramHtml(message: RichMessage): string {
 }
 
 /**
- * The message as plain text, for resending without parse_mode when Telegram refused the HTML:
- * links keep their URL after their text when that still fits, else the text alone.
+ * The message as plain text, for resending without parse_mode when Telegram refused the HTML.
+ * Every link keeps its URL after its text when that fits. When it does not (a full part has
+ * no room for ten URLs), each block keeps its first link, the paper's arXiv page, as a bare
+ * URL in place of its text ("arxiv.org/abs/2404.14469", which Telegram links by itself), and
+ * the longest lines without a URL are shortened with "…" until the text fits: a reader loses
+ * some words of a summary, never the way to the paper.
  */
 export function toTelegramPlainText(message: RichMessage): string {
-  const render = (line: (l: Line) => string) =>
-    wellFormed(message.blocks.map((b) => allLines(b).map(line).join("\n")).join("\n\n"));
-  const withUrls = render(lineToPlainText);
+  const blocks = message.blocks.map(allLines);
+  const join = (rendered: string[][]) =>
+    wellFormed(rendered.map((lines) => lines.join("\n")).join("\n\n"));
+  const withUrls = join(blocks.map((lines) => lines.map(lineToPlainText)));
   if (withUrls.length <= TELEGRAM_TEXT_LIMIT) return withUrls;
-  return render((l) => l.map((s) => s.text).join(""));
+
+  const hasUrl: boolean[][] = [];
+  const rendered = blocks.map((lines) => {
+    let kept = false;
+    const flags: boolean[] = [];
+    hasUrl.push(flags);
+    return lines.map((line) => {
+      let url = false;
+      const text = line
+        .map((s) => {
+          if (!s.href || kept) return s.text;
+          kept = url = true;
+          return s.href.replace(/^https?:\/\//, "");
+        })
+        .join("");
+      flags.push(url);
+      return text;
+    });
+  });
+  let text = join(rendered);
+  while (text.length > TELEGRAM_TEXT_LIMIT) {
+    // the longest line without a URL, shortened by what is over (a split surrogate becomes
+    // U+FFFD through wellFormed)
+    let at: [number, number] | null = null;
+    let longest = MIN_SHORTENED;
+    for (const [b, lines] of rendered.entries()) {
+      for (const [l, line] of lines.entries()) {
+        if (!hasUrl[b]?.[l] && line.length > longest) [at, longest] = [[b, l], line.length];
+      }
+    }
+    if (!at) break;
+    const lines = rendered[at[0]] as string[];
+    const keep = Math.max(MIN_SHORTENED - 1, longest - (text.length - TELEGRAM_TEXT_LIMIT) - 1);
+    lines[at[1]] = `${(lines[at[1]] as string).slice(0, keep)}…`;
+    text = join(rendered);
+  }
+  return text.length <= TELEGRAM_TEXT_LIMIT ? text : `${text.slice(0, TELEGRAM_TEXT_LIMIT - 1)}…`;
 }
+
+/** A line shortened for the plain-text resend keeps at least this many characters. */
+const MIN_SHORTENED = 24;
 
 const NAMED_ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"' };
 
@@ -134,9 +182,19 @@ export function telegramLength(html: string): number {
   return telegramVisibleText(html).length;
 }
 
-/** Splits a message into parts that each fit one Telegram message, never cutting a card. */
+/**
+ * Splits a message into parts that each fit one Telegram message, never cutting a card: within
+ * 4096 characters and, with the cards' button rows, 100 buttons.
+ */
 export function splitTelegram(message: RichMessage): RichMessage[] {
-  return splitMessage(message, (m) => telegramLength(toTelegramHtml(m)), TELEGRAM_TEXT_LIMIT);
+  return splitMessage(
+    message,
+    (m) =>
+      allButtons(m).length > TELEGRAM_BUTTON_LIMIT
+        ? Number.POSITIVE_INFINITY
+        : telegramLength(toTelegramHtml(m)),
+    TELEGRAM_TEXT_LIMIT,
+  );
 }
 
 function utf8Bytes(text: string): number {
@@ -148,29 +206,45 @@ function toTelegramButton(button: Button): TelegramInlineButton | undefined {
   if (!text) return undefined;
   const url = safeUrl(button.url);
   if (url) return { text, url };
-  if (button.command && utf8Bytes(button.command) <= TELEGRAM_CALLBACK_DATA_LIMIT) {
-    return { text, callback_data: button.command };
+  const data = button.press ?? button.command;
+  if (data && utf8Bytes(data) <= TELEGRAM_CALLBACK_DATA_LIMIT) {
+    return { text, callback_data: data };
   }
   return undefined;
 }
 
-/**
- * The message's buttons as an inline keyboard, three to a row: URL buttons open the link,
- * command buttons carry the command as callback data (the bot runs it when pressed). A button
- * Telegram would refuse (no usable URL, a command over 64 bytes) is left out rather than
- * failing the whole message.
- */
-export function toTelegramKeyboard(
-  buttons: Button[] | undefined,
-): TelegramInlineKeyboard | undefined {
-  const usable = (buttons ?? []).flatMap((b) => {
+function usable(buttons: readonly Button[]): TelegramInlineButton[] {
+  return buttons.flatMap((b) => {
     const button = toTelegramButton(b);
     return button ? [button] : [];
   });
-  if (usable.length === 0) return undefined;
+}
+
+/**
+ * A message's inline keyboard: one compact row per card that has buttons (①👍 ①👎 ①⭐ ①深读),
+ * then the message's own buttons three to a row. URL buttons open the link; command and press
+ * buttons carry their data as callback data. A button Telegram would refuse (no usable URL,
+ * data over 64 bytes) is left out rather than failing the whole message; past 100 buttons the
+ * rest are dropped (the splitter keeps digest parts under that).
+ */
+export function toTelegramKeyboard(
+  message: Pick<RichMessage, "blocks" | "buttons"> | Button[] | undefined,
+): TelegramInlineKeyboard | undefined {
+  const parts = Array.isArray(message) ? { blocks: [], buttons: message } : message;
   const rows: TelegramInlineButton[][] = [];
-  for (let i = 0; i < usable.length; i += BUTTONS_PER_ROW) {
-    rows.push(usable.slice(i, i + BUTTONS_PER_ROW));
+  for (const block of parts?.blocks ?? []) {
+    const row = usable(block.buttons ?? []);
+    if (row.length) rows.push(row);
   }
-  return { inline_keyboard: rows };
+  const own = usable(parts?.buttons ?? []);
+  for (let i = 0; i < own.length; i += BUTTONS_PER_ROW) {
+    rows.push(own.slice(i, i + BUTTONS_PER_ROW));
+  }
+  let budget = TELEGRAM_BUTTON_LIMIT;
+  const capped = rows.flatMap((row) => {
+    const kept = row.slice(0, Math.max(0, budget));
+    budget -= kept.length;
+    return kept.length ? [kept] : [];
+  });
+  return capped.length ? { inline_keyboard: capped } : undefined;
 }

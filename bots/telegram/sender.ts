@@ -125,7 +125,7 @@ export class TelegramSender implements Sender {
     const group = chat.type !== "private";
     const lane = options.lane ?? "bulk";
     const html = toTelegramHtml(part);
-    const keyboard = toTelegramKeyboard(part.buttons);
+    const keyboard = toTelegramKeyboard(part);
     let plain = false;
     for (;;) {
       await this.pacer.acquire(chatId, group, lane);

@@ -4,7 +4,7 @@
  * migrations, button presses), never topics, subscriptions or cards.
  */
 import { Composer, type Context } from "grammy";
-import type { Chat, ChatMember, Message } from "grammy/types";
+import type { Chat, ChatMember, Message, User } from "grammy/types";
 import type { Lifecycle } from "../../src/commands/lifecycle.ts";
 import type { CommandHandler, Incoming } from "../../src/commands/types.ts";
 import type { ChatAddress } from "../../src/core/address.ts";
@@ -30,6 +30,12 @@ export interface UpdateDeps {
   typingIntervalMs: number;
   /** values never to log */
   secrets: string[];
+}
+
+/** How a group digest names a member: first and last name, else the username. */
+export function displayName(user: User): string {
+  const name = [user.first_name, user.last_name].filter(Boolean).join(" ").trim();
+  return name || user.username || String(user.id);
 }
 
 export function addressOf(chat: Chat): ChatAddress {
@@ -144,6 +150,7 @@ export function telegramUpdates(deps: UpdateDeps): Composer<Context> {
     const incoming: Incoming = {
       chat: address,
       userId: String(msg.from?.id ?? msg.sender_chat?.id ?? ""),
+      ...(msg.from ? { userName: displayName(msg.from) } : {}),
       text,
       isAdmin: () => senderIsAdmin(msg),
     };
@@ -170,23 +177,57 @@ export function telegramUpdates(deps: UpdateDeps): Composer<Context> {
 
   updates.on("callback_query:data", async (ctx) => {
     const query = ctx.callbackQuery;
-    await ctx.answerCallbackQuery().catch((err: unknown) => {
-      log.debug("telegram answerCallbackQuery failed", { error: safeErrorText(err, deps.secrets) });
-    });
     const msg = query.message;
-    const text = commandText(query.data, deps.username);
-    if (!msg || text === null) return;
+    const answer = (text?: string) =>
+      ctx.answerCallbackQuery(text ? { text } : undefined).catch((err: unknown) => {
+        log.debug("telegram answerCallbackQuery failed", {
+          error: safeErrorText(err, deps.secrets),
+        });
+      });
+    // Command buttons carry "/paper 2404.14469"; vote buttons carry press data ("v1:u:…").
+    const text = query.data.startsWith("/") ? commandText(query.data, deps.username) : query.data;
+    if (!msg || text === null) {
+      await answer();
+      return;
+    }
     const address = addressOf(msg.chat);
-    const incoming: Incoming = {
+    const isAdmin = () =>
+      address.type === "group"
+        ? isGroupAdmin(address.chatId, query.from.id)
+        : Promise.resolve(true);
+    if (!handler.press) {
+      await answer();
+      const incoming: Incoming = { chat: address, userId: String(query.from.id), text, isAdmin };
+      await runCommand(incoming, undefined);
+      return;
+    }
+    const keyboard = "reply_markup" in msg ? (msg.reply_markup?.inline_keyboard ?? []) : [];
+    const outcome = await handler.press({
       chat: address,
       userId: String(query.from.id),
-      text,
-      isAdmin: () =>
-        address.type === "group"
-          ? isGroupAdmin(address.chatId, query.from.id)
-          : Promise.resolve(true),
-    };
-    await runCommand(incoming, undefined);
+      userName: displayName(query.from),
+      data: text,
+      message: {
+        id: String(msg.message_id),
+        buttons: keyboard.flat().flatMap((b) => ("callback_data" in b ? [b.callback_data] : [])),
+      },
+      isAdmin,
+      // Counts are shown by re-labelling the keyboard in place: no message is sent.
+      relabel: async (labels) => {
+        const inline_keyboard = keyboard.map((row) =>
+          row.map((b) =>
+            "callback_data" in b ? { ...b, text: labels.get(b.callback_data) ?? b.text } : b,
+          ),
+        );
+        await ctx.api.editMessageReplyMarkup(msg.chat.id, msg.message_id, {
+          reply_markup: { inline_keyboard },
+        });
+      },
+    });
+    await answer(outcome.toast);
+    if (outcome.replies.length) {
+      await reply(address, outcome.replies);
+    }
   });
 
   return updates;

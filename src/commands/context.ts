@@ -22,6 +22,7 @@ import type { SearchStore } from "../store/search.ts";
 import type { SubscriptionStore } from "../store/subscriptions.ts";
 import type { DeepReader } from "../summarise/deep.ts";
 import type { Taxonomy } from "../topics/taxonomy.ts";
+import type { PersonalServices } from "./personal.ts";
 import type { Incoming } from "./types.ts";
 
 export interface CommandLimits {
@@ -55,12 +56,12 @@ export interface DeepDeps {
 export interface CommandDeps {
   chats: ChatStore;
   subscriptions: SubscriptionStore;
-  papers: Pick<PaperStore, "get" | "upsert" | "latestAnnounceDate">;
+  papers: Pick<PaperStore, "get" | "getMany" | "upsert" | "latestAnnounceDate">;
   cards: Pick<CardStore, "bestMany">;
   search: Pick<SearchStore, "search">;
   outbox: Pick<OutboxStore, "sentAmong" | "recordSent">;
   /** the summariser: cached, and shares one LLM call between concurrent requests */
-  summariser: { cardFor(paper: Paper): Promise<Card> };
+  summariser: { cardFor(paper: Paper): Promise<Card>; readonly hasLlm?: boolean };
   /** called only when /paper needs arXiv, so a bot that never fetches never builds a client */
   arxiv: () => Pick<ArxivClient, "fetchByIds">;
   digests: DigestService;
@@ -77,6 +78,10 @@ export interface CommandDeps {
   clock?: () => Date;
   taxonomy?: Taxonomy;
   limits?: Partial<CommandLimits>;
+  /** follows, mutes, votes, saved papers, learned ranking, members */
+  personal: PersonalServices;
+  /** how often a message's button counts may be edited, per chat; default 3 s */
+  relabelIntervalMs?: number;
 }
 
 /** One command being answered. */

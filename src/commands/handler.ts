@@ -13,20 +13,29 @@ import { deepCommands } from "./deep.ts";
 import { feedCommands } from "./feed.ts";
 import { greetingMessage, helpMessage } from "./help.ts";
 import { MAX_MESSAGE_LENGTH, parseCommand } from "./input.ts";
+import { libraryCommands } from "./library.ts";
 import { createLifecycle, type Lifecycle } from "./lifecycle.ts";
 import { paperCommands, paperResolver } from "./papers.ts";
+import { personalCommands, splitMe } from "./personal.ts";
+import { createPressHandler, RelabelThrottle } from "./press.ts";
 import { reply } from "./reply.ts";
 import { reportCommands } from "./reports.ts";
 import { settingsCommands } from "./settings.ts";
 import { subscriptionCommands } from "./subscriptions.ts";
 import { COMMAND_TABLE, commandNamed } from "./table.ts";
-import type { CommandHandler, Incoming } from "./types.ts";
+import type { ButtonPress, CommandHandler, Incoming, PressOutcome } from "./types.ts";
 
 export type { CommandInfo } from "./table.ts";
 export { COMMANDS } from "./table.ts";
 
-/** What adapters hold: the command handler and the chat lifecycle events. */
-export type ChatBot = CommandHandler & Lifecycle;
+/** What adapters hold: the command handler, button presses and the chat lifecycle events. */
+export type ChatBot = CommandHandler &
+  Lifecycle & {
+    press(press: ButtonPress): Promise<PressOutcome>;
+  };
+
+/** Commands with a member's own variant in groups: `/subscribe me 文生视频`. */
+const ME_COMMANDS = new Set(["subscribe", "unsubscribe", "follow", "unfollow", "list"]);
 
 /** The table and the implementations must name the same commands, or nothing starts. */
 function checkAgainstTable(implemented: Iterable<string>): void {
@@ -49,14 +58,15 @@ export function createCommandHandler(deps: CommandDeps): ChatBot {
   const resolve = paperResolver(deps, limits, clock);
   const deepCmds = deepCommands(deps, taxonomy, limits, resolve);
 
+  const personal = personalCommands(deps, deps.personal, taxonomy, limits);
   // A Map, not an object: "/constructor" must not find Object.prototype's.
   const commands = new Map<string, Command>(
     Object.entries({
+      // The greeting already points to /help: /start does not repeat the whole list.
       start: (({ chat }) => [
-        greetingMessage(chat.type, chat.title, deps.subscriptions.count(chat.id)),
-        helpMessage(),
+        greetingMessage(chat, deps.subscriptions.count(chat.id)),
       ]) satisfies Command,
-      help: (() => [helpMessage()]) satisfies Command,
+      help: (({ chat }) => [helpMessage(chat.platform)]) satisfies Command,
       ...subscriptionCommands(deps, taxonomy, limits),
       ...paperCommands(deps, taxonomy, resolve, deepCmds.deepOf),
       deep: deepCmds.deep,
@@ -66,9 +76,15 @@ export function createCommandHandler(deps: CommandDeps): ChatBot {
         ? reportCommands({ reports: deps.reports, reportStore: deps.reportStore })
         : {}),
       ...feedCommands(deps),
+      ...personal.commands,
+      ...libraryCommands(deps, deps.personal),
     }),
   );
   checkAgainstTable(commands.keys());
+  // A member's own variants in a group (`/subscribe me …`): not commands of their own.
+  for (const [name, command] of Object.entries(personal.memberCommands)) {
+    commands.set(name, command);
+  }
 
   async function handle(incoming: Incoming) {
     if (incoming.text.length > MAX_MESSAGE_LENGTH) {
@@ -77,9 +93,15 @@ export function createCommandHandler(deps: CommandDeps): ChatBot {
     const parsed = parseCommand(incoming.text);
     if (!parsed) return [reply(T.notACommand)];
     const spec = commandNamed(parsed.name);
-    const command = spec ? commands.get(spec.name) : undefined;
+    let name = spec?.name ?? parsed.name;
+    let args = parsed.args;
+    if (ME_COMMANDS.has(name) && splitMe(args).me) {
+      // In a group, a member's own; in a private chat everything is the person's own already.
+      if (incoming.chat.type === "group") name = `${name} me`;
+      else args = splitMe(args).rest;
+    }
+    const command = spec ? commands.get(name) : undefined;
     if (!spec || !command) return [reply(T.unknownCommand(parsed.name))];
-    const name = spec.name;
     const log = deps.log.child({ command: name, platform: incoming.chat.platform });
     try {
       let chat = deps.chats.ensure(incoming.chat);
@@ -88,15 +110,38 @@ export function createCommandHandler(deps: CommandDeps): ChatBot {
         deps.chats.setActive(chat.id, true);
         chat = { ...chat, active: true };
       }
-      if (spec.affectsDelivery && chat.type !== "private" && !(await incoming.isAdmin())) {
+      // A member's own `me` variant changes only what that member is pointed to: no admin rule.
+      const own = name !== spec.name;
+      if (spec.affectsDelivery && !own && chat.type !== "private" && !(await incoming.isAdmin())) {
         return [reply(T.adminOnly(name))];
       }
-      return await command({ incoming, chat, args: parsed.args, now: clock() });
+      return await command({ incoming, chat, args, now: clock() });
     } catch (error) {
       log.error("command failed", { error });
       return [reply(T.internalError)];
     }
   }
 
-  return { handle, ...lifecycle };
+  const press = createPressHandler({
+    deps,
+    runCommand: handle,
+    // The hook for buttons that run a command: a `deep` command on the table takes 深读.
+    hasCommand: (name) => commands.has(name),
+    throttle: new RelabelThrottle(deps.relabelIntervalMs ?? 3000, (error) =>
+      deps.log.warn("button counts not updated", { error }),
+    ),
+  });
+
+  return {
+    handle,
+    press: async (p: ButtonPress): Promise<PressOutcome> => {
+      try {
+        return await press(p);
+      } catch (error) {
+        deps.log.error("button press failed", { error, platform: p.chat.platform });
+        return { toast: T.internalError, replies: [] };
+      }
+    },
+    ...lifecycle,
+  };
 }

@@ -3,6 +3,7 @@
  * characters folded (NFKC: ／ → /, ０９：００ → 09:00), lists split and quotes read. The rules
  * for a topic or keyword argument are src/topics/input.ts.
  */
+import { toSimplified } from "../topics/normalise.ts";
 
 /** The longest message sudi reads at all; longer text is refused before any parsing. */
 export const MAX_MESSAGE_LENGTH = 2000;
@@ -39,9 +40,13 @@ export function parseCommand(text: string): ParsedCommand | null {
 const COMMAND =
   /^\/([A-Za-z][A-Za-z0-9_]{0,31})(?:@[A-Za-z0-9_]+)?(?:(?:\s+|(?=\p{Cf}))([\s\S]*))?$/u;
 
-/** A keyword as subscriptions store it: folded, lower-case, single spaces. */
+/**
+ * A keyword as subscriptions and mutes store it: folded like topic names (width, case,
+ * traditional → simplified), single spaces. A traditional-script keyword thus matches the
+ * simplified cards.
+ */
 export function keywordValue(phrase: string): string {
-  return normalise(phrase).toLowerCase().replace(/\s+/g, " ");
+  return toSimplified(normalise(phrase).toLowerCase()).replace(/\s+/g, " ");
 }
 
 /**

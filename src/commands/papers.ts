@@ -18,6 +18,7 @@ import {
 import { T } from "../core/texts/commands.ts";
 import { DEEP } from "../core/texts/deep.ts";
 import { DIGEST } from "../core/texts/digest.ts";
+import { cardButtons } from "../digest/buttons.ts";
 import { cardMessage } from "../digest/card-message.ts";
 import type { Card } from "../store/card.ts";
 import { absUrl, type Paper, pdfUrl } from "../store/paper.ts";
@@ -129,9 +130,14 @@ export function paperCommands(
     if (deep) return deepOf(stored, ctx);
     if (!deps.cards.bestMany([stored.id]).has(stored.id)) incoming.onWorking?.();
     const card = await deps.summariser.cardFor(stored);
-    const buttons = paperButtons(card);
+    const message = cardMessage(card, taxonomy, deps.summariser.hasLlm ?? true);
+    // The full row of 👍 👎 ⭐ 收藏 深读 under the card (its 深读 runs /deep), then the links.
+    message.blocks = message.blocks.map((b) =>
+      b.kind === "card" ? { ...b, buttons: cardButtons(card.paper_id, 0) } : b,
+    );
+    const buttons = paperButtons(card, false);
     if (deps.links) buttons.push({ label: T.buttonWeb, url: deps.links.paper(card.paper_id) });
-    return [{ ...cardMessage(card, taxonomy), buttons }];
+    return [{ ...message, buttons }];
   };
 
   const search: Command = ({ args }) => {
@@ -142,7 +148,10 @@ export function paperCommands(
     if (queryTerms(args).length === 0) return [reply(T.searchNothingUsable)];
     const hits = deps.search.search(args, SEARCH_RESULTS);
     const shown = echo(args);
-    if (hits.length === 0) return [reply(T.searchNoHits(shown))];
+    if (hits.length === 0) {
+      const empty = deps.papers.latestAnnounceDate() === null;
+      return [reply(empty ? T.searchEmptyStore : T.searchNoHits(shown))];
+    }
     const cards = deps.cards.bestMany(hits.map((h) => h.paperId));
     const lines: Line[] = [];
     hits.forEach((hit, i) => {

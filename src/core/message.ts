@@ -12,6 +12,12 @@ export interface Span {
   code?: boolean;
   /** an absolute http(s) URL that code built itself (never taken from untrusted text) */
   href?: string;
+  /**
+   * A mention of this platform user id (the text is their display name): Telegram renders a
+   * text mention, Discord `<@id>` allowed for that user only. Renderers without mentions show
+   * the text.
+   */
+  mention?: string;
 }
 
 /** One line of text. */
@@ -40,6 +46,8 @@ export interface Block {
   paperId?: string;
   /** labelled parts after the lines (a deep-read card's sections) */
   fields?: BlockField[];
+  /** on card blocks: the card's own row of buttons (👍 👎 ⭐ 深读), kept with the card */
+  buttons?: Button[];
 }
 
 export interface Button {
@@ -47,6 +55,11 @@ export interface Button {
   /** a URL button, or a command the bot runs when pressed (e.g. "/paper 2404.14469") */
   url?: string;
   command?: string;
+  /**
+   * A press handled in place (a vote): compact data the bot decodes (src/commands/buttons.ts).
+   * Pressing it edits the message's buttons; it never sends a message.
+   */
+  press?: string;
 }
 
 /**
@@ -59,7 +72,7 @@ export interface Attachment {
   kind: "photo" | "document";
   /** a safe file name code built ("sudi-2024-04.html"), never user text */
   filename: string;
-  mime: "image/png" | "text/html";
+  mime: "image/png" | "text/html" | "application/x-bibtex" | "text/csv";
   /** the bytes, base64 (so a pending delivery stores them as JSON) */
   data: string;
 }
@@ -79,6 +92,11 @@ export function attachment(
 ): Attachment {
   const buf = typeof bytes === "string" ? Buffer.from(bytes, "utf8") : Buffer.from(bytes);
   return { kind, filename, mime, data: buf.toString("base64") };
+}
+
+/** Every button of a message: the cards' rows first, in order, then the message's own. */
+export function allButtons(message: RichMessage): Button[] {
+  return [...message.blocks.flatMap((b) => b.buttons ?? []), ...(message.buttons ?? [])];
 }
 
 export const span = (text: string, style: Omit<Span, "text"> = {}): Span => ({ text, ...style });
@@ -128,8 +146,15 @@ export const SpanSchema = z.object({
   italic: z.boolean().optional(),
   code: z.boolean().optional(),
   href: z.string().optional(),
+  mention: z.string().optional(),
 });
 const LineSchema = z.array(SpanSchema);
+export const ButtonSchema = z.object({
+  label: z.string(),
+  url: z.string().optional(),
+  command: z.string().optional(),
+  press: z.string().optional(),
+});
 export const BlockSchema = z.object({
   kind: z.enum(["heading", "card", "text", "footer"]),
   title: LineSchema.optional(),
@@ -138,16 +163,12 @@ export const BlockSchema = z.object({
   fields: z
     .array(z.object({ name: z.string(), lines: z.array(LineSchema), fold: z.boolean().optional() }))
     .optional(),
-});
-export const ButtonSchema = z.object({
-  label: z.string(),
-  url: z.string().optional(),
-  command: z.string().optional(),
+  buttons: z.array(ButtonSchema).optional(),
 });
 export const AttachmentSchema = z.object({
   kind: z.enum(["photo", "document"]),
   filename: z.string().regex(/^[\w.-]{1,100}$/),
-  mime: z.enum(["image/png", "text/html"]),
+  mime: z.enum(["image/png", "text/html", "application/x-bibtex", "text/csv"]),
   data: z.base64(),
 });
 export const RichMessageSchema = z.object({

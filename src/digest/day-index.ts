@@ -5,10 +5,17 @@
  * touches only the papers its subscriptions point at, which is what lets 10,000 chats share
  * one pass over the day.
  */
-
+import {
+  type AuthoredPaper,
+  type AuthorFollow,
+  authoredPaper,
+  followMatches,
+  parseFollow,
+} from "../ranking/authors.ts";
 import { type Card, cardSearchText } from "../store/card.ts";
 import type { Paper } from "../store/paper.ts";
 import type { Subscription } from "../store/subscriptions.ts";
+import { toSimplified } from "../topics/normalise.ts";
 import { phrasesRegExp, phraseWords, searchableText } from "../topics/phrase.ts";
 import { type Chapter, OTHER_TOPIC_ID, type Taxonomy } from "../topics/taxonomy.ts";
 
@@ -48,15 +55,28 @@ function push<K>(map: Map<K, number[]>, key: K, value: number): void {
   else map.set(key, [value]);
 }
 
+/**
+ * The card's text, folded like keywords (width, case, traditional → simplified), for keyword
+ * subscriptions and mutes typed in Chinese.
+ */
+function cardText(card: Card): string {
+  return toSimplified(cardSearchText(card).normalize("NFKC").toLowerCase());
+}
+
 export class DayIndex {
   readonly papers: IndexedPaper[] = [];
   /** papers[byRank[r]].rank === r */
   readonly byRank: Int32Array;
+  /** how many papers have a written (LLM) card: they hold ranks 0 .. written-1 */
+  readonly written: number;
   private readonly byTopic = new Map<string, number[]>();
   private readonly byCategory = new Map<string, number[]>();
   private readonly byArchive = new Map<string, number[]>();
   private readonly keywordHits = new Map<string, readonly number[]>();
   private readonly keywordSets = new Map<string, ReadonlySet<number>>();
+  private readonly authorHits = new Map<string, readonly number[]>();
+  private readonly muteHits = new Map<string, ReadonlySet<number>>();
+  private authored: AuthoredPaper[] | undefined;
   private readonly chapterOfTopic: Map<string, Chapter>;
   /** title and abstract as the keyword regexes read them, built on first keyword use */
   private haystacks: string[] | undefined;
@@ -103,13 +123,17 @@ export class DayIndex {
     order.sort((a, b) => {
       const pa = this.papers[a] as IndexedPaper;
       const pb = this.papers[b] as IndexedPaper;
+      // A card a reader can read comes before an untranslated fallback card, whatever the
+      // fallback's rules say; among written cards the 推荐指数 decides.
       return (
+        Number(pa.card.fallback) - Number(pb.card.fallback) ||
         (pb.card.score ?? UNRATED_SCORE) - (pa.card.score ?? UNRATED_SCORE) ||
         pb.ruleScore - pa.ruleScore ||
         (pb.paper.id < pa.paper.id ? -1 : pb.paper.id > pa.paper.id ? 1 : 0)
       );
     });
     this.byRank = Int32Array.from(order);
+    this.written = this.papers.filter((p) => !p.card.fallback).length;
     order.forEach((index, rank) => {
       (this.papers[index] as IndexedPaper).rank = rank;
     });
@@ -124,6 +148,8 @@ export class DayIndex {
         return this.byCategory.get(sub.value) ?? this.byArchive.get(sub.value) ?? EMPTY;
       case "keyword":
         return this.keyword(sub.value);
+      case "author":
+        return this.author(sub.value);
     }
   }
 
@@ -141,15 +167,52 @@ export class DayIndex {
           (c) => c === v || (c.charCodeAt(v.length) === 46 && c.startsWith(v)),
         );
       }
-      case "keyword": {
-        let set = this.keywordSets.get(sub.value);
+      case "keyword":
+      case "author": {
+        const key = `${sub.kind}:${sub.value}`;
+        let set = this.keywordSets.get(key);
         if (!set) {
-          set = new Set(this.keyword(sub.value));
-          this.keywordSets.set(sub.value, set);
+          set = new Set(this.matching(sub));
+          this.keywordSets.set(key, set);
         }
         return set.has(index);
       }
     }
+  }
+
+  /**
+   * Whether a muted phrase occurs in the paper's title, abstract or card: as a keyword would
+   * match (word-bounded English, folded Chinese), or anywhere in the card's folded text.
+   */
+  muted(phrase: string, index: number): boolean {
+    let set = this.muteHits.get(phrase);
+    if (!set) {
+      const hits = new Set(this.keyword(phrase));
+      this.cardTexts ??= this.papers.map((p) => cardText(p.card));
+      const needle = toSimplified(phrase.normalize("NFKC").toLowerCase());
+      this.cardTexts.forEach((text, i) => {
+        if (text.includes(needle)) hits.add(i);
+      });
+      set = hits;
+      this.muteHits.set(phrase, set);
+    }
+    return set.has(index);
+  }
+
+  /** Papers by a followed author (see src/ranking/authors.ts), looked for once a day. */
+  private author(value: string): readonly number[] {
+    const cached = this.authorHits.get(value);
+    if (cached) return cached;
+    const follow: AuthorFollow | null = parseFollow(value);
+    const hits: number[] = [];
+    if (follow) {
+      this.authored ??= this.papers.map((p) => authoredPaper(p.paper.authors, p.paper.categories));
+      this.authored.forEach((a, i) => {
+        if (followMatches(follow, a)) hits.push(i);
+      });
+    }
+    this.authorHits.set(value, hits);
+    return hits;
   }
 
   /** The chapter a topic belongs to, when the taxonomy knows it. */
@@ -167,15 +230,14 @@ export class DayIndex {
     if (cached) return cached;
     const hits: number[] = [];
     const regex = phraseWords(phrase).length > 0 ? phrasesRegExp([phrase], "u") : null;
-    const needle = HAN.test(phrase) ? phrase.toLowerCase() : null;
+    const needle = HAN.test(phrase) ? toSimplified(phrase.normalize("NFKC").toLowerCase()) : null;
     if (regex) {
       this.haystacks ??= this.papers.map(
         // A separator no phrase can span (phrases join words with spaces or hyphens).
         (p) => `${searchableText(p.paper.title)}\u0000${searchableText(p.paper.abstract)}`,
       );
     }
-    if (needle !== null)
-      this.cardTexts ??= this.papers.map((p) => cardSearchText(p.card).toLowerCase());
+    if (needle !== null) this.cardTexts ??= this.papers.map((p) => cardText(p.card));
     for (let i = 0; i < this.papers.length; i++) {
       if (
         regex?.test(this.haystacks?.[i] ?? "") ||

@@ -5,20 +5,34 @@
  * or a cross-list of a paper a chat already got never comes back.
  */
 
-import { type Block, bold, link, type RichMessage, span } from "../core/message.ts";
+import {
+  type Block,
+  type Button,
+  bold,
+  type Line,
+  link,
+  type RichMessage,
+  span,
+} from "../core/message.ts";
 import { DIGEST } from "../core/texts/digest.ts";
+import { PERSONAL_DIGEST } from "../core/texts/ranking.ts";
 import type { WebLinks } from "../core/web-links.ts";
+import type { Ranker } from "../ranking/ranker.ts";
 import type { Card } from "../store/card.ts";
 import type { CardStore } from "../store/cards.ts";
 import type { Chat, Density } from "../store/chats.ts";
+import type { MemberStore, MemberSubscription } from "../store/members.ts";
 import type { OutboxStore } from "../store/outbox.ts";
 import type { Paper } from "../store/paper.ts";
 import type { PaperStore } from "../store/papers.ts";
+import type { ChatFilters, PersonalStore } from "../store/personal.ts";
 import type { Subscription, SubscriptionStore } from "../store/subscriptions.ts";
+import type { PendingAlert, VoteStore } from "../store/votes.ts";
 import { fallbackCard } from "../summarise/fallback.ts";
 import { subscriptionLabel } from "../topics/labels.ts";
 import { matchTopics } from "../topics/match.ts";
 import { CHAPTERS, type Chapter, loadTaxonomy, type Taxonomy } from "../topics/taxonomy.ts";
+import { cardButtons, circled } from "./buttons.ts";
 import { cardBlock } from "./card-message.ts";
 import { DayIndex, type RuleTopics } from "./day-index.ts";
 
@@ -27,6 +41,8 @@ export interface DigestItem {
   card: Card;
   /** the chat's subscriptions this paper matched (at least one) */
   matched: Subscription[];
+  /** pinned first because a followed author wrote it */
+  pinned?: boolean;
 }
 
 export interface Digest {
@@ -37,6 +53,8 @@ export interface Digest {
   /** papers of the day matching the chat's subscriptions, already-sent ones included */
   totalMatched: number;
   message: RichMessage;
+  /** members whose waiting saved-paper alerts this digest carries */
+  alerted?: string[];
 }
 
 export interface DigestOptions {
@@ -52,13 +70,30 @@ export interface DigestDeps {
   subscriptions: Pick<SubscriptionStore, "list" | "forChats">;
   outbox: Pick<OutboxStore, "sentAmong">;
   taxonomy?: Taxonomy;
+  /** whether an LLM writes cards in this process (fallback cards say which); default true */
+  llm?: boolean;
   /** ms clock for the bulk cache; default Date.now */
   now?: () => number;
   /** how long forChats reuses an indexed day; default 10 minutes */
   bulkCacheMs?: number;
   /** the web archive's links (SUDI_PUBLIC_URL): the footer then links to the day's page */
   links?: WebLinks | null;
+  /** personal digests (follows, mutes, minimum score, learned order, members' lines) */
+  personal?: PersonalDeps;
 }
+
+/** What personal digests read; each part is optional, so tests and tools pass what they use. */
+export interface PersonalDeps {
+  filters?: Pick<PersonalStore, "filtersFor">;
+  members?: Pick<MemberStore, "forChat" | "members">;
+  alerts?: Pick<VoteStore, "alertsFor" | "clearAlerts" | "detectAlerts">;
+  ranker?: Pick<Ranker, "rankFor" | "hasModel" | "index">;
+  /** a paper's title as a card shows it, for "与你收藏的《…》相近" */
+  titleOf?: (paperId: string) => string | undefined;
+}
+
+/** Pinned papers (by followed authors) a digest shows at most; the rest are counted. */
+export const MAX_PINNED = 5;
 
 /** Rule topics are cached per paper version; the cache is dropped past this size. */
 const RULE_CACHE_LIMIT = 50_000;
@@ -83,6 +118,10 @@ export class DigestService {
   private readonly bulkCacheMs: number;
   private bulk: { day: DayIndex; at: number; blocks: Map<string, Block> } | undefined;
   private dayFooter: { date: string; block: Block } | undefined;
+  /** titles and line arrays of numbered cards: immutable, so shared by every chat */
+  private readonly parts = new Map<string, unknown>();
+  /** button rows by (paper, card number): immutable, so shared by every chat and run */
+  private readonly rows = new Map<string, Button[]>();
   /** per selection scratch space: how many subscriptions matched each paper of the day */
   private counts = new Uint8Array(0);
 
@@ -110,7 +149,15 @@ export class DigestService {
     if (subs.length === 0) return null;
     const date = opts.date ?? this.deps.papers.latestAnnounceDate();
     if (!date) return null;
-    return this.select(this.dayIndex(date), chat, subs, opts.includeSent ?? false, new Map());
+    const filters = this.deps.personal?.filters?.filtersFor([chat.id]).get(chat.id);
+    return this.select(
+      this.dayIndex(date),
+      chat,
+      subs,
+      opts.includeSent ?? false,
+      new Map(),
+      filters,
+    );
   }
 
   /**
@@ -127,13 +174,21 @@ export class DigestService {
       this.bulk = { day: this.dayIndex(date), at: now, blocks: new Map() };
     }
     const { day, blocks } = this.bulk;
-    const subsByChat = this.deps.subscriptions.forChats(chats.map((c) => c.id));
+    const ids = chats.map((c) => c.id);
+    const subsByChat = this.deps.subscriptions.forChats(ids);
+    const filters = this.deps.personal?.filters?.filtersFor(ids);
+    this.deps.personal?.alerts?.detectAlerts();
     const out: Digest[] = [];
     for (const chat of chats) {
       const subs = subsByChat.get(chat.id);
       if (!subs?.length) continue;
-      const digest = this.select(day, chat, subs, false, blocks);
-      if (digest) out.push(digest);
+      const digest = this.select(day, chat, subs, false, blocks, filters?.get(chat.id));
+      if (!digest) continue;
+      out.push(digest);
+      // The alerts now travel in the digest (its parts are stored before anything is sent).
+      for (const userId of digest.alerted ?? []) {
+        this.deps.personal?.alerts?.clearAlerts(chat.id, userId);
+      }
     }
     return out;
   }
@@ -156,6 +211,7 @@ export class DigestService {
   dayIndex(date: string): DayIndex {
     const papers = this.deps.papers.announced(date);
     const cards = this.deps.cards.bestMany(papers.map((p) => p.id));
+    this.deps.personal?.ranker?.index(papers);
     return new DayIndex(date, papers, cards, (paper, ids) => fallbackCard(paper, ids), {
       taxonomy: this.taxonomy,
       ruleTopics: (paper) => this.ruleTopics(paper),
@@ -174,19 +230,34 @@ export class DigestService {
   }
 
   /**
-   * The chat's papers, best first: more matched subscriptions, then the day's rank. Only as
-   * many as asked for are produced (`take`), scanning the day in rank order once per distinct
-   * number of matches, so a chat matching hundreds of papers costs no sort. `release` must be
-   * called when done: the match counts live in a buffer shared by every chat.
+   * The chat's papers, best first: papers by followed authors, then by the chat's learned
+   * model when it has one, else written cards before fallback cards, then more matched
+   * subscriptions and the day's rank. Muted papers and papers under the chat's minimum score
+   * are left out (counted), unless a followed author wrote them: the reader asked for that
+   * author by name. Without a model, only as many as asked for are produced (`take`),
+   * scanning the day in rank order once per distinct number of matches, so a chat matching
+   * hundreds of papers costs no sort. `release` must be called when done: the match counts
+   * live in a buffer shared by every chat.
    */
   private ranked(
     day: DayIndex,
-    subs: Subscription[],
-  ): { total: number; take: (k: number) => number[]; release: () => void } {
+    chat: Chat,
+    subs: readonly Pick<Subscription, "kind" | "value">[],
+    filters: ChatFilters | undefined,
+  ): {
+    take: (k: number) => number[];
+    release: () => void;
+    pinned: Set<number>;
+    total: number;
+    belowMin: number;
+    /** papers the learned model put up, with the liked paper each is near */
+    near: Map<number, string>;
+  } {
     const n = day.papers.length;
     if (this.counts.length < n) this.counts = new Uint8Array(n);
     const counts = this.counts;
     const touched: number[] = [];
+    const pinned = new Set<number>();
     let most = 0;
     for (const sub of subs) {
       for (const i of day.matching(sub)) {
@@ -194,56 +265,139 @@ export class DigestService {
         if (c === 0) touched.push(i);
         if (c < MAX_MATCHES) counts[i] = c + 1;
         if (c + 1 > most) most = c + 1;
+        if (sub.kind === "author") pinned.add(i);
       }
     }
-    // A scan position: the number of matches being listed, and where in the day's ranking.
+    const min = filters?.minScore ?? null;
+    const mutes = filters?.mutes ?? [];
+    const belowScore = (i: number) => {
+      const score = day.papers[i]?.card.score ?? null;
+      return min !== null && score !== null && score < min;
+    };
+    const left = (i: number) =>
+      !pinned.has(i) && (belowScore(i) || mutes.some((m) => day.muted(m, i)));
+    let belowMin = 0;
+    if (min !== null) {
+      for (const i of touched) if (!pinned.has(i) && belowScore(i)) belowMin++;
+    }
+    const release = () => {
+      for (const i of touched) counts[i] = 0;
+    };
+    const byDefault = (a: number, b: number) =>
+      (counts[b] ?? 0) - (counts[a] ?? 0) ||
+      (day.papers[a]?.rank ?? 0) - (day.papers[b]?.rank ?? 0);
+    const head = [...pinned].sort(byDefault);
+    // The default order after the pinned papers, produced lazily. A scan position is the tier
+    // (written cards hold ranks [0, day.written), fallback cards the rest), the number of
+    // matches being listed, and the place in that tier's ranking.
+    const tiers: [number, number][] = [
+      [0, day.written],
+      [day.written, n],
+    ];
+    let tier = 0;
     let level = most;
     let position = 0;
-    const take = (k: number): number[] => {
+    const scan = (k: number): number[] => {
       const out: number[] = [];
-      while (out.length < k && level > 0) {
-        for (; position < n && out.length < k; position++) {
+      while (out.length < k && most > 0 && tier < tiers.length) {
+        const [from, to] = tiers[tier] as [number, number];
+        if (position < from) position = from;
+        for (; position < to && out.length < k; position++) {
           const index = day.byRank[position] ?? 0;
-          if (counts[index] === level) out.push(index);
+          if (counts[index] === level && !pinned.has(index) && !left(index)) out.push(index);
         }
-        if (position >= n) {
-          level--;
-          position = 0;
+        if (position >= to) {
+          position = from;
+          if (--level === 0) {
+            tier++;
+            level = most;
+            position = 0;
+          }
         }
       }
       return out;
     };
-    const release = () => {
-      for (const i of touched) counts[i] = 0;
+    const near = new Map<number, string>();
+    let rest: (k: number) => number[] = scan;
+    const ranker = this.deps.personal?.ranker;
+    if (ranker?.hasModel(chat.id)) {
+      // A learned order needs every candidate: materialise them and let the model sort.
+      const candidates = scan(Number.POSITIVE_INFINITY);
+      const byId = new Map(candidates.map((i) => [day.papers[i]?.paper.id ?? "", i]));
+      const learned: number[] = [];
+      for (const r of ranker.rankFor(
+        chat.id,
+        candidates.map((i) => day.papers[i]?.paper as Paper),
+      )) {
+        const i = byId.get(r.paper.id);
+        if (i === undefined) continue;
+        learned.push(i);
+        if (r.nearest) near.set(i, r.nearest);
+      }
+      let at = 0;
+      rest = (k) => {
+        const out = learned.slice(at, at + k);
+        at += out.length;
+        return out;
+      };
+    }
+    let headAt = 0;
+    const take = (k: number): number[] => {
+      const out = head.slice(headAt, headAt + k);
+      headAt += out.length;
+      return out.length < k ? [...out, ...rest(k - out.length)] : out;
     };
-    return { total: touched.length, take, release };
+    return { take, release, pinned, total: touched.length, belowMin, near };
   }
 
   private select(
     day: DayIndex,
     chat: Chat,
-    subs: Subscription[],
+    groupSubs: Subscription[],
     includeSent: boolean,
     blocks: Map<string, Block>,
+    filters?: ChatFilters,
   ): Digest | null {
-    const ranking = this.ranked(day, subs);
+    const memberSubs =
+      chat.type === "group"
+        ? (this.deps.personal?.members?.forChat(chat.id) ?? new Map())
+        : new Map();
+    const everyMemberSub = [...memberSubs.values()].flat() as MemberSubscription[];
+    const subs: Pick<Subscription, "kind" | "value">[] = [...groupSubs, ...everyMemberSub];
+    const ranking = this.ranked(day, chat, subs, filters);
     const total = ranking.total;
     const limit = Math.max(1, chat.digestLimit);
-    let kept: number[] = [];
+    const kept: number[] = [];
+    let moreFollowed = 0;
+    let pinnedShown = 0;
+    // Pinned papers come first in the order: at most MAX_PINNED are shown (the rest counted),
+    // then the others fill the chat's limit.
+    const take = (i: number) => {
+      if (!ranking.pinned.has(i)) {
+        if (kept.length < limit) kept.push(i);
+      } else if (pinnedShown < MAX_PINNED) {
+        pinnedShown++;
+        kept.push(i);
+      } else {
+        moreFollowed++;
+      }
+    };
     try {
       if (total === 0) return null;
       if (includeSent) {
-        kept = ranking.take(limit);
+        for (const i of ranking.take(limit + ranking.pinned.size)) take(i);
       } else {
         // Most chats were sent none of the day's papers: one small outbox query settles it.
-        const batch = Math.max(20, limit * 2);
+        const batch = Math.max(20, limit * 2, ranking.pinned.size);
+        let seen = 0;
         for (let slice = ranking.take(batch); slice.length > 0; slice = ranking.take(batch)) {
           const ids = slice.map((i) => day.papers[i]?.paper.id ?? "");
           const sent = this.deps.outbox.sentAmong(chat.id, ids);
           slice.forEach((i, k) => {
-            if (kept.length < limit && !sent.has(ids[k] ?? "")) kept.push(i);
+            if (!sent.has(ids[k] ?? "")) take(i);
           });
-          if (kept.length >= limit) break;
+          seen += slice.length;
+          if (kept.length >= limit && seen >= ranking.pinned.size) break;
         }
       }
     } finally {
@@ -252,7 +406,51 @@ export class DigestService {
     if (kept.length === 0) return null;
     const items: DigestItem[] = [];
     const body: Block[] = [];
-    for (const { chapter, members } of this.chapters(day, kept, subs)) {
+    const numberOf = new Map<number, number>();
+    const cardFor = (index: number, matched: Subscription[]) => {
+      const entry = day.papers[index];
+      if (!entry) return;
+      const number = items.length + 1;
+      numberOf.set(index, number);
+      items.push({
+        paper: entry.paper,
+        card: entry.card,
+        matched,
+        ...(ranking.pinned.has(index) ? { pinned: true } : {}),
+      });
+      const why = this.why(day, index, matched, subs, ranking.near);
+      // Chats that show this card at the same number for the same reason share one block.
+      const key = `${chat.density}:${entry.card.paper_id}:${number}:${why ?? ""}`;
+      let block = blocks.get(key);
+      if (!block) {
+        const shared = sharedBlock(
+          blocks,
+          entry.card,
+          chat.density,
+          this.taxonomy,
+          this.deps.llm ?? true,
+        );
+        block = this.personalBlock(shared, number, why);
+        blocks.set(key, block);
+      }
+      body.push(block);
+    };
+    const pinnedKept = kept.filter((i) => ranking.pinned.has(i));
+    if (pinnedKept.length) {
+      body.push({
+        kind: "heading",
+        title: [bold(PERSONAL_DIGEST.pinnedHeading(pinnedKept.length))],
+        lines: [],
+      });
+      for (const index of pinnedKept) {
+        cardFor(
+          index,
+          groupSubs.filter((s) => day.matches(s, index)),
+        );
+      }
+    }
+    const rest = kept.filter((i) => !ranking.pinned.has(i));
+    for (const { chapter, members } of this.chapters(day, rest, groupSubs)) {
       const key = `heading:${chapter}:${members.length}`;
       let heading = blocks.get(key);
       if (!heading) {
@@ -264,17 +462,189 @@ export class DigestService {
         blocks.set(key, heading);
       }
       body.push(heading);
-      for (const { index, matched } of members) {
-        const entry = day.papers[index];
-        if (!entry) continue;
-        items.push({ paper: entry.paper, card: entry.card, matched });
-        body.push(sharedBlock(blocks, entry.card, chat.density, this.taxonomy));
-      }
+      for (const { index, matched } of members) cardFor(index, matched);
     }
+    const notes: Line[] = [];
+    if (moreFollowed > 0) notes.push([span(PERSONAL_DIGEST.moreFollowed(moreFollowed))]);
+    if (ranking.belowMin > 0 && filters?.minScore) {
+      notes.push([span(PERSONAL_DIGEST.belowMinScore(ranking.belowMin, filters.minScore))]);
+    }
+    const memberBlock = this.memberLines(day, chat, memberSubs, numberOf);
+    const tail: Block[] = [];
+    if (notes.length) tail.push({ kind: "text", lines: notes });
+    if (memberBlock) tail.push(memberBlock.block);
     const message: RichMessage = {
-      blocks: [this.header(day.date, subs, items.length, total), ...body, this.footer(day.date)],
+      blocks: [
+        this.header(day.date, groupSubs, items.length, total),
+        ...body,
+        ...tail,
+        this.footer(day.date),
+      ],
     };
-    return { chat, announceDate: day.date, items, totalMatched: total, message };
+    return {
+      chat,
+      announceDate: day.date,
+      items,
+      totalMatched: total,
+      message,
+      ...(memberBlock?.alerted.length ? { alerted: memberBlock.alerted } : {}),
+    };
+  }
+
+  /** Why a paper is in the chat's digest: its author, the learned model, or what matched. */
+  private why(
+    day: DayIndex,
+    index: number,
+    matched: Subscription[],
+    subs: readonly Pick<Subscription, "kind" | "value">[],
+    nearOf: Map<number, string>,
+  ): string | undefined {
+    const author = subs.find((s) => s.kind === "author" && day.matches(s, index));
+    if (author) return PERSONAL_DIGEST.whyAuthor(author.value.split(" | ")[0] ?? author.value);
+    const near = nearOf.get(index);
+    const title = near ? this.deps.personal?.titleOf?.(near) : undefined;
+    if (title) return PERSONAL_DIGEST.whyNear(title);
+    const labels = (matched.length ? matched : subs.filter((s) => day.matches(s, index)))
+      .slice(0, 3)
+      .map((s) => this.label(s));
+    return labels.length ? PERSONAL_DIGEST.whyMatched(labels) : undefined;
+  }
+
+  /**
+   * A chat's copy of a shared card block: numbered like its buttons, with why it is there
+   * and its row of 👍 👎 ⭐ 深读. The shared block's line arrays are reused, not copied.
+   */
+  private personalBlock(shared: Block, number: number, why: string | undefined): Block {
+    const mark = `${circled(number)} `;
+    const rowKey = `${shared.paperId ?? ""}:${number}`;
+    let buttons = this.rows.get(rowKey);
+    if (!buttons) {
+      buttons = cardButtons(shared.paperId ?? "", number);
+      if (this.rows.size > 50_000) this.rows.clear();
+      this.rows.set(rowKey, buttons);
+    }
+    const cached = <T>(key: string, make: () => T): T => {
+      let value = this.parts.get(key) as T | undefined;
+      if (value === undefined) {
+        value = make();
+        if (this.parts.size > 200_000) this.parts.clear();
+        this.parts.set(key, value);
+      }
+      return value;
+    };
+    const id = `${shared.kind}:${shared.paperId ?? ""}:${shared.title ? "full" : "brief"}`;
+    if (shared.title) {
+      const title = shared.title;
+      const lines = why
+        ? cached(`lines:${id}:${why}`, () => [
+            ...shared.lines.slice(0, -1),
+            [span(why)],
+            ...shared.lines.slice(-1),
+          ])
+        : shared.lines;
+      return {
+        ...shared,
+        title: cached(`title:${id}:${number}`, () => [span(mark), ...title]),
+        lines,
+        buttons,
+      };
+    }
+    const lines = cached(`brief:${id}:${number}`, () => {
+      const [first = [], ...others] = shared.lines;
+      return [[span(mark), ...first.slice(1)], ...others];
+    });
+    return { ...shared, lines, buttons };
+  }
+
+  /**
+   * 「👤 @小明：2 篇（文生视频）③⑤」 for every member with own subscriptions that matched (or
+   * saved-paper alerts waiting), mentioning them unless they turned mentions off or the
+   * platform cannot (a user id that is not a person's).
+   */
+  private memberLines(
+    day: DayIndex,
+    chat: Chat,
+    memberSubs: Map<string, MemberSubscription[]>,
+    numberOf: Map<number, number>,
+  ): { block: Block; alerted: string[] } | null {
+    const personal = this.deps.personal;
+    if (chat.type !== "group") return this.privateAlerts(chat);
+    if (!personal?.members) return null;
+    const alerts = new Map<string, PendingAlert[]>();
+    for (const a of personal.alerts?.alertsFor(chat.id) ?? []) {
+      const list = alerts.get(a.userId);
+      if (list) list.push(a);
+      else alerts.set(a.userId, [a]);
+    }
+    if (memberSubs.size === 0 && alerts.size === 0) return null;
+    const people = new Map(personal.members.members(chat.id).map((m) => [m.userId, m]));
+    const lines: Line[] = [];
+    const alerted: string[] = [];
+    const users = [...new Set([...memberSubs.keys(), ...alerts.keys()])];
+    for (const userId of users) {
+      const subs = memberSubs.get(userId) ?? [];
+      const numbers: number[] = [];
+      const hit = new Set<string>();
+      for (const [index, number] of numberOf) {
+        const matched = subs.filter((s) => day.matches(s, index));
+        if (matched.length === 0) continue;
+        numbers.push(number);
+        for (const s of matched) hit.add(this.label(s));
+      }
+      const waiting = alerts.get(userId) ?? [];
+      if (numbers.length === 0 && waiting.length === 0) continue;
+      const member = people.get(userId);
+      const name = member?.displayName ?? userId;
+      // Mentioned only while they have subscriptions here, and not after /mention off.
+      const mention = subs.length > 0 && (member?.mention ?? true) && /^\d+$/.test(userId);
+      const line: Line = [
+        span("👤 "),
+        mention ? span(`@${name}`, { mention: userId }) : span(name),
+      ];
+      numbers.sort((a, b) => a - b);
+      if (numbers.length) {
+        line.push(
+          span(PERSONAL_DIGEST.memberLine(numbers.length, [...hit], numbers.map(circled).join(""))),
+        );
+      }
+      if (waiting.length) {
+        const items = waiting.map((a) =>
+          a.kind === "code"
+            ? PERSONAL_DIGEST.alertCode(a.paperId)
+            : PERSONAL_DIGEST.alertVersion(a.paperId, a.version),
+        );
+        line.push(span(PERSONAL_DIGEST.memberAlerts(items)));
+        alerted.push(userId);
+      }
+      lines.push(line);
+    }
+    return lines.length ? { block: { kind: "text", lines }, alerted } : null;
+  }
+
+  /** In a private chat, saved-paper alerts get a block of their own before the footer. */
+  private privateAlerts(chat: Chat): { block: Block; alerted: string[] } | null {
+    const waiting = this.deps.personal?.alerts?.alertsFor(chat.id) ?? [];
+    if (waiting.length === 0) return null;
+    const lines: Line[] = waiting.map((a) => [
+      span(
+        `• ${a.kind === "code" ? PERSONAL_DIGEST.alertCode(a.paperId) : PERSONAL_DIGEST.alertVersion(a.paperId, a.version)}`,
+      ),
+    ]);
+    return {
+      block: { kind: "text", title: [bold(PERSONAL_DIGEST.alertsTitle)], lines },
+      alerted: [...new Set(waiting.map((a) => a.userId))],
+    };
+  }
+
+  private label(s: Pick<Subscription, "kind" | "value">): string {
+    const key = `${s.kind}:${s.value}`;
+    let label = this.labels.get(key);
+    if (label === undefined) {
+      label = subscriptionLabel(s, this.taxonomy);
+      if (this.labels.size > 10_000) this.labels.clear();
+      this.labels.set(key, label);
+    }
+    return label;
   }
 
   /**
@@ -325,16 +695,7 @@ export class DigestService {
   }
 
   private header(date: string, subs: Subscription[], shown: number, total: number): Block {
-    const labels = subs.slice(0, HEADER_LABELS).map((s) => {
-      const key = `${s.kind}:${s.value}`;
-      let label = this.labels.get(key);
-      if (label === undefined) {
-        label = subscriptionLabel(s, this.taxonomy);
-        if (this.labels.size > 10_000) this.labels.clear();
-        this.labels.set(key, label);
-      }
-      return label;
-    });
+    const labels = subs.slice(0, HEADER_LABELS).map((s) => this.label(s));
     return {
       kind: "heading",
       title: [bold(DIGEST.title(date))],
@@ -352,11 +713,12 @@ function sharedBlock(
   card: Card,
   density: Density,
   taxonomy: Taxonomy,
+  llm: boolean,
 ): Block {
   const key = `${density}:${card.paper_id}`;
   let block = cache.get(key);
   if (!block) {
-    block = cardBlock(card, density, taxonomy);
+    block = cardBlock(card, density, taxonomy, llm);
     cache.set(key, block);
   }
   return block;

@@ -5,7 +5,8 @@
  */
 import { type Db, nowIso } from "./db.ts";
 
-export type SubscriptionKind = "topic" | "category" | "keyword";
+/** `author` is a followed author (/follow): the value is the name and its cues, "Y. Li | cs.CV". */
+export type SubscriptionKind = "topic" | "category" | "keyword" | "author";
 
 export interface Subscription {
   chat: number;

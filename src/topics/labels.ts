@@ -16,5 +16,7 @@ export function subscriptionLabel(
       return sub.value;
     case "keyword":
       return `“${sub.value}”`;
+    case "author":
+      return sub.value;
   }
 }

@@ -17,7 +17,7 @@
  * Methods: getMe, getUpdates (long polling with offset, limit, timeout, allowed_updates; a
  * newer call ends a pending one with 409), setWebhook / deleteWebhook / getWebhookInfo (updates
  * are then POSTed to the webhook with X-Telegram-Bot-Api-Secret-Token), sendMessage,
- * editMessageText, sendChatAction, setMyCommands / getMyCommands / deleteMyCommands,
+ * editMessageText, editMessageReplyMarkup, sendChatAction, setMyCommands / getMyCommands / deleteMyCommands,
  * getChatMember, getChat, answerCallbackQuery, deleteMessage, logOut, close.
  *
  * sendMessage checks what Telegram checks: parse_mode HTML is parsed like Telegram's parser
@@ -1096,6 +1096,27 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         });
         return { message_id: target.message_id, chat: chatObject(chatId), date: 0, text };
       },
+      editMessageReplyMarkup: (params) => {
+        const chatId = requireChatId(params);
+        checkChat(chatId);
+        const target = (sentByChat.get(chatId) ?? []).find(
+          (m) => m.message_id === Number(params.message_id),
+        );
+        if (!target) throw badRequest("message to edit not found");
+        checkKeyboard(params.reply_markup);
+        if (JSON.stringify(params.reply_markup) === JSON.stringify(target.replyMarkup)) {
+          throw badRequest(
+            "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+          );
+        }
+        target.replyMarkup = params.reply_markup;
+        return {
+          message_id: target.message_id,
+          chat: chatObject(chatId),
+          date: 0,
+          text: target.text,
+        };
+      },
       deleteMessage: (params) => {
         requireChatId(params);
         return true;
@@ -1338,6 +1359,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
             chat: chatObject(msg.chatId),
             date: Math.floor(Date.now() / 1000),
             text: msg.text,
+            ...(msg.replyMarkup ? { reply_markup: msg.replyMarkup } : {}),
           },
         },
       });

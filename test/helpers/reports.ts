@@ -10,6 +10,7 @@ import type { RichMessage } from "../../src/core/message.ts";
 import { DigestService } from "../../src/digest/digest.ts";
 import { toPlainText } from "../../src/digest/render/text.ts";
 import { silentLogger } from "../../src/log.ts";
+import { Ranker } from "../../src/ranking/ranker.ts";
 import { ARXIV_CALENDAR } from "../../src/reports/period.ts";
 import type { PopularityService } from "../../src/reports/popularity.ts";
 import {
@@ -21,13 +22,17 @@ import { ReportService } from "../../src/reports/service.ts";
 import { CardStore } from "../../src/store/cards.ts";
 import { ChatStore } from "../../src/store/chats.ts";
 import { type Db, openDatabase } from "../../src/store/db.ts";
+import { FeatureStore } from "../../src/store/features.ts";
 import { FeedTokenStore } from "../../src/store/feeds.ts";
+import { MemberStore } from "../../src/store/members.ts";
 import { OutboxStore } from "../../src/store/outbox.ts";
 import type { Paper } from "../../src/store/paper.ts";
 import { PaperStore } from "../../src/store/papers.ts";
+import { PersonalStore } from "../../src/store/personal.ts";
 import { ReportStore } from "../../src/store/reports.ts";
 import { SearchStore } from "../../src/store/search.ts";
 import { SubscriptionStore } from "../../src/store/subscriptions.ts";
+import { VoteStore } from "../../src/store/votes.ts";
 import { createSummariser } from "../../src/summarise/summariser.ts";
 import { paper, realCard } from "../commands-setup.ts";
 
@@ -124,6 +129,16 @@ export function reportsSetup(
     digests,
     feeds: new FeedTokenStore(db),
     links: null,
+    personal: (() => {
+      const votes = new VoteStore(db);
+      return {
+        personal: new PersonalStore(db),
+        members: new MemberStore(db),
+        votes,
+        ranker: new Ranker({ features: new FeatureStore(db), votes, papers }),
+        categories: config.SUDI_CATEGORIES,
+      };
+    })(),
     // The deep read is not part of these tests: any use of it fails loudly.
     deep: {
       reader: {

@@ -11,7 +11,10 @@ export const CARD = {
   abs: "arXiv",
   pdf: "PDF",
   code: "代码",
+  /** a fallback card while an LLM is configured: it may still be written (retry, budget) */
   pending: "⏳ 中文摘要生成中，先看英文摘要：",
+  /** a fallback card with no LLM configured: nothing will write it */
+  noLlm: "未配置 LLM，先看英文摘要：",
   separator: " · ",
 } as const;
 

@@ -1,0 +1,295 @@
+/**
+ * The learned ranking, per chat: tf-idf features of every paper (computed in-process, kept in
+ * SQLite), a linear model trained once a chat has MIN_POSITIVES 👍/⭐, re-ordering within the
+ * papers the chat already matched, and nearest neighbours for /similar. Nothing is downloaded.
+ */
+
+import type { FeatureStore, StoredDoc } from "../store/features.ts";
+import type { Paper } from "../store/paper.ts";
+import type { VoteStore } from "../store/votes.ts";
+import { type Example, type LinearModel, score, train } from "./model.ts";
+import {
+  BUCKETS,
+  cosine,
+  DocumentFrequencies,
+  docTerms,
+  type SparseVector,
+  termCounts,
+  vectorOf,
+} from "./tfidf.ts";
+
+/** 👍 and ⭐ a chat needs before its digests are re-ordered by a model. */
+export const MIN_POSITIVES = 5;
+/** Unvoted papers of the same digests, used as weak negatives, per labelled paper. */
+const WEAK_PER_LABEL = 2;
+const WEAK_WEIGHT = 0.3;
+/** Positives compared with a ranked paper to name the nearest one ("与你收藏的《…》相近"). */
+const NEAREST_AMONG = 30;
+/** Papers near the top whose reason is looked for. */
+const NAMED_POSITIONS = 15;
+/** How similar a liked paper must be to be named as the reason. */
+const NEAREST_MIN = 0.12;
+
+export interface RankedPaper {
+  paper: Paper;
+  /** the model's logit; 0 when the chat has no model */
+  score: number;
+  /** the liked paper this one is most like, when the model put it up */
+  nearest?: string;
+}
+
+export interface RankerDeps {
+  features: FeatureStore;
+  votes: Pick<VoteStore, "labels" | "fingerprint" | "sameDigests">;
+  papers: { getMany(ids: readonly string[]): Paper[] };
+}
+
+/** A chat's model with the vectors of its liked papers (to name the nearest). */
+export interface ChatModel {
+  model: LinearModel;
+  liked: { paperId: string; x: SparseVector }[];
+}
+
+/**
+ * In-memory inverted index of every stored vector, for /similar: for each bucket, the documents
+ * that kept it and their weights (compressed columns). A query touches only the postings of
+ * its own 64 buckets, which are a paper's most distinctive terms and so have short lists.
+ */
+interface SimilarIndex {
+  ids: string[];
+  /** postings of bucket b: offsets[b] .. offsets[b + 1] */
+  offsets: Uint32Array;
+  docs: Uint32Array;
+  values: Float32Array;
+}
+
+export class Ranker {
+  private df: DocumentFrequencies | undefined;
+  private similarIndex: SimilarIndex | undefined;
+  private readonly models = new Map<number, { seen: string; model: ChatModel | null }>();
+  /** vectors under the current frequencies, shared by every chat of a run */
+  private readonly vectorCache = new Map<string, SparseVector>();
+  /** per-document scratch scores of /similar (zeroed after each query) */
+  private scores = new Float32Array(0);
+  /** versions known to be indexed, so a digest run asks the store once per paper */
+  private readonly indexed = new Map<string, number>();
+
+  constructor(private readonly deps: RankerDeps) {}
+
+  private frequencies(): DocumentFrequencies {
+    if (!this.df) {
+      const stats = this.deps.features.stats();
+      this.df = stats ? new DocumentFrequencies(stats.docs, stats.df) : new DocumentFrequencies();
+    }
+    return this.df;
+  }
+
+  /**
+   * Computes and stores the features of papers that have none (or an older version's). Cheap
+   * for papers already indexed; one transaction per call.
+   */
+  index(papers: readonly Paper[]): number {
+    const unknown = papers.filter((p) => (this.indexed.get(p.id) ?? 0) < p.version);
+    if (unknown.length === 0) return 0;
+    const versions = this.deps.features.versions(unknown.map((p) => p.id));
+    const todo = unknown.filter((p) => (versions.get(p.id) ?? 0) < p.version);
+    if (this.indexed.size > 200_000) this.indexed.clear();
+    for (const p of unknown) this.indexed.set(p.id, p.version);
+    if (todo.length === 0) return 0;
+    const df = this.frequencies();
+    const old = this.deps.features.docs(todo.filter((p) => versions.has(p.id)).map((p) => p.id));
+    const counts = todo.map((p) => termCounts(`${p.title}\n${p.abstract}`));
+    for (const doc of old.values()) df.remove(doc.ids);
+    for (const c of counts) df.add(c.keys());
+    const docs: StoredDoc[] = todo.map((p, i) => ({
+      paperId: p.id,
+      version: p.version,
+      ...docTerms(counts[i] ?? new Map(), df),
+    }));
+    this.deps.features.save(docs, { docs: df.docs, df: df.df });
+    this.similarIndex = undefined;
+    this.vectorCache.clear();
+    return docs.length;
+  }
+
+  /** The vectors of stored papers (papers without features are left out). */
+  vectors(paperIds: readonly string[]): Map<string, SparseVector> {
+    const df = this.frequencies();
+    const out = new Map<string, SparseVector>();
+    const missing: string[] = [];
+    for (const id of paperIds) {
+      const cached = this.vectorCache.get(id);
+      if (cached) out.set(id, cached);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return out;
+    if (this.vectorCache.size > 100_000) this.vectorCache.clear();
+    for (const [id, doc] of this.deps.features.docs(missing)) {
+      const v = vectorOf(doc, df);
+      this.vectorCache.set(id, v);
+      out.set(id, v);
+    }
+    return out;
+  }
+
+  /**
+   * The chat's model, trained when its votes changed since the stored one; null below
+   * MIN_POSITIVES. Models are remembered per vote fingerprint, so a digest run trains each
+   * chat at most once.
+   */
+  modelFor(chat: number): ChatModel | null {
+    const seen = this.deps.votes.fingerprint(chat);
+    const cached = this.models.get(chat);
+    if (cached && cached.seen === seen) return cached.model;
+    const labels = this.deps.votes.labels(chat);
+    const positives = labels.filter((l) => l.value > 0);
+    let model: ChatModel | null = null;
+    if (positives.length >= MIN_POSITIVES) {
+      const labelled = labels.map((l) => l.paperId);
+      const weak = this.deps.votes.sameDigests(chat, labelled, labels.length * WEAK_PER_LABEL);
+      const vectors = this.vectors([...labelled, ...weak]);
+      const stored = this.deps.features.model(chat);
+      let linear: LinearModel;
+      if (stored && stored.votesSeen === seen) {
+        linear = { ids: stored.ids, weights: stored.weights, bias: stored.bias };
+      } else {
+        const examples: Example[] = [];
+        for (const l of labels) {
+          const x = vectors.get(l.paperId);
+          if (x) examples.push({ x, y: l.value > 0 ? 1 : 0, weight: 1 });
+        }
+        for (const id of weak) {
+          const x = vectors.get(id);
+          if (x) examples.push({ x, y: 0, weight: WEAK_WEIGHT });
+        }
+        linear = train(examples);
+        this.deps.features.saveModel({
+          chat,
+          positives: positives.length,
+          votesSeen: seen,
+          ...linear,
+        });
+      }
+      const liked = positives.slice(0, NEAREST_AMONG).flatMap((l) => {
+        const x = vectors.get(l.paperId);
+        return x ? [{ paperId: l.paperId, x }] : [];
+      });
+      model = { model: linear, liked };
+    } else if (labels.length > 0) {
+      // Votes were taken back below the threshold: the stored model no longer applies.
+      this.deps.features.dropModel(chat);
+    }
+    this.models.set(chat, { seen, model });
+    if (this.models.size > 20_000) this.models.clear();
+    return model;
+  }
+
+  /** Whether the chat has a model (at least MIN_POSITIVES likes); trains it when stale. */
+  hasModel(chat: number): boolean {
+    return this.modelFor(chat) !== null;
+  }
+
+  /**
+   * The chat's papers, best first by its model; in the given order when it has none. Never
+   * adds papers: it orders what the caller matched.
+   */
+  rankFor(chat: number, papers: readonly Paper[]): RankedPaper[] {
+    const model = this.modelFor(chat);
+    if (!model) return papers.map((paper) => ({ paper, score: 0 }));
+    this.index(papers);
+    const vectors = this.vectors(papers.map((p) => p.id));
+    const ranked = papers.map((paper, order) => {
+      const x = vectors.get(paper.id);
+      const s = x ? score(model.model, x) : model.model.bias;
+      return { paper, score: s, order, x };
+    });
+    ranked.sort((a, b) => b.score - a.score || a.order - b.order);
+    return ranked.map(({ paper, score: s, order, x }, position) => {
+      const out: RankedPaper = { paper, score: s };
+      // Named only when the model moved the paper up into the first few and a liked paper is
+      // close to it (a digest shows about ten).
+      if (x && position < order && position < NAMED_POSITIONS && s > 0) {
+        let best = NEAREST_MIN;
+        for (const l of model.liked) {
+          if (l.paperId === paper.id) continue;
+          const c = cosine(l.x, x);
+          if (c > best) {
+            best = c;
+            out.nearest = l.paperId;
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  /** The stored papers nearest to one (cosine of tf-idf vectors), best first. */
+  similar(paperId: string, k: number): { paperId: string; similarity: number }[] {
+    const query = this.vectors([paperId]).get(paperId);
+    if (!query) return [];
+    const index = this.similar_();
+    if (this.scores.length < index.ids.length) this.scores = new Float32Array(index.ids.length);
+    const scores = this.scores;
+    const touched: number[] = [];
+    for (let q = 0; q < query.ids.length; q++) {
+      const bucket = query.ids[q] as number;
+      const weight = query.values[q] as number;
+      const end = index.offsets[bucket + 1] as number;
+      for (let j = index.offsets[bucket] as number; j < end; j++) {
+        const d = index.docs[j] as number;
+        if (scores[d] === 0) touched.push(d);
+        scores[d] = (scores[d] as number) + weight * (index.values[j] as number);
+      }
+    }
+    const best: { d: number; s: number }[] = [];
+    let floor = 0;
+    for (const d of touched) {
+      const s = scores[d] as number;
+      scores[d] = 0;
+      if (s <= floor || index.ids[d] === paperId) continue;
+      best.push({ d, s });
+      if (best.length > k * 4) {
+        best.sort((a, b) => b.s - a.s);
+        best.length = k;
+        floor = best.at(-1)?.s ?? 0;
+      }
+    }
+    best.sort((a, b) => b.s - a.s);
+    return best.slice(0, k).map((b) => ({ paperId: index.ids[b.d] ?? "", similarity: b.s }));
+  }
+
+  /** The /similar index, built from the store on first use and after each index(). */
+  private similar_(): SimilarIndex {
+    if (this.similarIndex) return this.similarIndex;
+    const df = this.frequencies();
+    // Two passes over the stored documents: count each bucket's postings, then fill them.
+    const counts = new Uint32Array(BUCKETS + 1);
+    const ids: string[] = [];
+    for (const doc of this.deps.features.all()) {
+      for (const b of doc.ids) counts[b + 1] = (counts[b + 1] as number) + 1;
+      ids.push(doc.paperId);
+    }
+    const offsets = counts;
+    for (let b = 1; b <= BUCKETS; b++)
+      offsets[b] = (offsets[b] as number) + (offsets[b - 1] as number);
+    const total = offsets[BUCKETS] as number;
+    const docs = new Uint32Array(total);
+    const values = new Float32Array(total);
+    const fill = offsets.slice(0, BUCKETS);
+    let d = 0;
+    for (const doc of this.deps.features.all()) {
+      if (d >= ids.length) break;
+      const v = vectorOf(doc, df);
+      for (let i = 0; i < v.ids.length; i++) {
+        const b = v.ids[i] as number;
+        const at = fill[b] as number;
+        fill[b] = at + 1;
+        docs[at] = d;
+        values[at] = v.values[i] as number;
+      }
+      d++;
+    }
+    this.similarIndex = { ids, offsets, docs, values };
+    return this.similarIndex;
+  }
+}
