@@ -6,7 +6,10 @@
  */
 import type { App } from "../src/app.ts";
 import type { AnyConfigFragment, Config } from "../src/config.ts";
+import type { ChatAddress } from "../src/core/address.ts";
 import type { Sender } from "../src/deliver/sender.ts";
+import type { Chat } from "../src/store/chats.ts";
+import type { PromptScreen } from "./console/screen.ts";
 
 /** What a platform may use of the terminal (the console chat prints there). */
 export interface PlatformIo {
@@ -14,6 +17,10 @@ export interface PlatformIo {
   stdin: NodeJS.ReadableStream;
   /** a person types at a terminal (not a pipe) */
   interactive: boolean;
+  /** the interactive console's terminal: log lines go above its prompt */
+  screen?: PromptScreen;
+  /** one line the console prints after its greeting (where the full log is) */
+  notice?: string;
 }
 
 /** A started platform: it answers commands and delivers through `sender` until stopped. */
@@ -42,6 +49,40 @@ export interface TokenCheck {
 export interface PlatformOption {
   type: "string" | "boolean";
   description: string;
+  /** `sudi chats add` refuses to run without it */
+  required?: boolean;
+  /** a credential: never printed, never logged */
+  secret?: boolean;
+}
+
+/** Thrown by a platform's `chats.endpoint` for a bad option; names the option, never its value. */
+export class EndpointOptionError extends Error {
+  constructor(
+    readonly option: string,
+    readonly expected: string,
+  ) {
+    super(`--${option}: ${expected}`);
+    this.name = "EndpointOptionError";
+  }
+}
+
+/**
+ * A platform whose chats have no incoming commands (a Feishu webhook, an email address): the
+ * operator adds them with `sudi chats add <platform>` and the platform's `options`. It runs
+ * (delivers) whenever it has an active chat, whatever its variables say.
+ */
+export interface ManagedChats {
+  /** one line for `sudi chats --help` */
+  summary: string;
+  /** validates the options (throws EndpointOptionError) and describes the chat to create */
+  endpoint(
+    values: Readonly<Record<string, string | boolean | undefined>>,
+    config: Config,
+  ): { address: ChatAddress; settings: unknown };
+  /** after the chat is stored (an email's confirmation mail): lines for the operator */
+  afterAdd?(chat: Chat, app: App): Promise<string[]>;
+  /** a line for `sudi chats list`, without credentials */
+  describe(settings: unknown): string;
 }
 
 export interface PlatformAdapter {
@@ -53,6 +94,8 @@ export interface PlatformAdapter {
   config: AnyConfigFragment;
   /** its command-line options, in node:util parseArgs form plus a description */
   options: Readonly<Record<string, PlatformOption>>;
+  /** chats managed with `sudi chats` (no incoming commands) */
+  chats?: ManagedChats;
   /** started only when no other platform is configured (the console chat) */
   fallback?: boolean;
   /** whether its variables are set */

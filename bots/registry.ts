@@ -6,7 +6,15 @@
  */
 import { consoleChat } from "./console/platform.ts";
 import { discord } from "./discord/platform.ts";
+import { email } from "./email/platform.ts";
+import { feishu } from "./feishu/platform.ts";
 import type { PlatformAdapter } from "./platform.ts";
 import { telegram } from "./telegram/platform.ts";
 
-export const PLATFORMS: readonly PlatformAdapter[] = [telegram, discord, consoleChat];
+export const PLATFORMS: readonly PlatformAdapter[] = [
+  telegram,
+  discord,
+  feishu,
+  email,
+  consoleChat,
+];

@@ -18,6 +18,7 @@ import { type ChatBot, createCommandHandler } from "./commands/handler.ts";
 import type { PersonalServices } from "./commands/personal.ts";
 import { type Config, loadConfig, readDotEnv, secretsOf } from "./config.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
+import { publicLinks, type WebLinks } from "./core/web-links.ts";
 import { DeliveryEngine, type DeliveryOptions } from "./deliver/engine.ts";
 import type { Sender } from "./deliver/sender.ts";
 import { DigestService } from "./digest/digest.ts";
@@ -38,7 +39,9 @@ import { ChatStore } from "./store/chats.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { DeepStore } from "./store/deep.ts";
 import { DeliveryStore } from "./store/deliveries.ts";
+import { EndpointStore } from "./store/endpoints.ts";
 import { FeatureStore } from "./store/features.ts";
+import { FeedTokenStore } from "./store/feeds.ts";
 import { weeklyMaintenance } from "./store/maintenance.ts";
 import { MemberStore } from "./store/members.ts";
 import { OutboxStore } from "./store/outbox.ts";
@@ -105,6 +108,12 @@ export interface App {
   /** 周报 and 月报: roll-up settings, and the reports (selection, chart, delivery messages) */
   readonly reportStore: ReportStore;
   readonly reports: ReportService;
+  /** chats' Atom feed tokens (/feed, the archive's chat feeds) */
+  readonly feeds: FeedTokenStore;
+  /** settings of chats managed with `sudi chats` (Feishu webhooks, email addresses) */
+  readonly endpoints: EndpointStore;
+  /** the web archive's public links (SUDI_PUBLIC_URL), or null */
+  readonly links: WebLinks | null;
   /** follows, mutes, votes, saved papers, members and the learned ranking */
   readonly personal: PersonalServices;
   /** the one summariser (LLM cache, budget), created on first use */
@@ -187,6 +196,11 @@ export function buildApp(options: AppOptions = {}): App {
   const deliveries = new DeliveryStore(db, outbox);
   const search = new SearchStore(db);
   const schedule = new ScheduleStore(db);
+  const links = publicLinks(config.SUDI_PUBLIC_URL);
+  const feeds = new FeedTokenStore(db);
+  const endpoints = new EndpointStore(db);
+  // Whether an LLM writes cards here (the summariser's own rule): fallback cards say which.
+  const llm = !options.offline && Boolean(config.OPENAI_API_KEY);
   const reportStore = new ReportStore(db);
   // Popularity signals are optional network sources: an offline app (demo, tests) has none.
   const popularity = options.offline
@@ -232,6 +246,8 @@ export function buildApp(options: AppOptions = {}): App {
     cards,
     subscriptions,
     outbox,
+    llm,
+    links,
     personal: { filters, members, alerts: votes, ranker, titleOf },
   });
   // One summariser and one arXiv client per process: they hold the LLM cache of in-flight
@@ -276,7 +292,7 @@ export function buildApp(options: AppOptions = {}): App {
       cards,
       search,
       outbox,
-      summariser: { cardFor: (paper) => getSummariser().cardFor(paper) },
+      summariser: { cardFor: (paper) => getSummariser().cardFor(paper), hasLlm: llm },
       arxiv: getArxiv,
       digests,
       deep: {
@@ -290,6 +306,8 @@ export function buildApp(options: AppOptions = {}): App {
       },
       reports,
       reportStore,
+      feeds,
+      links,
       config,
       log,
       personal,
@@ -307,7 +325,15 @@ export function buildApp(options: AppOptions = {}): App {
     return bot;
   };
 
-  const configuredPlatforms = () => platforms.filter((p) => !p.fallback && p.configured(config));
+  // Platforms managed with `sudi chats` run whenever they have an active chat.
+  const managedPlatforms = () => {
+    const used = new Set(endpoints.activePlatforms());
+    return platforms.filter((p) => p.chats && used.has(p.platform));
+  };
+  const configuredPlatforms = () => [
+    ...platforms.filter((p) => !p.fallback && p.configured(config)),
+    ...managedPlatforms(),
+  ];
 
   const app: App = {
     config,
@@ -325,6 +351,9 @@ export function buildApp(options: AppOptions = {}): App {
     digests,
     reportStore,
     reports,
+    feeds,
+    endpoints,
+    links,
     personal,
     get summariser() {
       return getSummariser();

@@ -59,6 +59,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     summary: "check the LLM provider and the bot tokens, naming what is wrong",
     load: async () => (await import("./cli/doctor.ts")).command,
   },
+  serve: {
+    summary: "serve the web archive and Atom feeds alone (SUDI_WEB_PORT)",
+    load: async () => (await import("./cli/serve.ts")).command,
+  },
+  chats: {
+    summary: "add, list and remove chats without incoming commands (Feishu groups)",
+    load: async () => (await import("./cli/chats.ts")).command,
+  },
   db: {
     summary: "store sizes (db stats); one-time conversion of an old file (db vacuum)",
     load: async () => (await import("./cli/db.ts")).command,

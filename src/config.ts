@@ -7,7 +7,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { z } from "zod";
+import { canonicalCategory } from "./core/categories.ts";
 import { LLM_PRESETS, LOCAL_API_KEY, PRESET_ALIASES, presetNamed } from "./core/llm-presets.ts";
+import { canonicalTimeZone, parseDigestTime } from "./core/setting-rules.ts";
 
 const DEFAULT_CATEGORIES =
   "cs.AI,cs.CL,cs.CV,cs.LG,cs.MM,cs.SD,eess.AS,eess.IV,cs.RO,cs.CR,cs.IR,stat.ML";
@@ -38,32 +40,28 @@ export const int = (fallback: number, min: number, max: number) =>
       .default(fallback),
   );
 
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const ARXIV_CATEGORY = /^[a-z-]+(\.[A-Za-z-]+)?$/;
+/** A value the chat's rule canonicalises (or null to refuse), as a zod step. */
+const byRule = (rule: (input: string) => string | null | undefined, error: string) =>
+  z.string().transform((value, ctx) => {
+    const canonical = rule(value);
+    if (canonical) return canonical;
+    ctx.issues.push({ code: "custom", message: error, input: value });
+    return z.NEVER;
+  });
 
 export const ConfigSchema = z.object({
   SUDI_DB_PATH: z.preprocess(emptyToUndefined, z.string().default("data/sudi.db")),
   SUDI_TIMEZONE: z.preprocess(
     emptyToUndefined,
-    z
-      .string()
-      .refine(isTimeZone, { error: "expected an IANA time zone such as Asia/Shanghai" })
-      .default("Asia/Shanghai"),
+    byRule(canonicalTimeZone, "expected an IANA time zone such as Asia/Shanghai").default(
+      "Asia/Shanghai",
+    ),
   ),
   SUDI_DIGEST_TIME: z.preprocess(
     emptyToUndefined,
-    z
-      .string()
-      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: "expected HH:MM, 00:00 to 23:59" })
-      .default("09:00"),
+    byRule(parseDigestTime, "expected HH:MM, 00:00 to 23:59 (as /settime takes it)").default(
+      "09:00",
+    ),
   ),
   SUDI_CATEGORIES: z.preprocess(
     emptyToUndefined,
@@ -79,7 +77,10 @@ export const ConfigSchema = z.object({
       .pipe(
         z
           .array(
-            z.string().regex(ARXIV_CATEGORY, { error: "expected arXiv categories like cs.CL" }),
+            byRule(
+              canonicalCategory,
+              "expected arXiv categories like cs.CL (see arxiv.org/category_taxonomy)",
+            ),
           )
           .min(1, { error: "expected at least one category" }),
       ),
@@ -132,6 +133,18 @@ export const ConfigSchema = z.object({
       .max(64, { error: "expected at most 64" })
       .optional(),
   ),
+  /** serves the web archive and feeds on this port (`sudi start`, `sudi serve`) */
+  SUDI_WEB_PORT: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: "expected a port number" })
+      .int({ error: "expected a port number" })
+      .min(0, { error: "expected a port number, 0 to 65535" })
+      .max(65535, { error: "expected a port number, 0 to 65535" })
+      .optional(),
+  ),
+  /** the address the web archive listens on */
+  SUDI_WEB_HOST: z.preprocess(emptyToUndefined, z.string().default("0.0.0.0")),
   /** public base URL of the web archive, for links in chats, feeds and mail */
   SUDI_PUBLIC_URL: z.preprocess(
     emptyToUndefined,
@@ -144,6 +157,31 @@ export const ConfigSchema = z.object({
   HF_API_URL: url("https://huggingface.co/api"),
   GITHUB_API_URL: url("https://api.github.com"),
   GITHUB_TOKEN: optionalString,
+  /**
+   * which forwarded client address the web archive trusts: unset (the socket's peer), a
+   * number of proxy hops, or a comma list of the proxies' addresses
+   */
+  SUDI_TRUST_PROXY: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^(\d{1,2}|[0-9A-Fa-f.:]+(\s*,\s*[0-9A-Fa-f.:]+)*)$/, {
+        error: "expected a number of proxy hops or a comma list of proxy IP addresses",
+      })
+      .optional(),
+  ),
+  /** when set, `sudi start` serves Prometheus /metrics on this port (a server of its own) */
+  SUDI_METRICS_PORT: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: "expected a whole number" })
+      .int({ error: "expected a whole number" })
+      .min(1, { error: "expected at least 1" })
+      .max(65535, { error: "expected at most 65535" })
+      .optional(),
+  ),
+  /** the address /metrics binds to: loopback unless the operator opens it on purpose */
+  SUDI_METRICS_HOST: z.preprocess(emptyToUndefined, z.string().default("127.0.0.1")),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),

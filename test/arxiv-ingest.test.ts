@@ -78,6 +78,7 @@ describe("ingesting the announcement feed", () => {
       stored: 45,
       skippedAlreadyIngested: false,
       source: "feed",
+      categories: CATEGORIES,
     });
     // one feed request, then one API request for the 45 announced ids
     expect(arxiv.requests.map((r) => r.endpoint)).toEqual(["feed", "api"]);
@@ -254,6 +255,7 @@ describe("back-fill by date (API search)", () => {
       stored: 2,
       skippedAlreadyIngested: false,
       source: "api",
+      categories: CATEGORIES,
     });
     expect(store.announced("2024-04-24").map((p) => p.id)).toEqual(["2404.15275", "2404.15449"]);
     expect(arxiv.requests[0]?.query.search_query).toContain("submittedDate:[");

@@ -94,6 +94,13 @@ describe("sudi ingest", () => {
     expect(arxiv.requests).toEqual([]);
   });
 
+  it("--file reports the file's own categories, not the configured ones", async () => {
+    const feed = arxivFixture(FEED_RSS_2024_04_24).replaceAll("cs.CL+cs.CV+cs.LG", "cs.CV+cs.RO");
+    const { code, out } = await sudi("--file", file("feed.xml", feed));
+    expect(code).toBe(0);
+    expect(out).toMatch(/^ingested 2024-04-24 from file \(cs\.CV\+cs\.RO\): /);
+  });
+
   it("--file with an API response takes its day from --date", async () => {
     const path = file("api.xml", arxivFixture("api-2024-04-25.xml"));
     const without = await sudi("--file", path);

@@ -294,6 +294,12 @@ describe("/search", () => {
 
   it("says when nothing matches, and refuses empty and overlong queries", async () => {
     const s = setup();
+    // Nothing fetched yet: the reply says so instead of "no match".
+    expect(await s.say("/search quantum gravity")).toContain("还没有抓取到任何论文");
+    s.papers.upsert(paper("2404.10001", { title: "Speculative decoding" }), {
+      date: "2024-04-24",
+      type: "new",
+    });
     expect(await s.say("/search quantum gravity")).toContain("没有找到");
     expect(await s.say("/search")).toContain("用法");
     expect(await s.say(`/search ${"a".repeat(101)}`)).toContain("太长");

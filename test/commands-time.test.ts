@@ -1,12 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseCommand, splitList, unquote } from "../src/commands/input.ts";
 import { RateLimiter } from "../src/commands/rate-limit.ts";
-import {
-  canonicalTimeZone,
-  formatWallTime,
-  nextDelivery,
-  parseDigestTime,
-} from "../src/commands/time.ts";
+import { formatWallTime, nextDelivery } from "../src/commands/time.ts";
+import { canonicalTimeZone, parseDigestTime } from "../src/core/setting-rules.ts";
 import { topicTextProblem } from "../src/topics/input.ts";
 
 describe("parseDigestTime", () => {

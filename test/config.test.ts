@@ -51,6 +51,7 @@ describe("config", () => {
     ["SUDI_DIGEST_TIME", "25:00", /HH:MM/],
     ["SUDI_DIGEST_TIME", "9am", /HH:MM/],
     ["SUDI_CATEGORIES", "cs.CL, not a category!", /arXiv categories/],
+    ["SUDI_CATEGORIES", "cs.CL,cs.XY", /arXiv categories/],
     ["ARXIV_MIN_INTERVAL_MS", "fast", /whole number/],
     ["ARXIV_MIN_INTERVAL_MS", "-1", /at least 0/],
     ["OPENAI_BASE_URL", "ftp://example", /http\(s\) URL/],
@@ -69,6 +70,16 @@ describe("config", () => {
     expect((error as ConfigError).variable).toBe(name);
     expect((error as ConfigError).message).toContain(name);
     expect((error as ConfigError).message).toMatch(expected);
+  });
+
+  it("reads settings by the chat's own rules (src/core/setting-rules.ts)", () => {
+    const c = loadConfig(
+      { SUDI_DIGEST_TIME: "9:00", SUDI_CATEGORIES: "CS.cv, cs, stat.ml", SUDI_TIMEZONE: "utc" },
+      {},
+    );
+    expect(c.SUDI_DIGEST_TIME).toBe("09:00"); // as /settime 9:00
+    expect(c.SUDI_CATEGORIES).toEqual(["cs.CV", "cs", "stat.ML"]); // as /subscribe spells them
+    expect(c.SUDI_TIMEZONE).toBe("UTC");
   });
 
   it("never echoes a secret in its error", () => {

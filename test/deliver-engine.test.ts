@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../src/core/clock.ts";
+import { metrics } from "../src/core/metrics.ts";
 import { DeliveryEngine } from "../src/deliver/engine.ts";
 import { addChats, digestOf, RecordingSender, stores } from "./helpers/delivery.ts";
 import { settle } from "./helpers/wait.ts";
@@ -151,6 +152,35 @@ describe("delivery engine: platform errors", () => {
     expect(sender.to(chat.chatId)).toEqual([]);
     expect(sender.to("-1009999").flatMap((d) => d.paperIds)).toEqual(PAPERS);
     expect(outbox.entries(chat.id).every((e) => e.state === "sent")).toBe(true);
+  });
+
+  it("counts message parts per platform for /metrics: sent, failed and uncertain", async () => {
+    const count = async (result: string) =>
+      (await metrics.messages.get()).values.find(
+        (v) => v.labels.platform === "telegram" && v.labels.result === result,
+      )?.value ?? 0;
+    const before = { sent: await count("sent"), failed: await count("failed") };
+    const uncertainBefore = await count("uncertain");
+    const { chats, sender, engine, clock } = setup({ retries: 0 });
+    const [ok, gone, lost] = addChats(chats, 3);
+    if (!ok || !gone || !lost) throw new Error("no chats");
+    sender.fail(gone.chatId, { kind: "gone" });
+    sender.fail(lost.chatId, { kind: "transient" }); // no answer: it may have arrived
+    const done = Promise.all(
+      [ok, gone, lost].map((chat) => engine.deliver(digestOf(chat, DAY, PAPERS))),
+    );
+    for (let i = 0; i < 10; i++) await clock.advance(60_000);
+    // the lost one is tried once more, and gets through
+    expect(await done).toEqual(["sent", "gone", "sent"]);
+    expect((await count("sent")) - before.sent).toBe(6); // 5 papers, 2 cards a part, 2 chats
+    expect((await count("failed")) - before.failed).toBe(1);
+    // every send whose answer was lost, as the engine's own count has it
+    expect(engine.uncertain).toBeGreaterThan(0);
+    expect((await count("uncertain")) - uncertainBefore).toBe(engine.uncertain);
+    const lag = (await metrics.deliveryLag.get()).values.find(
+      (v) => v.metricName === "sudi_delivery_lag_seconds_sum" && v.labels.platform === "telegram",
+    );
+    expect(lag?.value).toBeGreaterThan(0);
   });
 
   it("retries a transient error with backoff and then succeeds", async () => {

@@ -51,11 +51,22 @@ describe("sudi demo", () => {
     );
     expect(err).toBe("");
     expect(code).toBe(0);
-    expect(out).toContain("导入 arXiv 2024-04-24 的公告");
+    // One coherent announcement: its counts add up, and every listed id is of April 2024.
+    expect(out).toContain("导入 arXiv 2024-04-24 的公告：新论文 24 篇，交叉列表 3 篇，更新 0 篇");
+    expect(out).toContain("中文卡片：共 27 篇，7 篇用示例卡片");
+    expect(out).toContain("其余 20 篇没有 LLM key");
+    const listed = [...out.matchAll(/arxiv\.org\/abs\/(\d{4})\.\d+/g)].map((m) => m[1]);
+    expect(new Set(listed)).toEqual(new Set(["2404"]));
+    // In the digest, written cards come before untranslated fallback cards.
+    const digest = out.slice(out.indexOf("📰 论文速递 · 2024-04-24"));
+    const firstFallback = digest.indexOf("未配置 LLM");
+    expect(firstFallback).toBeGreaterThan(digest.indexOf("推荐 ★★★★★"));
     expect(out).toContain("📰 论文速递 · 2024-04-24");
     expect(out).toContain("【文/图生视频】");
     expect(out).toContain("💡 一句话：");
-    expect(out).toContain("⏳ 中文摘要生成中");
+    // no key in the demo: fallback cards say so, and never that a summary is on its way
+    expect(out).toContain("未配置 LLM，先看英文摘要");
+    expect(out).not.toContain("中文摘要生成中");
     expect(out).toContain("推荐 ★");
     // The brief digest, search over Chinese cards, and /paper served from the sample file.
     // brief lines are numbered like the cards' buttons (①👍 …)

@@ -110,6 +110,20 @@ describe("selecting a chat's digest", () => {
     expect(s.digests.forChats([chat], DAY1)).toEqual([]);
   });
 
+  it("puts a written card before an untranslated fallback card that matched more subscriptions", () => {
+    const s = setup();
+    const both = paper("2404.00071", { title: "Text-to-video generation with diffusion agents" });
+    const one = paper("2404.00072", { title: "A text-to-video model" });
+    for (const p of [both, one]) announce(s, p);
+    s.cards.put(realCard(one, { score: 5 }));
+    const chat = groupChat(s, [
+      ["topic", "text-to-video"],
+      ["keyword", "agents"],
+    ]);
+    // both match 文生视频; only the fallback one also matches "agents"
+    expect(ids(s.digests.forChat(chat))).toEqual(["2404.00072", "2404.00071"]);
+  });
+
   it("lists a paper once even when the day's listing carries it twice", () => {
     const s = setup();
     const p = paper("2404.00041", { title: "Video generation" });
@@ -146,10 +160,27 @@ describe("selecting a chat's digest", () => {
     announce(s, paper("2404.00061", { title: "Video generation without a card" }));
     const chat = groupChat(s, [["topic", "text-to-video"]]);
     const full = toPlainText(s.digests.forChat(chat)?.message ?? { blocks: [] });
-    expect(full).toContain("⏳ 中文摘要生成中");
+    // the test app has no LLM key, so the card says so
+    expect(full).toContain("未配置 LLM，先看英文摘要：");
     const brief = s.digests.forChat(s.chats.update(chat.id, { density: "brief" }));
     const cards = brief?.message.blocks.filter((b) => b.kind === "card") ?? [];
     expect(cards.map((b) => [b.paperId, b.lines.length])).toEqual([["2404.00061", 1]]);
+  });
+
+  it("says 中文摘要生成中 on a fallback card only while an LLM may still write it", () => {
+    const s = setup();
+    announce(s, paper("2404.00062", { title: "Video generation without a key" }));
+    const digests = new DigestService({
+      papers: s.papers,
+      cards: s.cards,
+      subscriptions: s.subscriptions,
+      outbox: s.outbox,
+      llm: true,
+    });
+    const chat = groupChat(s, [["topic", "text-to-video"]]);
+    const full = toPlainText(digests.forChat(chat)?.message ?? { blocks: [] });
+    expect(full).toContain("⏳ 中文摘要生成中，先看英文摘要：");
+    expect(full).not.toContain("未配置 LLM");
   });
 
   it("builds the same digests in bulk as one by one", () => {

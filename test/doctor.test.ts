@@ -123,7 +123,7 @@ describe("sudi doctor", () => {
     expect(await c.run("doctor")).toBe(1);
     expect(c.out.join("\n")).toMatch(/^ok {3}platforms/m);
     expect(c.out.join("\n")).toContain(
-      "no chat platform configured (set TELEGRAM_BOT_TOKEN, or DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID)",
+      "no chat platform configured (set TELEGRAM_BOT_TOKEN, or DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID, or sudi chats add feishu, or SUDI_SMTP_URL, SUDI_MAIL_FROM and sudi chats add email)",
     );
   });
 });

@@ -87,6 +87,12 @@ describe("sudi run-once", () => {
     const summary = first.err.map((l) => JSON.parse(l)).find((l) => l.msg === "run");
     expect(summary).toMatchObject({ announceDate: "2024-04-24", digestsSent: 2, failures: 1 });
     expect(summary.papersIngested).toBeGreaterThan(0);
+    // Exit code 1 comes with an error line that says what failed, not only a count.
+    const failed = first.err.map((l) => JSON.parse(l)).find((l) => l.level === "error");
+    expect(failed).toMatchObject({
+      msg: "run-once failed: delivery: 1 chat(s) gone (bot removed or blocked)",
+      failures: 1,
+    });
     expect(tg.sentTo("701").length).toBeGreaterThan(0);
     expect(tg.sentTo("-100702").length).toBeGreaterThan(0);
     expect(tg.sentTo("703")).toEqual([]);

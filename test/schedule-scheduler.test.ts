@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { announcementAt, isMailingDate } from "../src/arxiv/calendar.ts";
-import { EmptyFeedError } from "../src/arxiv/errors.ts";
+import { ArxivNetworkError, EmptyFeedError } from "../src/arxiv/errors.ts";
 import { ManualClock } from "../src/core/clock.ts";
 import { addDays } from "../src/core/zoned-time.ts";
 import { DeliveryEngine } from "../src/deliver/engine.ts";
@@ -33,6 +33,8 @@ class FakeArxiv implements Pipeline {
   readonly lagMs = new Map<string, number>();
   readonly skipped = new Set<string>();
   emptyBeforeUpdate = false;
+  /** when set, every request fails as it does offline (DNS down) */
+  offline = false;
 
   constructor(private readonly clock: ManualClock) {}
 
@@ -51,6 +53,12 @@ class FakeArxiv implements Pipeline {
 
   async ingest(date?: string): Promise<IngestOutcome> {
     this.attempts.push({ at: this.clock.now(), ...(date ? { date } : {}) });
+    if (this.offline) {
+      const cause = Object.assign(new Error("getaddrinfo ENOTFOUND rss.arxiv.org"), {
+        code: "ENOTFOUND",
+      });
+      throw new ArxivNetworkError("https://rss.arxiv.org/atom/cs", false, { cause });
+    }
     if (date) {
       this.ingested.add(date);
       return { announceDate: date, newCount: 3, crossCount: 0 };
@@ -265,6 +273,21 @@ describe("scheduler: ingest retries, holidays and catch-up", () => {
     expect(received(w, w.shanghai)).toEqual(["2024-04-23 @ 2024-04-23T23:00:00.000Z"]);
     await runUntil(w, "2024-04-25T08:00:00Z");
     expect(received(w, w.shanghai).at(-1)).toBe("2024-04-25 @ 2024-04-25T01:00:00.000Z");
+  });
+
+  it("offline, it keeps its backoff and says the network is unreachable, not that arXiv is late", async () => {
+    const w = world("2024-04-24T00:00:00Z");
+    w.arxiv.ingested.add("2024-04-23");
+    w.arxiv.offline = true;
+    await runUntil(w, "2024-04-24T05:00:00Z");
+    const attempts = w.arxiv.feedAttempts("2024-04-24T00:00:00Z", "2024-04-24T05:00:00Z");
+    expect(attempts).toHaveLength(35 + 2); // the same backoff as a late announcement
+    expect(w.logs.some((l) => /still not available/.test(l.msg))).toBe(false);
+    const offline = w.logs.filter((l) => l.msg.startsWith("network unreachable"));
+    expect(offline).toHaveLength(37);
+    expect(offline[0]).toMatchObject({ level: "warn", announceDate: "2024-04-24" });
+    // each attempt is still a failure of its run
+    expect(w.logs.filter((l) => l.msg === "run" && l.failures === 1)).toHaveLength(37);
   });
 
   it("on a known holiday it looks at the feed once, retries nothing and logs no failure", async () => {

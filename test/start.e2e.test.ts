@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,9 +24,25 @@ let child: ChildProcess | undefined;
 let stderr = "";
 let env: Record<string, string>;
 
+/** A port nothing listens on right now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+let metricsPort: number;
+
 beforeAll(async () => {
   [arxiv, tg] = await Promise.all([startFakeArxiv(), startFakeTelegram({ limits: false })]);
+  metricsPort = await freePort();
   env = {
+    SUDI_METRICS_PORT: String(metricsPort),
     SUDI_DB_PATH: join(mkdtempSync(join(tmpdir(), "sudi-start-")), "sudi.db"),
     SUDI_CATEGORIES: "cs.CL,cs.CV,cs.LG",
     ARXIV_API_URL: arxiv.apiUrl,
@@ -69,6 +86,20 @@ describe("sudi start with a Telegram token", () => {
     expect(digest?.text).toContain("【文/图生视频】");
     expect(digest?.parseMode).toBe("HTML");
     expect(arxiv.requests.some((r) => r.endpoint === "feed")).toBe(true);
+
+    // The operator scrapes /metrics on loopback: every stage counted what it did.
+    const scrape = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(scrape.status).toBe(200);
+    const metrics = await scrape.text();
+    const value = (series: string) =>
+      Number(new RegExp(`^${series.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m").exec(metrics)?.[1]);
+    expect(value('sudi_papers_ingested_total{type="new"}')).toBeGreaterThan(0);
+    expect(value('sudi_messages_total{platform="telegram",result="sent"}')).toBeGreaterThan(0);
+    expect(value('sudi_delivery_lag_seconds_count{platform="telegram"}')).toBe(1);
+    expect(value("sudi_scheduler_ticks_total")).toBeGreaterThan(0);
+    expect(value('sudi_cards_total{kind="fallback"}')).toBeGreaterThan(0);
+    expect(value("sudi_llm_token_budget")).toBe(2_000_000);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/`)).status).toBe(404);
 
     // A command is answered by the same process.
     tg.message(privateChatOf(reader), reader, "/list");

@@ -99,6 +99,19 @@ describe("Summariser cache", () => {
 });
 
 describe("Summariser budget and fallback", () => {
+  it("counts LLM requests and failed requests apart from answers (every request a 429)", async () => {
+    fake.setBehaviour({ fault: { type: "status", status: 429, retryAfter: "0" } });
+    try {
+      const h = harness(fake.url, papers.slice(0, 3), { llm: { maxAttempts: 4 } });
+      const report = await h.summariser.summariseMissing();
+      // 3 papers × 4 attempts, all refused: no answer, but twelve requests, not "0 LLM calls"
+      expect(report).toMatchObject({ calls: 0, requests: 12, failedRequests: 12, failures: 3 });
+      expect(fake.requests).toHaveLength(12);
+    } finally {
+      fake.setBehaviour({ fault: undefined });
+    }
+  });
+
   it("past the daily budget gives fallback cards and logs one warning a day", async () => {
     const { log, lines } = captureLog();
     let now = new Date("2024-04-24T10:00:00Z");

@@ -428,4 +428,17 @@ describe("Telegram webhook settings", () => {
       ),
     ).toThrow(/SUDI_TELEGRAM_WEBHOOK_SECRET/);
   });
+
+  it("refuse an http:// webhook URL: Telegram posts only to HTTPS, as the README says", () => {
+    const attempt = () =>
+      loadAppConfig(
+        {
+          SUDI_TELEGRAM_WEBHOOK_URL: "http://bot.example.org/t",
+          SUDI_TELEGRAM_WEBHOOK_SECRET: "s3cret",
+        },
+        {},
+      );
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/SUDI_TELEGRAM_WEBHOOK_URL: expected an https:\/\/ URL/);
+  });
 });

@@ -9,6 +9,7 @@ import {
   toTelegramPlainText,
 } from "../bots/telegram/render.ts";
 import {
+  type Block,
   bold,
   code,
   italic,
@@ -17,6 +18,7 @@ import {
   span,
   textMessage,
 } from "../src/core/message.ts";
+import { toPlainText } from "../src/digest/render/text.ts";
 import { parseTelegramHtml } from "./fakes/telegram.ts";
 
 const HOSTILE = `<script>alert("x")</script> &amp; </b> a<b & c>d "q" 'a'`;
@@ -159,7 +161,36 @@ describe("toTelegramPlainText", () => {
     expect(text).toBe("见 arXiv https://arxiv.org/abs/1");
   });
 
-  it("leaves URLs out when they would push the text past the limit", () => {
+  it("keeps every card's arXiv link when a full part has no room for all URLs", () => {
+    // Ten full cards filling a part: long summary lines and arXiv · PDF links each.
+    const ids = Array.from({ length: 10 }, (_, i) => `2404.1${String(i).padStart(4, "0")}`);
+    const blocks: Block[] = ids.map((id) => ({
+      kind: "card",
+      paperId: id,
+      title: [bold("一个足够长的中文标题，用来把这一部分塞满到接近上限")],
+      lines: [
+        [span(`💡 一句话：${"把长序列推理加速两倍，几乎不掉精度。".repeat(4)}`)],
+        [span(`🛠 方法：${"分层投机解码，先用小模型起草再用大模型验证。".repeat(5)}`)],
+        [span(`📈 效果：${"在 LongBench 上提速 2.3 倍，准确率持平。".repeat(9)}`)],
+        [
+          span("🔗 "),
+          link("arXiv", `https://arxiv.org/abs/${id}`),
+          span(" · "),
+          link("PDF", `https://arxiv.org/pdf/${id}`),
+        ],
+      ],
+    }));
+    const message = { blocks };
+    expect(toPlainText(message).length).toBeGreaterThan(TELEGRAM_TEXT_LIMIT);
+    const text = toTelegramPlainText(message);
+    expect(text.length).toBeLessThanOrEqual(TELEGRAM_TEXT_LIMIT);
+    for (const id of ids) expect(text).toContain(`arxiv.org/abs/${id}`);
+    expect(text).toContain("🔗 arxiv.org/abs/2404.10000 · PDF");
+    // what gave way is summary text, marked as shortened
+    expect(text).toContain("📈 效果：在 LongBench 上提速 2…");
+  });
+
+  it("puts a bare URL in place of a link's text when text and URL do not both fit", () => {
     const long = textMessage(
       ...Array.from({ length: 100 }, () => [
         link("x".repeat(30), `https://arxiv.org/abs/${"9".repeat(20)}`),
@@ -167,7 +198,8 @@ describe("toTelegramPlainText", () => {
     );
     const text = toTelegramPlainText(long);
     expect(text.length).toBeLessThanOrEqual(TELEGRAM_TEXT_LIMIT);
-    expect(text).not.toContain("https://");
+    expect(text.split(`arxiv.org/abs/${"9".repeat(20)}`)).toHaveLength(101);
+    expect(text).not.toContain("x".repeat(30));
   });
 });
 

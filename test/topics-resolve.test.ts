@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ARXIV_CATEGORIES, inCategory } from "../src/topics/categories.ts";
+import { ARXIV_CATEGORIES, inCategory } from "../src/core/categories.ts";
 import { TopicInputError } from "../src/topics/errors.ts";
 import { topicProblemText } from "../src/topics/input.ts";
 import { normalise } from "../src/topics/normalise.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalCategory } from "../src/topics/categories.ts";
+import { canonicalCategory } from "../src/core/categories.ts";
 import { nameKey, traditionalPairs } from "../src/topics/normalise.ts";
 import { phraseKey } from "../src/topics/phrase.ts";
 import { resolveTopic } from "../src/topics/resolve.ts";

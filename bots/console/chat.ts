@@ -8,6 +8,7 @@ import { createInterface } from "node:readline";
 import type { ChatBot } from "../../src/commands/handler.ts";
 import type { ChatAddress } from "../../src/core/address.ts";
 import { toPlainText } from "../../src/digest/render/text.ts";
+import type { PromptScreen } from "./screen.ts";
 
 /** The one chat the console stands for. */
 export const CONSOLE_CHAT: ChatAddress = {
@@ -31,17 +32,31 @@ export interface ConsoleChatOptions {
   interactive: boolean;
   /** stops reading (shutdown on a signal); the command being answered still finishes */
   signal?: AbortSignal;
+  /** interactive only: the terminal whose prompt log lines go above */
+  screen?: PromptScreen;
+  /** interactive only: one line after the greeting, e.g. where the full log is */
+  notice?: string;
 }
 
 /** Runs the console chat until end of input. Commands are answered one at a time, in order. */
 export async function runConsoleChat(options: ConsoleChatOptions): Promise<void> {
   const { bot, input, write, interactive } = options;
-  const rl = createInterface({ input, terminal: false, crlfDelay: Number.POSITIVE_INFINITY });
+  // A person at a terminal gets readline's own line editing, so a log line can be printed
+  // above the prompt and the half-typed command redrawn under it.
+  const rl = interactive
+    ? createInterface({ input, output: process.stdout, terminal: true, prompt: PROMPT })
+    : createInterface({ input, terminal: false, crlfDelay: Number.POSITIVE_INFINITY });
   options.signal?.addEventListener("abort", () => rl.close(), { once: true });
   const prompt = () => {
-    if (interactive) process.stdout.write(PROMPT);
+    if (!interactive) return;
+    if (options.screen) options.screen.prompt();
+    else rl.prompt();
   };
-  if (interactive) write(toPlainText(bot.onBotAdded(CONSOLE_CHAT)));
+  if (interactive) {
+    write(toPlainText(bot.onBotAdded(CONSOLE_CHAT)));
+    if (options.notice) write(options.notice);
+    options.screen?.attach(rl);
+  }
   prompt();
   for await (const raw of rl) {
     const text = raw.trim();

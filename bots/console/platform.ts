@@ -23,6 +23,8 @@ export const consoleChat: PlatformAdapter = {
       write: (text) => io.out(text),
       interactive: io.interactive,
       signal: reading.signal,
+      ...(io.screen ? { screen: io.screen } : {}),
+      ...(io.notice ? { notice: io.notice } : {}),
     });
     return {
       platform: "console",

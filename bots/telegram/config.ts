@@ -13,6 +13,7 @@ import {
   optionalString,
   url,
 } from "../../src/config.ts";
+import { isHttpsUrl } from "../../src/core/setting-rules.ts";
 
 export const telegramConfig = defineConfig({
   shape: {
@@ -21,7 +22,10 @@ export const telegramConfig = defineConfig({
     /** when set, Telegram posts updates here instead of the bot long-polling */
     SUDI_TELEGRAM_WEBHOOK_URL: z.preprocess(
       emptyToUndefined,
-      z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional(),
+      z
+        .string()
+        .refine(isHttpsUrl, { error: "expected an https:// URL (Telegram posts only to HTTPS)" })
+        .optional(),
     ),
     SUDI_TELEGRAM_WEBHOOK_SECRET: z.preprocess(
       emptyToUndefined,

@@ -98,16 +98,60 @@ export function toTelegramHtml(message: RichMessage): string {
 }
 
 /**
- * The message as plain text, for resending without parse_mode when Telegram refused the HTML:
- * links keep their URL after their text when that still fits, else the text alone.
+ * The message as plain text, for resending without parse_mode when Telegram refused the HTML.
+ * Every link keeps its URL after its text when that fits. When it does not (a full part has
+ * no room for ten URLs), each block keeps its first link, the paper's arXiv page, as a bare
+ * URL in place of its text ("arxiv.org/abs/2404.14469", which Telegram links by itself), and
+ * the longest lines without a URL are shortened with "…" until the text fits: a reader loses
+ * some words of a summary, never the way to the paper.
  */
 export function toTelegramPlainText(message: RichMessage): string {
-  const render = (line: (l: Line) => string) =>
-    wellFormed(message.blocks.map((b) => allLines(b).map(line).join("\n")).join("\n\n"));
-  const withUrls = render(lineToPlainText);
+  const blocks = message.blocks.map(allLines);
+  const join = (rendered: string[][]) =>
+    wellFormed(rendered.map((lines) => lines.join("\n")).join("\n\n"));
+  const withUrls = join(blocks.map((lines) => lines.map(lineToPlainText)));
   if (withUrls.length <= TELEGRAM_TEXT_LIMIT) return withUrls;
-  return render((l) => l.map((s) => s.text).join(""));
+
+  const hasUrl: boolean[][] = [];
+  const rendered = blocks.map((lines) => {
+    let kept = false;
+    const flags: boolean[] = [];
+    hasUrl.push(flags);
+    return lines.map((line) => {
+      let url = false;
+      const text = line
+        .map((s) => {
+          if (!s.href || kept) return s.text;
+          kept = url = true;
+          return s.href.replace(/^https?:\/\//, "");
+        })
+        .join("");
+      flags.push(url);
+      return text;
+    });
+  });
+  let text = join(rendered);
+  while (text.length > TELEGRAM_TEXT_LIMIT) {
+    // the longest line without a URL, shortened by what is over (a split surrogate becomes
+    // U+FFFD through wellFormed)
+    let at: [number, number] | null = null;
+    let longest = MIN_SHORTENED;
+    for (const [b, lines] of rendered.entries()) {
+      for (const [l, line] of lines.entries()) {
+        if (!hasUrl[b]?.[l] && line.length > longest) [at, longest] = [[b, l], line.length];
+      }
+    }
+    if (!at) break;
+    const lines = rendered[at[0]] as string[];
+    const keep = Math.max(MIN_SHORTENED - 1, longest - (text.length - TELEGRAM_TEXT_LIMIT) - 1);
+    lines[at[1]] = `${(lines[at[1]] as string).slice(0, keep)}…`;
+    text = join(rendered);
+  }
+  return text.length <= TELEGRAM_TEXT_LIMIT ? text : `${text.slice(0, TELEGRAM_TEXT_LIMIT - 1)}…`;
 }
+
+/** A line shortened for the plain-text resend keeps at least this many characters. */
+const MIN_SHORTENED = 24;
 
 const NAMED_ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"' };
 

@@ -6,6 +6,7 @@
  * that was already ingested is not fetched or written again.
  */
 import { readFile } from "node:fs/promises";
+import { metrics } from "../core/metrics.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { AnnounceType, Paper } from "../store/paper.ts";
 import { mergePaper } from "../store/paper-merge.ts";
@@ -46,6 +47,8 @@ export interface IngestResult {
   /** the day had been ingested before (for these categories): nothing was fetched or written */
   skippedAlreadyIngested: boolean;
   source: "feed" | "api" | "file";
+  /** the categories this run covered: the feed's own (a file says which), else the configured */
+  categories: string[];
 }
 
 /** The request cannot be served as given, e.g. an API response file without --date. */
@@ -217,6 +220,7 @@ class Ingestion {
       stored: 0,
       skippedAlreadyIngested: false,
       source,
+      categories: covered,
     };
     store.transaction(() => {
       for (const { paper, type } of listed) {
@@ -234,6 +238,8 @@ class Ingestion {
         source,
       });
     });
+    metrics.papersIngested.inc({ type: "new" }, result.newCount);
+    metrics.papersIngested.inc({ type: "cross" }, result.crossCount);
     this.log.info("announcement ingested", { ...result });
     return result;
   }
@@ -251,6 +257,7 @@ class Ingestion {
       stored: 0,
       skippedAlreadyIngested: true,
       source: run.source,
+      categories: covered,
     };
   }
 }

@@ -46,7 +46,27 @@ export function parseFlags<const O extends NonNullable<ParseArgsConfig["options"
   }
 }
 
+/**
+ * `sudi demo | head -60`: once the reader closes the pipe, every write fails with EPIPE. That
+ * is the reader's choice, not our error: end at once, quietly, as cat and grep do (exit 0).
+ */
+export function endQuietlyOnClosedPipe(
+  stream: NodeJS.WriteStream,
+  exit: (code: number) => void = (code) => process.exit(code),
+): void {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") exit(0);
+    else throw error;
+  });
+}
+
+let pipesWatched = false;
+
 export function defaultIo(): CliIo {
+  if (!pipesWatched) {
+    pipesWatched = true;
+    endQuietlyOnClosedPipe(process.stdout);
+  }
   return {
     out: (t) => process.stdout.write(t.endsWith("\n") ? t : `${t}\n`),
     err: (t) => process.stderr.write(t.endsWith("\n") ? t : `${t}\n`),

@@ -83,7 +83,8 @@ function parseIngestArgs(args: string[]): IngestArgs {
   return { ...(date ? { date } : {}), ...(file ? { file } : {}) };
 }
 
-function summary(result: IngestResult, categories: string[]): string {
+function summary(result: IngestResult): string {
+  const categories = result.categories;
   const counts = `${result.newCount} new, ${result.crossCount} cross, ${result.replaceCount} replaced`;
   if (result.skippedAlreadyIngested) {
     return `${result.announceDate} was already ingested (${counts}); nothing changed`;
@@ -160,7 +161,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
       { client: app.arxiv(), store: app.papers, log: app.log },
       { categories: config.SUDI_CATEGORIES, ...opts },
     );
-    io.out(summary(result, config.SUDI_CATEGORIES));
+    io.out(summary(result));
     return 0;
   } catch (error) {
     if (error instanceof EmptyFeedError) {

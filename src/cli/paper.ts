@@ -147,7 +147,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     io.out(
       format === "json"
         ? JSON.stringify({ ...card, chapter: chapterOf(card.topics) }, null, 2)
-        : formatted(cardMessage(card), format),
+        : formatted(cardMessage(card, undefined, app.summariser.hasLlm), format),
     );
     return exit;
   } finally {

@@ -8,6 +8,15 @@ import { createLogger } from "../log.ts";
 import { type CliCommand, type CliIo, parseFlags } from "./command.ts";
 import { installSignalHandlers } from "./signals.ts";
 
+/**
+ * The cron advice in the help, one line per server clock; test/cli-run-once.test.ts checks
+ * each against src/arxiv/calendar.ts over a year of announcements, daylight saving included.
+ */
+export const CRON_EXAMPLES = [
+  { zone: "UTC", timeZone: "UTC", line: "30 1 * * 1-5" },
+  { zone: "Beijing time (Asia/Shanghai)", timeZone: "Asia/Shanghai", line: "30 9 * * 1-5" },
+] as const;
+
 const HELP = `Usage: sudi run-once [--respect-times]
 
 Runs one round of the daily pipeline and exits:
@@ -26,10 +35,14 @@ It delivers through every configured chat platform (as \`sudi start\` would: see
 A run never sends a paper twice to a chat, whatever runs before or after it.
 
 One summary line is logged per run (papers ingested, cards written, tokens used,
-digests sent, failures). Exit code 0 when the run had no failures, 1 otherwise.
+digests sent, failures). Exit code 0 when the run had no failures, 1 otherwise;
+on 1, an error line says what failed (ingest, summarise or which deliveries).
 
-Example crontab (22:00 Beijing time, after arXiv's 20:00 New York announcement):
-  0 22 * * 0-4  cd /srv/sudi && npx sudi run-once >> run-once.log 2>&1`;
+arXiv announces Sunday to Thursday at 20:00 New York time: 00:00 UTC in summer
+(EDT), 01:00 UTC in winter (EST), i.e. 08:00 or 09:00 Beijing time, Monday to
+Friday. A run at 01:30 UTC (09:30 Beijing) follows both. cron reads the server's
+own clock (Debian's cron ignores CRON_TZ), so pick the line for that clock:
+${CRON_EXAMPLES.map((e) => `  # server clock: ${e.zone}\n  ${e.line}  cd /srv/sudi && npx sudi run-once >> run-once.log 2>&1`).join("\n")}`;
 
 async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags(args, { "respect-times": { type: "boolean", default: false } });
@@ -47,7 +60,11 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const removeHandlers = installSignalHandlers(daemon, log);
   try {
     const summary = await daemon.runOnce({ respectChatTimes: values["respect-times"] });
-    return summary.failures > 0 ? 1 : 0;
+    if (summary.failures === 0) return 0;
+    const what = summary.problems.length > 0 ? summary.problems.join("; ") : "see the log above";
+    // The summary line only counts; this one says what to look at.
+    log.error(`run-once failed: ${what}`, { failures: summary.failures });
+    return 1;
   } finally {
     removeHandlers();
     await daemon.shutdown();

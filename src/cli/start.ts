@@ -5,13 +5,33 @@
  * unless `--no-console` says that would be a mistake (a container): then it exits 78 and
  * says what to set. Which platforms exist is bots/registry.ts's business, not this file's.
  */
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { PromptScreen } from "../../bots/console/screen.ts";
 import type { PlatformAdapter, RunningPlatform, TokenCheck } from "../../bots/platform.ts";
 import { PLATFORMS } from "../../bots/registry.ts";
 import { appSecrets, buildApp, type Daemon, loadAppConfig } from "../app.ts";
 import type { Config } from "../config.ts";
+import { CONSOLE } from "../core/texts/cli.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { openDatabase } from "../store/db.ts";
+import { EndpointStore } from "../store/endpoints.ts";
+import type { WebServer } from "../web/server.ts";
+import { startArchive } from "../web/wiring.ts";
 import { type CliCommand, type CliIo, parseFlags } from "./command.ts";
 import { firstSignal } from "./signals.ts";
+
+/** How many platforms have active chats added with `sudi chats` (read before start-up). */
+function managedPlatforms(dbPath: string): number {
+  if (dbPath !== ":memory:" && !existsSync(dbPath)) return 0;
+  const db = openDatabase(dbPath);
+  try {
+    return new EndpointStore(db).activePlatforms().length;
+  } finally {
+    db.close();
+  }
+}
 
 /** Exit code of a configuration problem (EX_CONFIG), as for a bad variable. */
 const EX_CONFIG = 78;
@@ -47,19 +67,51 @@ export async function checkTokens(
   return checks.filter((c) => !c.ok);
 }
 
+/** Prometheus /metrics on its own port when SUDI_METRICS_PORT is set (loopback by default). */
+async function startMetrics(
+  config: Config,
+  log: Logger,
+): Promise<{ stop(): Promise<void> } | null> {
+  if (config.SUDI_METRICS_PORT === undefined) return null;
+  const { startMetricsServer } = await import("./metrics-server.ts");
+  const server = await startMetricsServer(
+    { port: config.SUDI_METRICS_PORT, host: config.SUDI_METRICS_HOST },
+    log,
+  );
+  return { stop: () => server.close() };
+}
+
+/** The console chat's full log: console.log next to the database (a temp dir for :memory:). */
+function consoleLogFile(config: Config): string {
+  const dir = config.SUDI_DB_PATH === ":memory:" ? tmpdir() : dirname(config.SUDI_DB_PATH);
+  return join(dir, "console.log");
+}
+
 async function run(args: string[], io: CliIo): Promise<number> {
   const { noConsole } = parse(args);
   const config = loadAppConfig(io.env);
   const configured = PLATFORMS.filter((p) => !p.fallback && p.configured(config));
-  if (configured.length === 0 && noConsole) {
+  // Chats added with `sudi chats` (Feishu, email) run without a token: they count too.
+  const managed = managedPlatforms(config.SUDI_DB_PATH);
+  if (configured.length === 0 && managed === 0 && noConsole) {
     io.err(`sudi start: ${nothingConfiguredMessage(PLATFORMS)}`);
     return EX_CONFIG;
   }
-  const consoleOnly = configured.length === 0;
+  const consoleOnly = configured.length === 0 && managed === 0;
   // Log lines go to stderr; on the console chat they would interleave with the replies, so
   // there only warnings show unless LOG_LEVEL asks for more.
   const level = consoleOnly && !io.env.LOG_LEVEL ? "warn" : config.LOG_LEVEL;
-  const log = createLogger({ level, secrets: appSecrets(config) });
+  // At a terminal, log lines go above the console's prompt (one line each) and whole into a
+  // file next to the database, instead of through the line being typed.
+  const screen =
+    consoleOnly && io.interactive && io.isTty
+      ? new PromptScreen(process.stdout, consoleLogFile(config))
+      : undefined;
+  const log = createLogger({
+    level,
+    secrets: appSecrets(config),
+    ...(screen ? { json: false, write: (line: string) => screen.log(line) } : {}),
+  });
 
   const failed = await checkTokens(config, configured, log);
   if (failed.length) {
@@ -75,9 +127,20 @@ async function run(args: string[], io: CliIo): Promise<number> {
   process.on("unhandledRejection", onRejection);
   let running: RunningPlatform[] = [];
   let daemon: Daemon | null = null;
+  let web: WebServer | null = null;
+  let metrics: { stop(): Promise<void> } | null = null;
   try {
+    metrics = await startMetrics(config, log);
+    // The web archive and feeds, when SUDI_WEB_PORT is set.
+    web = await startArchive(app);
     const interactive = Boolean(io.interactive && io.isTty);
-    running = await app.startPlatforms({ out: io.out, stdin: io.stdin, interactive });
+    running = await app.startPlatforms({
+      out: io.out,
+      stdin: io.stdin,
+      interactive,
+      ...(screen ? { screen } : {}),
+      ...(screen?.logFile ? { notice: CONSOLE.logNotice(screen.logFile) } : {}),
+    });
     // A scripted console session (stdin not a terminal) only answers its commands: it must
     // not start a catch-up ingest over the network. An interactive console gets digests.
     if (!consoleOnly || io.interactive) {
@@ -95,7 +158,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     await Promise.race([signal.received, ...ended]);
     signal.dispose();
   } finally {
-    for (const part of [daemon, ...running]) {
+    for (const part of [daemon, ...running, web, metrics]) {
       if (!part) continue;
       try {
         await part.stop();

@@ -115,7 +115,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
       `summarised ${report.done} papers: ${report.written} cards written, ` +
         `${report.fallbacks} fallback (${report.failures} after LLM failures, ` +
         `${report.skipped} failed before and not asked again), ` +
-        `${report.calls} LLM calls, ${report.promptTokens} prompt + ` +
+        `${report.requests} LLM requests (${report.failedRequests} failed, ` +
+        `${report.calls} answered), ${report.promptTokens} prompt + ` +
         `${report.completionTokens} completion tokens`,
     );
     return 0;

@@ -5,6 +5,7 @@
 import type { ArxivClient } from "../arxiv/client.ts";
 import type { Config } from "../config.ts";
 import type { RichMessage } from "../core/message.ts";
+import type { WebLinks } from "../core/web-links.ts";
 import type { DigestService } from "../digest/digest.ts";
 import type { Logger } from "../log.ts";
 import type { ReportService } from "../reports/service.ts";
@@ -12,6 +13,7 @@ import type { Card } from "../store/card.ts";
 import type { CardStore } from "../store/cards.ts";
 import type { Chat, ChatStore } from "../store/chats.ts";
 import type { DeepStore } from "../store/deep.ts";
+import type { FeedTokenStore } from "../store/feeds.ts";
 import type { OutboxStore } from "../store/outbox.ts";
 import type { Paper } from "../store/paper.ts";
 import type { PaperStore } from "../store/papers.ts";
@@ -59,7 +61,7 @@ export interface CommandDeps {
   search: Pick<SearchStore, "search">;
   outbox: Pick<OutboxStore, "sentAmong" | "recordSent">;
   /** the summariser: cached, and shares one LLM call between concurrent requests */
-  summariser: { cardFor(paper: Paper): Promise<Card> };
+  summariser: { cardFor(paper: Paper): Promise<Card>; readonly hasLlm?: boolean };
   /** called only when /paper needs arXiv, so a bot that never fetches never builds a client */
   arxiv: () => Pick<ArxivClient, "fetchByIds">;
   digests: DigestService;
@@ -68,6 +70,10 @@ export interface CommandDeps {
   reports?: ReportService;
   reportStore?: ReportStore;
   config: Pick<Config, "SUDI_TIMEZONE" | "SUDI_DIGEST_TIME">;
+  /** the chats' Atom feed tokens (/feed) */
+  feeds: Pick<FeedTokenStore, "ensure" | "reset">;
+  /** the web archive's public links (SUDI_PUBLIC_URL), or null when it has no public URL */
+  links: WebLinks | null;
   log: Logger;
   clock?: () => Date;
   taxonomy?: Taxonomy;

@@ -10,6 +10,7 @@ import { loadTaxonomy } from "../topics/taxonomy.ts";
 import type { Command, CommandDeps, CommandLimits } from "./context.ts";
 import { DEFAULT_LIMITS } from "./context.ts";
 import { deepCommands } from "./deep.ts";
+import { feedCommands } from "./feed.ts";
 import { greetingMessage, helpMessage } from "./help.ts";
 import { MAX_MESSAGE_LENGTH, parseCommand } from "./input.ts";
 import { libraryCommands } from "./library.ts";
@@ -61,11 +62,11 @@ export function createCommandHandler(deps: CommandDeps): ChatBot {
   // A Map, not an object: "/constructor" must not find Object.prototype's.
   const commands = new Map<string, Command>(
     Object.entries({
+      // The greeting already points to /help: /start does not repeat the whole list.
       start: (({ chat }) => [
-        greetingMessage(chat.type, chat.title, deps.subscriptions.count(chat.id)),
-        helpMessage(),
+        greetingMessage(chat, deps.subscriptions.count(chat.id)),
       ]) satisfies Command,
-      help: (() => [helpMessage()]) satisfies Command,
+      help: (({ chat }) => [helpMessage(chat.platform)]) satisfies Command,
       ...subscriptionCommands(deps, taxonomy, limits),
       ...paperCommands(deps, taxonomy, resolve, deepCmds.deepOf),
       deep: deepCmds.deep,
@@ -74,6 +75,7 @@ export function createCommandHandler(deps: CommandDeps): ChatBot {
       ...(deps.reports && deps.reportStore
         ? reportCommands({ reports: deps.reports, reportStore: deps.reportStore })
         : {}),
+      ...feedCommands(deps),
       ...personal.commands,
       ...libraryCommands(deps, deps.personal),
     }),

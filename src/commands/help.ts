@@ -3,7 +3,7 @@
  * so the help text, Telegram's command menu and Discord's slash commands never disagree.
  */
 
-import type { ChatType } from "../core/address.ts";
+import type { ChatType, Platform } from "../core/address.ts";
 import { bold, code, type Line, type RichMessage, span } from "../core/message.ts";
 import { T } from "../core/texts/commands.ts";
 import { COMMANDS } from "./table.ts";
@@ -17,27 +17,33 @@ function commandLines(): Line[] {
   });
 }
 
+/** The console has one chat and no private chat to point people to. */
+const hasPrivateChats = (platform: Platform) => platform !== "console";
+
 /** The /help reply. */
-export function helpMessage(): RichMessage {
+export function helpMessage(platform: Platform): RichMessage {
+  const notes: Line[] = hasPrivateChats(platform) ? [[span(T.helpGroupsNote)]] : [];
+  notes.push([span(T.helpEditedNote)], [span(T.helpTopicsHint)]);
   return {
     blocks: [
       { kind: "heading", title: [bold(T.botName)], lines: [[span(T.intro)]] },
       { kind: "text", lines: commandLines() },
-      { kind: "footer", lines: [[span(T.helpGroupsNote)], [span(T.helpTopicsHint)]] },
+      { kind: "footer", lines: notes },
     ],
   };
 }
 
 /** The greeting when the bot is added to a chat (or /start in one). */
 export function greetingMessage(
-  type: ChatType,
-  title: string | null,
+  chat: { platform: Platform; type: ChatType; title: string | null },
   existingSubscriptions: number,
 ): RichMessage {
   const lines: Line[] = [
-    [span(type === "private" ? T.greetingPrivate : T.greetingGroup(title))],
+    [span(chat.type === "private" ? T.greetingPrivate : T.greetingGroup(chat.title))],
     [span(existingSubscriptions > 0 ? T.greetingBack(existingSubscriptions) : T.greetingHowTo)],
   ];
-  if (type !== "private") lines.push([span(T.helpGroupsNote)]);
+  if (chat.type !== "private" && hasPrivateChats(chat.platform)) {
+    lines.push([span(T.helpGroupsNote)]);
+  }
   return { blocks: [{ kind: "text", lines }] };
 }

@@ -31,7 +31,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
       const chat = deps.chats.ensure(address);
       if (!chat.active) deps.chats.setActive(chat.id, true);
       deps.log.info("bot added to chat", { platform: address.platform, chat: chat.id });
-      return greetingMessage(chat.type, chat.title, deps.subscriptions.count(chat.id));
+      return greetingMessage(chat, deps.subscriptions.count(chat.id));
     },
     onBotRemoved(address) {
       const chat = deps.chats.find(address.platform, address.chatId);

@@ -130,12 +130,14 @@ export function paperCommands(
     if (deep) return deepOf(stored, ctx);
     if (!deps.cards.bestMany([stored.id]).has(stored.id)) incoming.onWorking?.();
     const card = await deps.summariser.cardFor(stored);
-    const message = cardMessage(card, taxonomy);
+    const message = cardMessage(card, taxonomy, deps.summariser.hasLlm ?? true);
     // The full row of 👍 👎 ⭐ 收藏 深读 under the card (its 深读 runs /deep), then the links.
     message.blocks = message.blocks.map((b) =>
       b.kind === "card" ? { ...b, buttons: cardButtons(card.paper_id, 0) } : b,
     );
-    return [{ ...message, buttons: paperButtons(card, false) }];
+    const buttons = paperButtons(card, false);
+    if (deps.links) buttons.push({ label: T.buttonWeb, url: deps.links.paper(card.paper_id) });
+    return [{ ...message, buttons }];
   };
 
   const search: Command = ({ args }) => {
@@ -146,7 +148,10 @@ export function paperCommands(
     if (queryTerms(args).length === 0) return [reply(T.searchNothingUsable)];
     const hits = deps.search.search(args, SEARCH_RESULTS);
     const shown = echo(args);
-    if (hits.length === 0) return [reply(T.searchNoHits(shown))];
+    if (hits.length === 0) {
+      const empty = deps.papers.latestAnnounceDate() === null;
+      return [reply(empty ? T.searchEmptyStore : T.searchNoHits(shown))];
+    }
     const cards = deps.cards.bestMany(hits.map((h) => h.paperId));
     const lines: Line[] = [];
     hits.forEach((hit, i) => {

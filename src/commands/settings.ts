@@ -3,6 +3,7 @@
  * Each checks its argument fully before writing, so a bad value changes nothing.
  */
 
+import { canonicalTimeZone, parseDigestTime } from "../core/setting-rules.ts";
 import { DENSITY_LABEL, T } from "../core/texts/commands.ts";
 import { R } from "../core/texts/reports.ts";
 import type { Density } from "../store/chats.ts";
@@ -11,7 +12,7 @@ import { echo } from "./input.ts";
 import { reply } from "./reply.ts";
 import { REPORT_FORMAT_WORDS } from "./reports.ts";
 import { argumentOf } from "./table.ts";
-import { canonicalTimeZone, formatWallTime, nextDelivery, parseDigestTime } from "./time.ts";
+import { formatWallTime, nextDelivery } from "./time.ts";
 
 /** /setlimit's range, from the command table (platform forms show the same). */
 export const MIN_DIGEST_LIMIT = argumentOf("setlimit").min;

@@ -5,7 +5,7 @@
  */
 import type { RichMessage } from "../core/message.ts";
 import { bold, span } from "../core/message.ts";
-import { DENSITY_LABEL, KIND_LABEL, T } from "../core/texts/commands.ts";
+import { DENSITY_LABEL, KIND_LABEL, T, WEEKDAY } from "../core/texts/commands.ts";
 import type { Subscription, SubscriptionKind } from "../store/subscriptions.ts";
 import { TopicInputError } from "../topics/errors.ts";
 import { keywordLongEnough, topicProblemText, topicTextProblem } from "../topics/input.ts";
@@ -16,7 +16,7 @@ import type { Command, CommandContext, CommandDeps, CommandLimits } from "./cont
 import { echo, keywordValue, normalise, splitList, unquote } from "./input.ts";
 import { reply } from "./reply.ts";
 import { reportListLines } from "./reports.ts";
-import { formatWallTime, nextDelivery } from "./time.ts";
+import { formatWallTime, nextDelivery, quietWeekdays } from "./time.ts";
 
 /** The most items one /subscribe or /unsubscribe may carry. */
 export const MAX_ITEMS = 10;
@@ -204,6 +204,9 @@ export function subscriptionCommands(
             ? T.listPaused
             : T.listNext(
                 formatWallTime(nextDelivery(now, chat.digestTime, chat.timezone), chat.timezone),
+                quietWeekdays(now, chat.digestTime, chat.timezone)
+                  .map((d) => WEEKDAY[d])
+                  .join("、"),
               ),
         ),
       ]);
@@ -233,8 +236,8 @@ export function subscriptionCommands(
         kind: "text",
         title: [bold(`【${group.chapter}】`)],
         lines: group.topics.map((t) => {
-          const english = t.aliases.find((a) => /^[\x20-\x7e]+$/.test(a));
-          return [bold(t.name), span(`${english ? `（${english}）` : ""}：${t.description}`)];
+          // The id names the whole topic (efficiency), an alias only one part of it (MoE).
+          return [bold(t.name), span(`（${t.id}）：${t.description}`)];
         }),
       });
     }

@@ -216,6 +216,23 @@ export const COMMAND_TABLE: readonly CommandSpec[] = [
     argument: { name: "count", kind: "integer", required: true, min: 1, max: 30 },
     help: "setlimit",
   },
+  {
+    name: "feed",
+    aliases: [],
+    slow: false,
+    // only `/feed reset` changes anything; the command checks the admin rule for it itself
+    affectsDelivery: false,
+    expectsDelivery: false,
+    argument: {
+      name: "action",
+      kind: "choice",
+      required: false,
+      min: 0,
+      max: 5,
+      choices: ["reset"],
+    },
+    help: "feed",
+  },
   // Personal digests (issue 14): follows, mutes and the minimum score change what the chat
   // receives; the rest are a person's own.
   {

@@ -26,10 +26,12 @@
  * fault are bounded by the messages in flight, as for a crash.
  */
 import { setMaxListeners } from "node:events";
+import { announcementAt } from "../arxiv/calendar.ts";
 import type { ChatAddress, Platform } from "../core/address.ts";
 import { type Clock, systemClock } from "../core/clock.ts";
 import { runPool } from "../core/concurrency.ts";
 import type { RichMessage } from "../core/message.ts";
+import { metrics } from "../core/metrics.ts";
 import { paperIdsOf } from "../digest/split.ts";
 import { describeError, type Logger, silentLogger } from "../log.ts";
 import type { Chat, ChatStore } from "../store/chats.ts";
@@ -560,6 +562,7 @@ export class DeliveryEngine {
         if (result.kind === "ok") {
           this.messages++;
           this.sinceCheckpoint++;
+          metrics.messages.inc({ platform: current.platform, result: "sent" });
           const confirmed: Unrecorded = {
             chat: current.id,
             announceDate,
@@ -604,6 +607,7 @@ export class DeliveryEngine {
             reason: result.reason,
             dropped,
           });
+          metrics.messages.inc({ platform: current.platform, result: "failed" });
           return "gone";
         }
         return this.defer(current, announceDate, parts.slice(i), result);
@@ -611,6 +615,11 @@ export class DeliveryEngine {
     } catch (error) {
       if (error instanceof LedgerWriteError) return "stopped";
       throw error;
+    }
+    // Daily digests only: a roll-up's key is a period ("2024-04"), not an announcement.
+    if (/^\d{4}-\d{2}-\d{2}$/.test(announceDate)) {
+      const lagMs = this.clock.now() - announcementAt(announceDate);
+      metrics.deliveryLag.observe({ platform: current.platform }, Math.max(0, lagMs) / 1000);
     }
     return "sent";
   }
@@ -641,6 +650,7 @@ export class DeliveryEngine {
         attempts,
         error: text,
       });
+      metrics.messages.inc({ platform: chat.platform, result: "failed" });
       return "failed";
     }
     const wait = Math.max(
@@ -751,6 +761,7 @@ export class DeliveryEngine {
       if (failure.outcome === "ambiguous") {
         // The platform may be showing it: one more try at most, and the run says so.
         this.uncertain++;
+        metrics.messages.inc({ platform: chat.platform, result: "uncertain" });
         this.log.warn("send outcome unknown (the answer was lost); counted as uncertain", {
           chat: chat.id,
           platform: chat.platform,

@@ -132,7 +132,7 @@ function briefText(table: SectionTable, card: Readonly<Record<string, unknown>>)
   return "";
 }
 
-function fullBlock(card: Card, place: Place, taxonomy?: Taxonomy): Block {
+function fullBlock(card: Card, place: Place, taxonomy: Taxonomy | undefined, llm: boolean): Block {
   const lines: Line[] = [];
   if (!card.fallback && card.title_en && card.title_en !== card.title_zh) {
     lines.push([italic(card.title_en)]);
@@ -140,7 +140,8 @@ function fullBlock(card: Card, place: Place, taxonomy?: Taxonomy): Block {
   const authors = authorsLine(card);
   if (authors) lines.push(authors);
   if (card.fallback) {
-    lines.push([span(CARD.pending)]);
+    // Say what is true: "being written" only when something will write it.
+    lines.push([span(llm ? CARD.pending : CARD.noLlm)]);
     if (card.tldr) lines.push([span(card.tldr)]);
   } else {
     lines.push(...sectionLines(SHORT_CARD, card, place));
@@ -168,13 +169,15 @@ function briefBlock(card: Card): Block {
 
 /**
  * One card as one block (a splitter never cuts it): the full layout, or one line for brief
- * digests. `taxonomy` defaults to the bundled one (for topic names in the tags).
+ * digests. `taxonomy` defaults to the bundled one (for topic names in the tags). `llm` says
+ * whether this process has an LLM to write cards: a fallback card reads 「中文摘要生成中」 only
+ * then, 「未配置 LLM」 otherwise.
  */
-export function cardBlock(card: Card, density: Density, taxonomy?: Taxonomy): Block {
-  return density === "brief" ? briefBlock(card) : fullBlock(card, "full", taxonomy);
+export function cardBlock(card: Card, density: Density, taxonomy?: Taxonomy, llm = true): Block {
+  return density === "brief" ? briefBlock(card) : fullBlock(card, "full", taxonomy, llm);
 }
 
 /** The reply to /paper: the full card, with the sections the table shows on /paper. */
-export function cardMessage(card: Card, taxonomy?: Taxonomy): RichMessage {
-  return { blocks: [fullBlock(card, "paper", taxonomy)] };
+export function cardMessage(card: Card, taxonomy?: Taxonomy, llm = true): RichMessage {
+  return { blocks: [fullBlock(card, "paper", taxonomy, llm)] };
 }

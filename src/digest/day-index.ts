@@ -67,6 +67,8 @@ export class DayIndex {
   readonly papers: IndexedPaper[] = [];
   /** papers[byRank[r]].rank === r */
   readonly byRank: Int32Array;
+  /** how many papers have a written (LLM) card: they hold ranks 0 .. written-1 */
+  readonly written: number;
   private readonly byTopic = new Map<string, number[]>();
   private readonly byCategory = new Map<string, number[]>();
   private readonly byArchive = new Map<string, number[]>();
@@ -121,13 +123,17 @@ export class DayIndex {
     order.sort((a, b) => {
       const pa = this.papers[a] as IndexedPaper;
       const pb = this.papers[b] as IndexedPaper;
+      // A card a reader can read comes before an untranslated fallback card, whatever the
+      // fallback's rules say; among written cards the 推荐指数 decides.
       return (
+        Number(pa.card.fallback) - Number(pb.card.fallback) ||
         (pb.card.score ?? UNRATED_SCORE) - (pa.card.score ?? UNRATED_SCORE) ||
         pb.ruleScore - pa.ruleScore ||
         (pb.paper.id < pa.paper.id ? -1 : pb.paper.id > pa.paper.id ? 1 : 0)
       );
     });
     this.byRank = Int32Array.from(order);
+    this.written = this.papers.filter((p) => !p.card.fallback).length;
     order.forEach((index, rank) => {
       (this.papers[index] as IndexedPaper).rank = rank;
     });

@@ -10,11 +10,13 @@ import {
   type Button,
   bold,
   type Line,
+  link,
   type RichMessage,
   span,
 } from "../core/message.ts";
 import { DIGEST } from "../core/texts/digest.ts";
 import { PERSONAL_DIGEST } from "../core/texts/ranking.ts";
+import type { WebLinks } from "../core/web-links.ts";
 import type { Ranker } from "../ranking/ranker.ts";
 import type { Card } from "../store/card.ts";
 import type { CardStore } from "../store/cards.ts";
@@ -68,10 +70,14 @@ export interface DigestDeps {
   subscriptions: Pick<SubscriptionStore, "list" | "forChats">;
   outbox: Pick<OutboxStore, "sentAmong">;
   taxonomy?: Taxonomy;
+  /** whether an LLM writes cards in this process (fallback cards say which); default true */
+  llm?: boolean;
   /** ms clock for the bulk cache; default Date.now */
   now?: () => number;
   /** how long forChats reuses an indexed day; default 10 minutes */
   bulkCacheMs?: number;
+  /** the web archive's links (SUDI_PUBLIC_URL): the footer then links to the day's page */
+  links?: WebLinks | null;
   /** personal digests (follows, mutes, minimum score, learned order, members' lines) */
   personal?: PersonalDeps;
 }
@@ -111,6 +117,7 @@ export class DigestService {
   private readonly now: () => number;
   private readonly bulkCacheMs: number;
   private bulk: { day: DayIndex; at: number; blocks: Map<string, Block> } | undefined;
+  private dayFooter: { date: string; block: Block } | undefined;
   /** titles and line arrays of numbered cards: immutable, so shared by every chat */
   private readonly parts = new Map<string, unknown>();
   /** button rows by (paper, card number): immutable, so shared by every chat and run */
@@ -143,7 +150,14 @@ export class DigestService {
     const date = opts.date ?? this.deps.papers.latestAnnounceDate();
     if (!date) return null;
     const filters = this.deps.personal?.filters?.filtersFor([chat.id]).get(chat.id);
-    return this.select(this.index(date), chat, subs, opts.includeSent ?? false, new Map(), filters);
+    return this.select(
+      this.dayIndex(date),
+      chat,
+      subs,
+      opts.includeSent ?? false,
+      new Map(),
+      filters,
+    );
   }
 
   /**
@@ -157,7 +171,7 @@ export class DigestService {
     if (chats.length === 0) return [];
     const now = this.now();
     if (!this.bulk || this.bulk.day.date !== date || now - this.bulk.at > this.bulkCacheMs) {
-      this.bulk = { day: this.index(date), at: now, blocks: new Map() };
+      this.bulk = { day: this.dayIndex(date), at: now, blocks: new Map() };
     }
     const { day, blocks } = this.bulk;
     const ids = chats.map((c) => c.id);
@@ -189,7 +203,12 @@ export class DigestService {
     return this.deps.papers.announced(date).length;
   }
 
-  private index(date: string): DayIndex {
+  /**
+   * One announcement day indexed: every paper with its card (a fallback when none is stored
+   * yet), topics, chapter and rank. Built afresh from the store on each call; the web archive
+   * caches what it renders from it.
+   */
+  dayIndex(date: string): DayIndex {
     const papers = this.deps.papers.announced(date);
     const cards = this.deps.cards.bestMany(papers.map((p) => p.id));
     this.deps.personal?.ranker?.index(papers);
@@ -212,13 +231,13 @@ export class DigestService {
 
   /**
    * The chat's papers, best first: papers by followed authors, then by the chat's learned
-   * model when it has one, else by more matched subscriptions and the day's rank. Muted
-   * papers and papers under the chat's minimum score are left out (counted), unless a
-   * followed author wrote them: the reader asked for that author by name. Without a model,
-   * only as many as asked for are produced (`take`), scanning the day in rank order once per
-   * distinct number of matches, so a chat matching hundreds of papers costs no sort.
-   * `release` must be called when done: the match counts live in a buffer shared by every
-   * chat.
+   * model when it has one, else written cards before fallback cards, then more matched
+   * subscriptions and the day's rank. Muted papers and papers under the chat's minimum score
+   * are left out (counted), unless a followed author wrote them: the reader asked for that
+   * author by name. Without a model, only as many as asked for are produced (`take`),
+   * scanning the day in rank order once per distinct number of matches, so a chat matching
+   * hundreds of papers costs no sort. `release` must be called when done: the match counts
+   * live in a buffer shared by every chat.
    */
   private ranked(
     day: DayIndex,
@@ -268,20 +287,32 @@ export class DigestService {
       (counts[b] ?? 0) - (counts[a] ?? 0) ||
       (day.papers[a]?.rank ?? 0) - (day.papers[b]?.rank ?? 0);
     const head = [...pinned].sort(byDefault);
-    // The default order after the pinned papers, produced lazily: a scan position is the
-    // number of matches being listed and the place in the day's ranking.
+    // The default order after the pinned papers, produced lazily. A scan position is the tier
+    // (written cards hold ranks [0, day.written), fallback cards the rest), the number of
+    // matches being listed, and the place in that tier's ranking.
+    const tiers: [number, number][] = [
+      [0, day.written],
+      [day.written, n],
+    ];
+    let tier = 0;
     let level = most;
     let position = 0;
     const scan = (k: number): number[] => {
       const out: number[] = [];
-      while (out.length < k && level > 0) {
-        for (; position < n && out.length < k; position++) {
+      while (out.length < k && most > 0 && tier < tiers.length) {
+        const [from, to] = tiers[tier] as [number, number];
+        if (position < from) position = from;
+        for (; position < to && out.length < k; position++) {
           const index = day.byRank[position] ?? 0;
           if (counts[index] === level && !pinned.has(index) && !left(index)) out.push(index);
         }
-        if (position >= n) {
-          level--;
-          position = 0;
+        if (position >= to) {
+          position = from;
+          if (--level === 0) {
+            tier++;
+            level = most;
+            position = 0;
+          }
         }
       }
       return out;
@@ -392,7 +423,13 @@ export class DigestService {
       const key = `${chat.density}:${entry.card.paper_id}:${number}:${why ?? ""}`;
       let block = blocks.get(key);
       if (!block) {
-        const shared = sharedBlock(blocks, entry.card, chat.density, this.taxonomy);
+        const shared = sharedBlock(
+          blocks,
+          entry.card,
+          chat.density,
+          this.taxonomy,
+          this.deps.llm ?? true,
+        );
         block = this.personalBlock(shared, number, why);
         blocks.set(key, block);
       }
@@ -437,7 +474,12 @@ export class DigestService {
     if (notes.length) tail.push({ kind: "text", lines: notes });
     if (memberBlock) tail.push(memberBlock.block);
     const message: RichMessage = {
-      blocks: [this.header(day.date, groupSubs, items.length, total), ...body, ...tail, FOOTER],
+      blocks: [
+        this.header(day.date, groupSubs, items.length, total),
+        ...body,
+        ...tail,
+        this.footer(day.date),
+      ],
     };
     return {
       chat,
@@ -636,6 +678,22 @@ export class DigestService {
     });
   }
 
+  /** The footer; with the web archive, plus a link to the day's page (one per day, shared). */
+  private footer(date: string): Block {
+    const links = this.deps.links;
+    if (!links) return FOOTER;
+    if (this.dayFooter?.date !== date) {
+      this.dayFooter = {
+        date,
+        block: {
+          kind: "footer",
+          lines: [...FOOTER.lines, [span(DIGEST.web), link(DIGEST.webLink, links.day(date))]],
+        },
+      };
+    }
+    return this.dayFooter.block;
+  }
+
   private header(date: string, subs: Subscription[], shown: number, total: number): Block {
     const labels = subs.slice(0, HEADER_LABELS).map((s) => this.label(s));
     return {
@@ -655,11 +713,12 @@ function sharedBlock(
   card: Card,
   density: Density,
   taxonomy: Taxonomy,
+  llm: boolean,
 ): Block {
   const key = `${density}:${card.paper_id}`;
   let block = cache.get(key);
   if (!block) {
-    block = cardBlock(card, density, taxonomy);
+    block = cardBlock(card, density, taxonomy, llm);
     cache.set(key, block);
   }
   return block;

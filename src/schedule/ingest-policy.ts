@@ -13,7 +13,7 @@ import {
   isMailingDate,
   latestAnnouncementAt,
 } from "../arxiv/calendar.ts";
-import { EmptyFeedError } from "../arxiv/errors.ts";
+import { ArxivNetworkError, EmptyFeedError } from "../arxiv/errors.ts";
 import type { Clock } from "../core/clock.ts";
 import { addDays, wallTime } from "../core/zoned-time.ts";
 import { describeError, type Logger } from "../log.ts";
@@ -50,6 +50,8 @@ export interface PipelineSummary {
   cardsWritten: number;
   tokensUsed: number;
   failures: number;
+  /** one short English line per failure counted above, for run-once's error line */
+  problems: string[];
 }
 
 export const emptyPipelineSummary = (): PipelineSummary => ({
@@ -58,6 +60,7 @@ export const emptyPipelineSummary = (): PipelineSummary => ({
   cardsWritten: 0,
   tokensUsed: 0,
   failures: 0,
+  problems: [],
 });
 
 export interface IngestPolicyOptions {
@@ -74,6 +77,8 @@ export interface IngestPolicyOptions {
 }
 
 const isEmptyFeed = (error: unknown) => error instanceof EmptyFeedError;
+/** DNS or the route is down: no point calling the announcement late. */
+const isUnreachable = (error: unknown) => error instanceof ArxivNetworkError && error.unreachable;
 
 export class IngestPolicy {
   private readonly lastIngestAttempt = new Map<string, number>();
@@ -107,8 +112,14 @@ export class IngestPolicy {
           summary.papersIngested += await this.backfill(before, r.announceDate);
         }
       } catch (error) {
-        this.late(expected, now, isEmptyFeed(error) ? "the feed is empty" : describeError(error));
-        if (!isEmptyFeed(error)) summary.failures++;
+        const reason = isEmptyFeed(error) ? "the feed is empty" : describeError(error);
+        this.late(expected, now, reason, isUnreachable(error));
+        if (!isEmptyFeed(error)) {
+          summary.failures++;
+          summary.problems.push(
+            `ingest ${expected.announceDate}: ${isUnreachable(error) ? "network unreachable" : reason}`,
+          );
+        }
       }
     } else if (
       this.isHolidayEvening(now) &&
@@ -132,6 +143,7 @@ export class IngestPolicy {
         summary.cardsWritten += s.cards;
         summary.tokensUsed += s.tokens;
         summary.failures += s.failures;
+        if (s.failures > 0) summary.problems.push(`summarise: ${s.failures} card(s) failed`);
       } catch (error) {
         // Cards are an improvement, never a gate: the digest goes out with fallback cards.
         note = `summarise failed: ${describeError(error)}`;
@@ -140,6 +152,7 @@ export class IngestPolicy {
           error: note,
         });
         summary.failures++;
+        summary.problems.push(note);
       }
       store.markSummarised(latest, new Date(clock.now()).toISOString(), note);
     }
@@ -166,8 +179,22 @@ export class IngestPolicy {
   }
 
   /** The expected announcement is not there yet: retry later; past the bound, say so once. */
-  private late(expected: { announceDate: string; at: number }, now: number, reason: string): void {
+  private late(
+    expected: { announceDate: string; at: number },
+    now: number,
+    reason: string,
+    unreachable = false,
+  ): void {
     const { store, log } = this.deps;
+    if (unreachable) {
+      // Offline (DNS, no route): the backoff stays, but nobody should go looking at arXiv.
+      log.warn("network unreachable: cannot reach arXiv; will retry", {
+        announceDate: expected.announceDate,
+        reason,
+        retryInMs: this.opts.retryEveryMs,
+      });
+      return;
+    }
     if (now >= expected.at + this.opts.giveUpAfterMs) {
       if (!store.ingestFailedAt(expected.announceDate)) {
         store.markIngestFailed(expected.announceDate, new Date(now).toISOString(), reason);

@@ -13,6 +13,7 @@
 import cron, { type ScheduledTask } from "node-cron";
 import { ANNOUNCE_HOUR, ARXIV_HOLIDAYS, ARXIV_TIMEZONE } from "../arxiv/calendar.ts";
 import type { Clock } from "../core/clock.ts";
+import { metrics } from "../core/metrics.ts";
 import type { DeliveryEngine, DeliveryReport } from "../deliver/engine.ts";
 import { addReports, emptyReport } from "../deliver/engine.ts";
 import { describeError, type Logger, silentLogger } from "../log.ts";
@@ -87,6 +88,18 @@ const emptySummary = (): RunSummary => ({
   uncertain: 0,
   delivery: emptyReport(),
 });
+
+/** The delivery report's failures as short lines (none when everything went out). */
+function deliveryProblems(d: DeliveryReport): string[] {
+  const out: string[] = [];
+  if (d.failed > 0) out.push(`delivery: ${d.failed} digest(s) failed`);
+  if (d.gone > 0) out.push(`delivery: ${d.gone} chat(s) gone (bot removed or blocked)`);
+  if (d.deferred > 0) out.push(`delivery: ${d.deferred} digest(s) deferred (rate limit or outage)`);
+  if (d.halted > 0 || d.unrecorded > 0) {
+    out.push(`delivery: halted, ${d.unrecorded} sent message(s) not recorded`);
+  }
+  return out;
+}
 
 export const HEARTBEAT_KEY = "heartbeat";
 export const LAST_RUN_KEY = "last_run";
@@ -194,6 +207,7 @@ export class Scheduler {
    */
   async tick(): Promise<RunSummary> {
     if (this.stopped) return emptySummary();
+    metrics.schedulerTicks.inc();
     // The heartbeat is written at the start: a tick waiting on a long fan-out is still alive.
     const at = new Date(this.deps.clock.now()).toISOString();
     this.deps.store.setState(HEARTBEAT_KEY, at, at);
@@ -214,6 +228,7 @@ export class Scheduler {
    * `leaseWaitMs`, then fails).
    */
   async runOnce(options: { respectChatTimes?: boolean } = {}): Promise<RunSummary> {
+    metrics.schedulerTicks.inc();
     const pipeline = await this.runPipeline();
     if (!(await this.lease.waitFor(this.leaseWaitMs, this.stopSignal.signal))) {
       if (!this.stopped) {
@@ -247,10 +262,11 @@ export class Scheduler {
         delivery.deferred +
         delivery.halted +
         delivery.unrecorded,
+      problems: [...pipeline.problems, ...deliveryProblems(delivery)],
       delivery,
     };
     if (always || this.didWork(summary)) {
-      const { delivery: _unused, ...line } = summary;
+      const { delivery: _unused, problems: _problems, ...line } = summary;
       const halted = delivery.halted > 0 || delivery.unrecorded > 0;
       const fields = { ...line, ...(halted ? { unrecorded: delivery.unrecorded } : {}) };
       if (halted) this.log.error("run", fields);
@@ -277,7 +293,11 @@ export class Scheduler {
       .step()
       .catch((error) => {
         this.log.error("pipeline step failed", { error: describeError(error) });
-        return { ...emptyPipelineSummary(), failures: 1 };
+        return {
+          ...emptyPipelineSummary(),
+          failures: 1,
+          problems: [`pipeline: ${describeError(error)}`],
+        };
       })
       .finally(() => {
         this.pipelineRun = null;

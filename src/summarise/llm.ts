@@ -145,6 +145,8 @@ export class LlmClient {
   private readonly log: Logger;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
+  /** HTTP requests sent (every retry counts) and those that failed (429, 5xx, timeout...) */
+  readonly requests = { sent: 0, failed: 0 };
 
   constructor(options: LlmClientOptions) {
     this.model = options.model;
@@ -231,6 +233,7 @@ export class LlmClient {
     let failures = 0;
     for (let attempt = 1; ; attempt++) {
       const mode = this.jsonMode;
+      this.requests.sent++;
       try {
         const completion = await this.sdk.chat.completions.create(
           this.body(messages, schema, maxTokens),
@@ -255,6 +258,7 @@ export class LlmClient {
               },
         };
       } catch (error) {
+        this.requests.failed++;
         const failure = this.classify(error, attempt, mode);
         if (failure.downgrade && !this.downgrades.has(failure.downgrade)) {
           this.downgrades.add(failure.downgrade);

@@ -16,6 +16,7 @@
 import type { Config } from "../config.ts";
 import { SHORT_CARD } from "../core/card-sections.ts";
 import { Semaphore } from "../core/concurrency.ts";
+import { metrics } from "../core/metrics.ts";
 import { CARD_PROBLEMS } from "../core/texts/card.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { Card } from "../store/card.ts";
@@ -77,7 +78,11 @@ export interface SummariseReport extends SummariseProgress {
   fallbacks: number;
   /** papers the LLM failed on before, not asked again in this run */
   skipped: number;
+  /** answers the LLM gave (each a card or a repair) */
   calls: number;
+  /** HTTP requests sent to the LLM, retries included, and how many of them failed */
+  requests: number;
+  failedRequests: number;
   promptTokens: number;
   completionTokens: number;
 }
@@ -121,6 +126,10 @@ export class Summariser {
   private readonly cards: CardStore;
   private readonly papers: PaperLookup;
   private readonly llm: LlmClient | null;
+  /** false without an API key: every card is a fallback card and none will be written later */
+  get hasLlm(): boolean {
+    return this.llm !== null;
+  }
   private readonly dailyTokens: number;
   private readonly log: Logger;
   private readonly taxonomy: Taxonomy;
@@ -143,6 +152,7 @@ export class Summariser {
     this.llm = options.llm;
     this.model = options.model;
     this.dailyTokens = options.dailyTokens;
+    metrics.llmTokenBudget.set(options.dailyTokens);
     this.log = options.log ?? silentLogger;
     this.taxonomy = options.taxonomy ?? loadTaxonomy();
     this.prompt = options.prompt ?? loadCardPrompt();
@@ -155,9 +165,17 @@ export class Summariser {
   }
 
   /** LLM calls and tokens since this summariser was created. */
-  get usage(): { calls: number; promptTokens: number; completionTokens: number } {
+  get usage(): {
+    calls: number;
+    requests: number;
+    failedRequests: number;
+    promptTokens: number;
+    completionTokens: number;
+  } {
     return {
       calls: this.calls,
+      requests: this.llm?.requests.sent ?? 0,
+      failedRequests: this.llm?.requests.failed ?? 0,
       promptTokens: this.promptTokens,
       completionTokens: this.completionTokens,
     };
@@ -222,6 +240,18 @@ export class Summariser {
   }
 
   private async produce(paper: Paper, options: WriteOptions): Promise<Attempt> {
+    const attempt = await this.produceCard(paper, options);
+    if (
+      attempt.outcome === "llm" ||
+      attempt.outcome === "fallback" ||
+      attempt.outcome === "failed"
+    ) {
+      metrics.cards.inc({ kind: attempt.outcome });
+    }
+    return attempt;
+  }
+
+  private async produceCard(paper: Paper, options: WriteOptions): Promise<Attempt> {
     const llm = this.llm;
     if (!llm) return { card: this.withoutLlm(paper), outcome: "fallback" };
     if (!this.mayAsk(paper, options.retryFailed ?? false)) {
@@ -242,6 +272,8 @@ export class Summariser {
           cleaned: written.cleaned,
         };
         this.cards.put(card, spent);
+        metrics.llmTokens.inc(spent.promptTokens + spent.completionTokens);
+        metrics.llmTokensToday.set(this.cards.usageOn(utcDay(this.now())).total);
         return { card, outcome: "llm" };
       } catch (error) {
         if (!(error instanceof LlmError || error instanceof CardOutputError)) throw error;
@@ -348,12 +380,16 @@ export class Summariser {
       fallbacks: 0,
       skipped: 0,
       calls: 0,
+      requests: 0,
+      failedRequests: 0,
       promptTokens: 0,
       completionTokens: 0,
     };
     const update = () => {
       const now = this.usage;
       report.calls = now.calls - start.calls;
+      report.requests = now.requests - start.requests;
+      report.failedRequests = now.failedRequests - start.failedRequests;
       report.promptTokens = now.promptTokens - start.promptTokens;
       report.completionTokens = now.completionTokens - start.completionTokens;
       report.tokens = report.promptTokens + report.completionTokens;

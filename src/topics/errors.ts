@@ -2,8 +2,9 @@
  * Why a topic a user typed was refused, as a typed error: the chat command decides on `reason`,
  * shows `message` (Chinese) and may offer `suggestions` as buttons.
  */
+
+import { looksLikeCategory } from "../core/categories.ts";
 import { TOPIC } from "../core/texts/topics.ts";
-import { looksLikeCategory } from "./categories.ts";
 import { type TopicTextProblem, topicProblemText } from "./input.ts";
 import type { Topic } from "./taxonomy.ts";
 

@@ -3,8 +3,9 @@
  * as weak evidence, so matching works without an LLM. The regexes are compiled once per
  * taxonomy; a paper costs two regex scans, whatever the number of topics.
  */
+
+import { inCategory } from "../core/categories.ts";
 import type { Paper } from "../store/paper.ts";
-import { inCategory } from "./categories.ts";
 import {
   matchedKeyCandidates,
   phraseKey,

@@ -3,7 +3,7 @@
  * taxonomy (by name or alias), an arXiv category, or an English keyword phrase. Anything else
  * is refused with a TopicInputError that says why and, where it can, what was meant.
  */
-import { canonicalCategory, looksLikeCategory } from "./categories.ts";
+import { canonicalCategory, looksLikeCategory } from "../core/categories.ts";
 import { TopicInputError } from "./errors.ts";
 import { inputProblem, MAX_TOPIC_LENGTH, MIN_KEYWORD_LENGTH } from "./input.ts";
 import { nameKey, normalise } from "./normalise.ts";

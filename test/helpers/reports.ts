@@ -24,6 +24,7 @@ import { ChatStore } from "../../src/store/chats.ts";
 import { type Db, openDatabase } from "../../src/store/db.ts";
 import { DeliveryStore } from "../../src/store/deliveries.ts";
 import { FeatureStore } from "../../src/store/features.ts";
+import { FeedTokenStore } from "../../src/store/feeds.ts";
 import { MemberStore } from "../../src/store/members.ts";
 import { OutboxStore } from "../../src/store/outbox.ts";
 import type { Paper } from "../../src/store/paper.ts";
@@ -129,6 +130,8 @@ export function reportsSetup(
       throw new Error("no arXiv in report tests");
     },
     digests,
+    feeds: new FeedTokenStore(db),
+    links: null,
     personal: (() => {
       const votes = new VoteStore(db);
       return {

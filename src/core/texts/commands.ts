@@ -13,6 +13,8 @@ export const T = {
     "📚 论文速递：每个 arXiv 公告日，把新论文写成中文卡片（一句话总结、动机、方法、效果、推荐指数），按你订阅的主题推送到这里。",
   helpGroupsNote:
     "群里只有管理员能修改本群的订阅和设置；每个成员都可以用 /subscribe me 主题、/follow me 作者 在群里为自己订阅，或私聊机器人。",
+  /** edited messages and photo captions are not read */
+  helpEditedNote: "修改已发出的命令不会重新执行；要改，请重新发送一条。",
   helpTopicsHint: "发送 /topics 查看所有主题。",
   /** after a command in /help: its other names */
   helpAliases: (aliases: readonly string[]) =>
@@ -28,6 +30,7 @@ export const T = {
   buttonAbs: "📄 arXiv",
   buttonPdf: "📥 PDF",
   buttonCode: "💻 代码",
+  buttonWeb: "🌐 网页版",
   /** Discord: the "all" choice of /unsubscribe's autocomplete */
   unsubscribeAllChoice: "全部（all）",
   /** Discord: after a change in a channel where the bot cannot post digests */
@@ -70,7 +73,7 @@ export const T = {
 
   // --- /unsubscribe ---
   unsubscribeUsage:
-    "用法：/unsubscribe <主题>，或 /unsubscribe all 取消全部。发送 /list 查看当前订阅和序号。",
+    "用法：/unsubscribe <主题>、/unsubscribe <编号>（/list 里的序号），或 /unsubscribe all 取消全部。",
   unsubscribed: (labels: string[]) => `✅ 已取消订阅：${labels.join("、")}。`,
   unsubscribedAll: (labels: string[]) =>
     `✅ 已取消全部 ${labels.length} 个订阅：${labels.join("、")}。`,
@@ -85,8 +88,9 @@ export const T = {
   listTime: (time: string, timezone: string) => `⏰ 每日推送：${time}（${timezone}）`,
   listFormat: (density: string, limit: number) => `📰 格式：${density}，每期最多 ${limit} 篇`,
   listPaused: "⏸ 已暂停推送，发送 /resume 恢复。",
-  listNext: (at: string) =>
-    `⏭ 下次推送：${at}（按 arXiv 的公告日程；周五、周六晚和节假日没有公告）`,
+  /** `quietDays`: the chat's own weekdays without a digest, e.g. 周六、周日 */
+  listNext: (at: string, quietDays: string) =>
+    `⏭ 下次推送：${at}（按 arXiv 的公告日程，${quietDays}和节假日没有推送）`,
   listCount: (n: number, max: number) => `共 ${n} 个订阅（上限 ${max}）`,
 
   // --- /topics ---
@@ -108,6 +112,7 @@ export const T = {
   searchTooLong: (max: number) => `搜索词太长了，最多 ${max} 个字符。`,
   searchNothingUsable: "搜索词里没有可用的文字或数字，请换个说法。",
   searchNoHits: (query: string) => `没有找到与「${query}」相关的论文。`,
+  searchEmptyStore: "还没有抓取到任何论文，暂时搜不到。等机器人抓取下一次 arXiv 公告后再试。",
   searchTitle: (query: string) => `🔎 「${query}」的搜索结果`,
   searchFooter: "发送 /paper <id> 查看完整卡片。",
 
@@ -140,6 +145,9 @@ export const T = {
 } as const;
 
 // --- labels used in lists, cards and digests ---
+
+/** Weekday names, Sunday first (as Date.getUTCDay counts). */
+export const WEEKDAY = ["周日", "周一", "周二", "周三", "周四", "周五", "周六"] as const;
 
 export const DENSITY_LABEL = { full: "完整卡片", brief: "简版（每篇一行）" } as const;
 
@@ -176,8 +184,8 @@ export const COMMAND_HELP = {
     argument: "主题名、别名、arXiv 分类或关键词",
   },
   unsubscribe: {
-    description: "取消订阅（all 取消全部）",
-    usage: "/unsubscribe <主题>|all",
+    description: "取消订阅（编号见 /list，all 取消全部）",
+    usage: "/unsubscribe <主题>|<编号>|all",
     example: "/unsubscribe 文生视频",
     argument: "要取消的主题、序号，或 all",
   },
@@ -240,10 +248,17 @@ export const COMMAND_HELP = {
     example: "/setlimit 10",
     argument: "1 到 30 之间的整数",
   },
+  feed: {
+    description: "本聊天的 Atom 订阅地址（reset 重置）",
+    usage: "/feed [reset]",
+    example: "/feed",
+    argument: "留空查看地址；reset 重置地址（旧地址失效）",
+  },
 } satisfies Record<string, CommandHelp>;
 
 /** Labels of an argument's fixed choices (Discord shows them in a picker). */
 export const CHOICE_LABELS: Record<string, string> = {
+  reset: "reset（重置地址）",
   full: "full（完整卡片）",
   brief: "brief（每篇一行）",
   表格: "表格（周报/月报 TL;DR）",

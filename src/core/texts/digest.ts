@@ -11,7 +11,10 @@ export const CARD = {
   abs: "arXiv",
   pdf: "PDF",
   code: "代码",
+  /** a fallback card while an LLM is configured: it may still be written (retry, budget) */
   pending: "⏳ 中文摘要生成中，先看英文摘要：",
+  /** a fallback card with no LLM configured: nothing will write it */
+  noLlm: "未配置 LLM，先看英文摘要：",
   separator: " · ",
 } as const;
 
@@ -25,4 +28,6 @@ export const DIGEST = {
   footer:
     "调整订阅：/subscribe 主题 · /unsubscribe 主题 · /list 查看；/setformat brief 切换简版，/setlimit 调整篇数。",
   includesSent: "（含之前推送过的论文）",
+  web: "🌐 网页版：",
+  webLink: "本期全部论文",
 } as const;
