@@ -11,8 +11,8 @@
  * - Code splitting keeps the commands' lazy imports lazy: `sudi topics` loads no bot code.
  * - Files read at run time stay where they are: the bundle sits two directories below the root,
  *   as src/<area>/<file>.ts does, so paths built from import.meta.url (../../prompts,
- *   ../../data/topics.json, ../../data/sample) resolve the same from both; the SQL migrations,
- *   read from the module's own directory, are copied next to the bundle.
+ *   ../../data/topics.json, ../../data/sample) resolve the same from both; the SQL migrations
+ *   and the web style sheet, read from the module's own directory, are copied next to the bundle.
  *
  * Usage: node bin/build.js [--quiet]. Exit 0 when built; 1 with esbuild's errors otherwise.
  */
@@ -35,6 +35,16 @@ export const OUT_DIR = join(ROOT, "dist", "sudi");
 export const ENTRY = join(OUT_DIR, "cli.js");
 /** What the bundle is built from: a newer file among these makes it stale. */
 export const SOURCES = ["src", "bots", "package.json"];
+
+/**
+ * Files a module reads from its own directory (new URL("./...", import.meta.url)), copied next to
+ * the bundle: the SQL migrations (src/store/db.ts) and the web archive's style sheet
+ * (src/web/server.ts).
+ */
+const SIDE_FILES = [
+  ["src/store/migrations", "migrations"],
+  ["src/web/static", "static"],
+];
 
 /** Dependencies bundled into dist/ rather than loaded from node_modules (see above). */
 const BUNDLED = new Set(["zod", "openai"]);
@@ -71,7 +81,8 @@ export async function build({ quiet = false, outDir = OUT_DIR } = {}) {
     rmSync(tmp, { recursive: true, force: true });
     return false;
   }
-  cpSync(join(ROOT, "src/store/migrations"), join(tmp, "migrations"), { recursive: true });
+  // Files read from the module's own directory go next to the bundle.
+  for (const [from, to] of SIDE_FILES) cpSync(join(ROOT, from), join(tmp, to), { recursive: true });
   // Its mtime is the bundle's age for bin/sudi.js.
   writeFileSync(join(tmp, "BUILT"), `${new Date().toISOString()}\n`);
   const old = `${outDir}.${process.pid}.old`;

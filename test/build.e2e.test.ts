@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -45,6 +45,14 @@ describe("the CLI bundle (npm install's prepare step)", () => {
     expect(JSON.parse(stats.stdout).tables.map((t: { table: string }) => t.table)).toContain(
       "sent_ledger",
     );
+    // the web archive's style sheet, read from beside the bundle when src/web/server.ts loads
+    expect(readFileSync(join(outDir, "static", "style.css"), "utf8")).toBe(
+      readFileSync(join(ROOT, "src/web/static/style.css"), "utf8"),
+    );
+    const serve = runBundle(["serve"], { SUDI_WEB_PORT: "" });
+    expect(serve.stderr).toContain("SUDI_WEB_PORT");
+    expect(serve.stderr).not.toContain("ENOENT");
+    expect(serve.status).toBe(2);
   });
 
   it("is stale once a source is newer than it, and fresh again after a build", async () => {
