@@ -164,6 +164,12 @@ interface PeriodBits {
   /** papers by their own chapter (a chat's topic subscriptions may move multi-chapter ones) */
   chapters: Uint32Array[];
   multi: Uint32Array;
+  /** each paper's topics as numbers (paper i: topicList[topicStart[i] .. topicStart[i+1]]) */
+  topicNumber: Map<string, number>;
+  topicStart: Int32Array;
+  topicList: Int32Array;
+  /** a topic number's chapter index, -1 when the taxonomy does not know it */
+  topicChapter: Int8Array;
   /** subscription ("kind:value") → the papers it matches */
   subs: Map<string, Uint32Array>;
   /** paper indexes by their best possible key (score + popularity), then the period's rank */
@@ -523,7 +529,34 @@ export class ReportBuilder {
       set[w] = (set[w] as number) | bit;
       if (data.multi[i]) multi[w] = (multi[w] as number) | bit;
     }
-    data.bits = { words, chapters, multi, subs: new Map() };
+    const topicNumber = new Map<string, number>();
+    const topicChapter: number[] = [];
+    const topicStart = new Int32Array(n + 1);
+    const list: number[] = [];
+    data.index.papers.forEach((e, i) => {
+      topicStart[i] = list.length;
+      for (const t of e.topics) {
+        let k = topicNumber.get(t);
+        if (k === undefined) {
+          k = topicNumber.size;
+          topicNumber.set(t, k);
+          const own = data.index.chapterOf(t);
+          topicChapter.push(own ? (CHAPTER_INDEX.get(own) ?? -1) : -1);
+        }
+        list.push(k);
+      }
+    });
+    topicStart[n] = list.length;
+    data.bits = {
+      words,
+      chapters,
+      multi,
+      topicNumber,
+      topicStart,
+      topicList: Int32Array.from(list),
+      topicChapter: Int8Array.from(topicChapter),
+      subs: new Map(),
+    };
     return data.bits;
   }
 
@@ -585,7 +618,12 @@ export class ReportBuilder {
     const topicSubs = subs.filter((s) => s.kind === "topic");
     const moved = new Map<number, number>();
     if (topicSubs.length) {
-      const subscribed = new Set(topicSubs.map((s) => s.value));
+      const { topicStart, topicList, topicChapter } = bits;
+      const subscribed = new Uint8Array(topicChapter.length);
+      for (const s of topicSubs) {
+        const k = bits.topicNumber.get(s.value);
+        if (k !== undefined) subscribed[k] = 1;
+      }
       const topicUnion = new Uint32Array(words);
       for (const s of topicSubs) {
         const set = this.subBits(data, bits, s);
@@ -600,10 +638,11 @@ export class ReportBuilder {
           const i = (w << 5) + 31 - Math.clz32(low);
           const own0 = chapterIdx[i] as number;
           let ch = own0;
-          for (const t of (index.papers[i] as IndexedPaper).topics) {
-            const own = subscribed.has(t) ? index.chapterOf(t) : undefined;
-            if (own) {
-              ch = CHAPTER_INDEX.get(own) ?? ch;
+          const end = topicStart[i + 1] as number;
+          for (let k = topicStart[i] as number; k < end; k++) {
+            const t = topicList[k] as number;
+            if (subscribed[t] && (topicChapter[t] as number) >= 0) {
+              ch = topicChapter[t] as number;
               break;
             }
           }
@@ -622,37 +661,41 @@ export class ReportBuilder {
     const perChapter = caps.perChapter;
     if (perChapter === 0 || matched === 0) return { order: [], totals: byChapter, matched };
 
-    // Walk the period's papers by their best possible key; stop once every chapter holds all
-    // its matches or its worst kept key beats anything still ahead.
+    // Walk the period's papers by their best possible key; stop once every chapter has seen
+    // all its matches or holds its cap with a worst key that beats anything still ahead.
     const lists: Candidate[][] = CHAPTERS.map(() => []);
-    const need = Array.from(totals, (t) => Math.min(t, perChapter));
+    const seenIn = new Int32Array(CHAPTERS.length);
     const { list: order, upper } = this.orderOf(data, bits, popularity);
     const settled = (ahead: number) =>
-      lists.every(
-        (l, c) =>
-          l.length === need[c] &&
-          (l.length < perChapter || (l[l.length - 1] as Candidate).key > ahead),
-      );
+      lists.every((l, c) => {
+        if (seenIn[c] === totals[c]) return true;
+        const worst = l.length >= perChapter ? l[l.length - 1] : undefined;
+        return worst !== undefined && worst.key > ahead;
+      });
     let last = Number.NaN;
+    const movedAny = moved.size > 0;
     for (let p = 0; p < order.length; p++) {
       const i = order[p] as number;
-      if (!hasBit(union, i)) continue;
+      if (((union[i >>> 5] as number) & (1 << (i & 31))) === 0) continue;
       const ahead = upper[i] as number;
       if (ahead !== last) {
         if (settled(ahead)) break;
         last = ahead;
       }
+      const ch = movedAny ? (moved.get(i) ?? (chapterIdx[i] as number)) : (chapterIdx[i] as number);
+      seenIn[ch] = (seenIn[ch] as number) + 1;
+      const list = lists[ch] as Candidate[];
+      const worst = list.length >= perChapter ? list[list.length - 1] : undefined;
+      if (worst && worst.key > ahead) continue;
       let count = 0;
-      for (const set of sets) if (hasBit(set, i)) count++;
-      const ch = moved.size
-        ? (moved.get(i) ?? (chapterIdx[i] as number))
-        : (chapterIdx[i] as number);
+      for (let k = 0; k < sets.length; k++) if (hasBit(sets[k] as Uint32Array, i)) count++;
       let key = (baseKey[i] as number) + (count > 9 ? 9 : count) / 10;
       if (popularity) key += (popularity.get(i) ?? 0) * 10;
-      const entry = index.papers[i] as IndexedPaper;
+      const rank = (index.papers[i] as IndexedPaper).rank;
+      if (worst && (key < worst.key || (key === worst.key && rank > worst.rank))) continue;
       insertBounded(
-        lists[ch] as Candidate[],
-        { index: i, key, rank: entry.rank, chapter: CHAPTERS[ch] as Chapter, followed: false },
+        list,
+        { index: i, key, rank, chapter: CHAPTERS[ch] as Chapter, followed: false },
         perChapter,
       );
     }
