@@ -149,6 +149,8 @@ interface PeriodData {
   ended: boolean;
   /** the top keywords of every paper of the period, once asked for */
   keywords?: { word: string; count: number }[];
+  /** headline and sentences by paper index (the same paper shows in many chats' reports) */
+  lines?: Map<number, { headline: string; sentences: string[]; affiliations: string }>;
   /** bitsets of the period's papers for the per-chat selection, built when first needed */
   bits?: PeriodBits;
 }
@@ -241,6 +243,14 @@ export class ReportBuilder {
   constructor(private readonly deps: ReportBuilderDeps) {
     this.taxonomy = deps.taxonomy ?? loadTaxonomy();
     this.now = deps.now ?? Date.now;
+  }
+
+  /**
+   * Whether chats with the same subscriptions get the same report (no personal ranking):
+   * then a bulk run builds one report per distinct set of subscriptions.
+   */
+  get sharesSelections(): boolean {
+    return !this.deps.ranking;
   }
 
   /** Forgets indexed periods (after an ingest or summarise run changed the store). */
@@ -726,13 +736,24 @@ export class ReportBuilder {
       const entry = data.index.papers[c.index];
       if (!entry) continue;
       const affiliations = this.deps.affiliations?.affiliationsOf(entry.paper.id);
+      data.lines ??= new Map();
+      let lines = data.lines.get(c.index);
+      const affKey = affiliations === undefined ? "?" : `=${affiliations.join("\u0000")}`;
+      if (!lines || lines.affiliations !== affKey) {
+        lines = {
+          headline: headlineOf(entry.paper, entry.card, affiliations),
+          sentences: sentencesOf(entry.card),
+          affiliations: affKey,
+        };
+        data.lines.set(c.index, lines);
+      }
       const bucket = buckets.get(c.chapter) ?? [];
       bucket.push({
         paper: entry.paper,
         card: entry.card,
         chapter: c.chapter,
-        headline: headlineOf(entry.paper, entry.card, affiliations),
-        sentences: sentencesOf(entry.card),
+        headline: lines.headline,
+        sentences: [...lines.sentences],
         popularity: popularity?.get(entry.paper.id),
         followed: c.followed,
       });
