@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { TelegramSender } from "../bots/telegram/sender.ts";
 import { ManualClock } from "../src/core/clock.ts";
-import type { RichMessage } from "../src/core/message.ts";
+import { plainText, type RichMessage } from "../src/core/message.ts";
 import { DeliveryEngine } from "../src/deliver/engine.ts";
 import { silentLogger } from "../src/log.ts";
 import { ARXIV_CALENDAR, mailingDates, parsePeriod } from "../src/reports/period.ts";
@@ -217,5 +217,31 @@ describe("roll-up delivery", () => {
     const html = doc?.document?.bytes.toString("utf8") ?? "";
     expect(htmlProblems(html)).toEqual([]);
     expect(sent.indexOf(photo as never)).toBeLessThan(sent.indexOf(doc as never));
+  });
+});
+
+describe("roll-ups of a bulk run", () => {
+  it("chats with the same subscriptions share one built report; others get their own", async () => {
+    const s = reportsSetup({ now: new Date("2024-05-01T01:00:00Z") });
+    april(s);
+    const a = groupChat(s, "-2001", ["monthly"]);
+    const b = groupChat(s, "-2002", ["monthly"]);
+    const c = groupChat(s, "-2003", ["monthly"]);
+    s.subscriptions.add(c.id, "topic", "text-to-video", null);
+    const now = Date.parse("2024-05-01T01:00:00Z");
+    const out = new Map<number, RichMessage[]>();
+    for await (const r of s.reports.due([a, b, c], now, () => false, "2024-04-30")) {
+      out.set(r.chat.id, r.messages);
+    }
+    const [ma, mb, mc] = [out.get(a.id), out.get(b.id), out.get(c.id)];
+    expect(ma?.length).toBeGreaterThan(0);
+    expect(mb).toBe(ma); // the same built messages, not a second build
+    expect(mc).not.toBe(ma);
+    const text = (ms: RichMessage[] | undefined) => (ms ?? []).map(plainText).join("\n");
+    expect(text(mc)).toContain("文/图生视频");
+    expect(text(ma)).not.toContain("文/图生视频");
+    // and each is what the chat's own selection gives
+    const own = await s.reports.forChat(b, parsePeriod("2024-04"));
+    expect(own.map(plainText)).toEqual(mb?.map(plainText));
   });
 });

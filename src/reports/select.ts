@@ -149,7 +149,52 @@ interface PeriodData {
   ended: boolean;
   /** the top keywords of every paper of the period, once asked for */
   keywords?: { word: string; count: number }[];
+  /** headline and sentences by paper index (the same paper shows in many chats' reports) */
+  lines?: Map<number, { headline: string; sentences: string[]; affiliations: string }>;
+  /** bitsets of the period's papers for the per-chat selection, built when first needed */
+  bits?: PeriodBits;
 }
+
+/**
+ * The period's papers as bitsets (bit i = paper i), shared by every chat of a bulk run: a
+ * chat's matched papers are the OR of its subscriptions' sets, its per-chapter counts a few
+ * popcounts, and its best papers a walk down the period's order that stops once every chapter
+ * is settled. A chat then costs microseconds instead of a pass over thousands of matches.
+ */
+interface PeriodBits {
+  words: number;
+  /** papers by their own chapter (a chat's topic subscriptions may move multi-chapter ones) */
+  chapters: Uint32Array[];
+  multi: Uint32Array;
+  /** each paper's topics as numbers (paper i: topicList[topicStart[i] .. topicStart[i+1]]) */
+  topicNumber: Map<string, number>;
+  topicStart: Int32Array;
+  topicList: Int32Array;
+  /** a topic number's chapter index, -1 when the taxonomy does not know it */
+  topicChapter: Int8Array;
+  /** subscription ("kind:value") → the papers it matches */
+  subs: Map<string, Uint32Array>;
+  /** paper indexes by their best possible key (score + popularity), then the period's rank */
+  order?: { bonus: Map<number, number> | undefined; list: Int32Array; upper: Float64Array };
+}
+
+/** The most a paper's key gains from the number of subscriptions matching it. */
+const MAX_MATCH_BONUS = 0.9;
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
+
+function bitsetOf(indexes: Iterable<number>, words: number): Uint32Array {
+  const set = new Uint32Array(words);
+  for (const i of indexes) set[i >>> 5] = (set[i >>> 5] as number) | (1 << (i & 31));
+  return set;
+}
+
+const hasBit = (set: Uint32Array, i: number) => ((set[i >>> 5] as number) & (1 << (i & 31))) !== 0;
 
 const SHORTLIST_FACTOR = 3;
 
@@ -198,6 +243,14 @@ export class ReportBuilder {
   constructor(private readonly deps: ReportBuilderDeps) {
     this.taxonomy = deps.taxonomy ?? loadTaxonomy();
     this.now = deps.now ?? Date.now;
+  }
+
+  /**
+   * Whether chats with the same subscriptions get the same report (no personal ranking):
+   * then a bulk run builds one report per distinct set of subscriptions.
+   */
+  get sharesSelections(): boolean {
+    return !this.deps.ranking;
   }
 
   /** Forgets indexed periods (after an ingest or summarise run changed the store). */
@@ -385,6 +438,11 @@ export class ReportBuilder {
     caps: ReportCaps,
   ): Ranked {
     const data = this.data(period);
+    // Without personal ranking, chats with the same subscriptions get the same selection:
+    // the bitset path (same result, a fraction of the work).
+    if (subs !== null && (chat === undefined || !this.deps.ranking)) {
+      return this.rankedBySets(data, subs, popularity, caps);
+    }
     const { index, baseKey, chapterIdx, multi } = data;
     const n = index.papers.length;
     if (this.counts.length < n) this.counts = new Uint8Array(n);
@@ -468,6 +526,192 @@ export class ReportBuilder {
     return { order, totals: byChapter, matched };
   }
 
+  private bitsOf(data: PeriodData): PeriodBits {
+    if (data.bits) return data.bits;
+    const n = data.index.papers.length;
+    const words = (n + 31) >>> 5;
+    const chapters = CHAPTERS.map(() => new Uint32Array(words));
+    const multi = new Uint32Array(words);
+    for (let i = 0; i < n; i++) {
+      const bit = 1 << (i & 31);
+      const w = i >>> 5;
+      const set = chapters[data.chapterIdx[i] as number] as Uint32Array;
+      set[w] = (set[w] as number) | bit;
+      if (data.multi[i]) multi[w] = (multi[w] as number) | bit;
+    }
+    const topicNumber = new Map<string, number>();
+    const topicChapter: number[] = [];
+    const topicStart = new Int32Array(n + 1);
+    const list: number[] = [];
+    data.index.papers.forEach((e, i) => {
+      topicStart[i] = list.length;
+      for (const t of e.topics) {
+        let k = topicNumber.get(t);
+        if (k === undefined) {
+          k = topicNumber.size;
+          topicNumber.set(t, k);
+          const own = data.index.chapterOf(t);
+          topicChapter.push(own ? (CHAPTER_INDEX.get(own) ?? -1) : -1);
+        }
+        list.push(k);
+      }
+    });
+    topicStart[n] = list.length;
+    data.bits = {
+      words,
+      chapters,
+      multi,
+      topicNumber,
+      topicStart,
+      topicList: Int32Array.from(list),
+      topicChapter: Int8Array.from(topicChapter),
+      subs: new Map(),
+    };
+    return data.bits;
+  }
+
+  private subBits(data: PeriodData, bits: PeriodBits, sub: Subscription): Uint32Array {
+    const key = `${sub.kind}:${sub.value}`;
+    let set = bits.subs.get(key);
+    if (!set) {
+      set = bitsetOf(data.index.matching(sub), bits.words);
+      bits.subs.set(key, set);
+    }
+    return set;
+  }
+
+  /** The period's papers by their best possible key, best first (per popularity map). */
+  private orderOf(data: PeriodData, bits: PeriodBits, bonus: Map<number, number> | undefined) {
+    if (bits.order && bits.order.bonus === bonus) return bits.order;
+    const n = data.index.papers.length;
+    const upper = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      upper[i] = (data.baseKey[i] as number) + MAX_MATCH_BONUS + (bonus?.get(i) ?? 0) * 10;
+    }
+    // Without popularity the key order is the period's rank (both by 推荐指数 first).
+    let list = data.index.byRank;
+    if (bonus?.size) {
+      const rank = (i: number) => (data.index.papers[i] as IndexedPaper).rank;
+      list = Int32Array.from(list).sort(
+        (a, b) => (upper[b] as number) - (upper[a] as number) || rank(a) - rank(b),
+      );
+    }
+    bits.order = { bonus, list, upper };
+    return bits.order;
+  }
+
+  /** ranked() for subscriptions without personal ranking, over the period's bitsets. */
+  private rankedBySets(
+    data: PeriodData,
+    subs: Subscription[],
+    popularity: Map<number, number> | undefined,
+    caps: ReportCaps,
+  ): Ranked {
+    const { index, baseKey, chapterIdx } = data;
+    const bits = this.bitsOf(data);
+    const words = bits.words;
+    const sets = subs.map((s) => this.subBits(data, bits, s));
+    const union = new Uint32Array(words);
+    for (const set of sets)
+      for (let w = 0; w < words; w++) union[w] = (union[w] as number) | (set[w] as number);
+    const totals = new Int32Array(CHAPTERS.length);
+    let matched = 0;
+    CHAPTERS.forEach((_, c) => {
+      const mask = bits.chapters[c] as Uint32Array;
+      let t = 0;
+      for (let w = 0; w < words; w++) t += popcount((union[w] as number) & (mask[w] as number));
+      totals[c] = t;
+      matched += t;
+    });
+    // A multi-chapter paper goes to the chapter of the first topic the chat subscribed to
+    // that it has (as in the general path): only papers a topic subscription matched move.
+    const topicSubs = subs.filter((s) => s.kind === "topic");
+    const moved = new Map<number, number>();
+    if (topicSubs.length) {
+      const { topicStart, topicList, topicChapter } = bits;
+      const subscribed = new Uint8Array(topicChapter.length);
+      for (const s of topicSubs) {
+        const k = bits.topicNumber.get(s.value);
+        if (k !== undefined) subscribed[k] = 1;
+      }
+      const topicUnion = new Uint32Array(words);
+      for (const s of topicSubs) {
+        const set = this.subBits(data, bits, s);
+        for (let w = 0; w < words; w++)
+          topicUnion[w] = (topicUnion[w] as number) | (set[w] as number);
+      }
+      for (let w = 0; w < words; w++) {
+        let x = (topicUnion[w] as number) & (bits.multi[w] as number);
+        while (x !== 0) {
+          const low = x & -x;
+          x ^= low;
+          const i = (w << 5) + 31 - Math.clz32(low);
+          const own0 = chapterIdx[i] as number;
+          let ch = own0;
+          const end = topicStart[i + 1] as number;
+          for (let k = topicStart[i] as number; k < end; k++) {
+            const t = topicList[k] as number;
+            if (subscribed[t] && (topicChapter[t] as number) >= 0) {
+              ch = topicChapter[t] as number;
+              break;
+            }
+          }
+          if (ch !== own0) {
+            totals[own0] = (totals[own0] as number) - 1;
+            totals[ch] = (totals[ch] as number) + 1;
+            moved.set(i, ch);
+          }
+        }
+      }
+    }
+    const byChapter = new Map<Chapter, number>();
+    totals.forEach((t, k) => {
+      if (t) byChapter.set(CHAPTERS[k] as Chapter, t);
+    });
+    const perChapter = caps.perChapter;
+    if (perChapter === 0 || matched === 0) return { order: [], totals: byChapter, matched };
+
+    // Walk the period's papers by their best possible key; stop once every chapter has seen
+    // all its matches or holds its cap with a worst key that beats anything still ahead.
+    const lists: Candidate[][] = CHAPTERS.map(() => []);
+    const seenIn = new Int32Array(CHAPTERS.length);
+    const { list: order, upper } = this.orderOf(data, bits, popularity);
+    const settled = (ahead: number) =>
+      lists.every((l, c) => {
+        if (seenIn[c] === totals[c]) return true;
+        const worst = l.length >= perChapter ? l[l.length - 1] : undefined;
+        return worst !== undefined && worst.key > ahead;
+      });
+    let last = Number.NaN;
+    const movedAny = moved.size > 0;
+    for (let p = 0; p < order.length; p++) {
+      const i = order[p] as number;
+      if (((union[i >>> 5] as number) & (1 << (i & 31))) === 0) continue;
+      const ahead = upper[i] as number;
+      if (ahead !== last) {
+        if (settled(ahead)) break;
+        last = ahead;
+      }
+      const ch = movedAny ? (moved.get(i) ?? (chapterIdx[i] as number)) : (chapterIdx[i] as number);
+      seenIn[ch] = (seenIn[ch] as number) + 1;
+      const list = lists[ch] as Candidate[];
+      const worst = list.length >= perChapter ? list[list.length - 1] : undefined;
+      if (worst && worst.key > ahead) continue;
+      let count = 0;
+      for (let k = 0; k < sets.length; k++) if (hasBit(sets[k] as Uint32Array, i)) count++;
+      let key = (baseKey[i] as number) + (count > 9 ? 9 : count) / 10;
+      if (popularity) key += (popularity.get(i) ?? 0) * 10;
+      const rank = (index.papers[i] as IndexedPaper).rank;
+      if (worst && (key < worst.key || (key === worst.key && rank > worst.rank))) continue;
+      insertBounded(
+        list,
+        { index: i, key, rank, chapter: CHAPTERS[ch] as Chapter, followed: false },
+        perChapter,
+      );
+    }
+    return { order: lists.flat().sort(byKey).slice(0, caps.total), totals: byChapter, matched };
+  }
+
   /** Per-chapter match counts of the previous period, or null when it is not fully stored. */
   private previousCounts(period: Period, subs: Subscription[] | null): Map<Chapter, number> | null {
     const prev = previousPeriod(period);
@@ -492,13 +736,24 @@ export class ReportBuilder {
       const entry = data.index.papers[c.index];
       if (!entry) continue;
       const affiliations = this.deps.affiliations?.affiliationsOf(entry.paper.id);
+      data.lines ??= new Map();
+      let lines = data.lines.get(c.index);
+      const affKey = affiliations === undefined ? "?" : `=${affiliations.join("\u0000")}`;
+      if (!lines || lines.affiliations !== affKey) {
+        lines = {
+          headline: headlineOf(entry.paper, entry.card, affiliations),
+          sentences: sentencesOf(entry.card),
+          affiliations: affKey,
+        };
+        data.lines.set(c.index, lines);
+      }
       const bucket = buckets.get(c.chapter) ?? [];
       bucket.push({
         paper: entry.paper,
         card: entry.card,
         chapter: c.chapter,
-        headline: headlineOf(entry.paper, entry.card, affiliations),
-        sentences: sentencesOf(entry.card),
+        headline: lines.headline,
+        sentences: [...lines.sentences],
         popularity: popularity?.get(entry.paper.id),
         followed: c.followed,
       });

@@ -26,6 +26,8 @@ import type { Report, ReportBuilder } from "./select.ts";
 
 /** A report with more papers than this goes out as a summary plus the HTML file. */
 export const LONG_REPORT_ITEMS = 8;
+/** Distinct reports a bulk run keeps for chats with the same subscriptions (bounds memory). */
+const SHARED_REPORTS = 200;
 
 export interface ReportServiceDeps {
   builder: ReportBuilder;
@@ -188,6 +190,9 @@ export class ReportService {
     chunkSize = 200,
   ): AsyncGenerator<{ chat: Chat; period: Period; messages: RichMessage[] }> {
     const prefetched = new Set<string>();
+    const shared = this.deps.builder.sharesSelections
+      ? new Map<string, RichMessage[] | null>()
+      : undefined;
     for (let i = 0; i < chats.length; i += chunkSize) {
       const chunk = chats.slice(i, i + chunkSize);
       const settings = this.deps.settings.settingsOf(chunk.map((c) => c.id));
@@ -204,21 +209,41 @@ export class ReportService {
             prefetched.add(period.key);
             await this.prefetch(period);
           }
-          const report = this.deps.builder.buildSync(period, subs, {
-            chat: chat.id,
-            popularity: "cached",
-          });
-          if (report.unseen) continue;
-          // Nothing matched: recorded as an empty delivery, never sent (like a daily digest).
-          if (!hasItems(report)) {
-            yield { chat, period, messages: [] };
-            continue;
+          // Chats with the same subscriptions and format share one built report.
+          const signature = shared
+            ? `${period.key}|${s.format}|${JSON.stringify(subs.map((x) => [x.kind, x.value]).sort())}`
+            : undefined;
+          let messages = signature === undefined ? undefined : shared?.get(signature);
+          if (messages === undefined) {
+            messages = this.build(chat, period, subs, s.format);
+            if (signature !== undefined && shared) {
+              if (shared.size >= SHARED_REPORTS) shared.clear();
+              shared.set(signature, messages);
+            }
           }
-          const chart = this.periodChart(period);
-          yield { chat, period, messages: this.messagesFor(report, s.format, chart) };
+          // null: the period is unseen. []: nothing matched, recorded as an empty delivery,
+          // never sent (like a daily digest).
+          if (messages === null) continue;
+          yield { chat, period, messages };
         }
       }
     }
+  }
+
+  /** One chat's roll-up messages, or null when the store has none of the period. */
+  private build(
+    chat: Chat,
+    period: Period,
+    subs: Subscription[],
+    format: ReportFormat,
+  ): RichMessage[] | null {
+    const report = this.deps.builder.buildSync(period, subs, {
+      chat: chat.id,
+      popularity: "cached",
+    });
+    if (report.unseen) return null;
+    if (!hasItems(report)) return [];
+    return this.messagesFor(report, format, this.periodChart(period));
   }
 
   /** The period of `kind` this chat is owed at `now`, or null. */

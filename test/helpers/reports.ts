@@ -42,6 +42,8 @@ export { paper, realCard };
 export interface SeedItem {
   id: string;
   topic?: string;
+  /** several card topics (overrides `topic`) */
+  topics?: string[];
   score?: number;
   keywords?: string[];
   authors?: Paper["authors"];
@@ -185,7 +187,7 @@ export function reportsSetup(
         papers.upsert(p, { date, type: it.type ?? "new" });
         cards.put(
           realCard(p, {
-            topics: [it.topic ?? "text-to-video"],
+            topics: it.topics ?? [it.topic ?? "text-to-video"],
             score: it.score ?? 3,
             keywords: it.keywords ?? [],
             tldr: it.tldr ?? `论文 ${it.id} 的一句话总结。`,
