@@ -274,6 +274,8 @@ export class DigestService {
       const score = day.papers[i]?.card.score ?? null;
       return min !== null && score !== null && score < min;
     };
+    // Most chats follow, mute and filter nothing: their scan checks the match count only.
+    const plain = pinned.size === 0 && min === null && mutes.length === 0;
     const left = (i: number) =>
       !pinned.has(i) && (belowScore(i) || mutes.some((m) => day.muted(m, i)));
     let belowMin = 0;
@@ -304,7 +306,9 @@ export class DigestService {
         if (position < from) position = from;
         for (; position < to && out.length < k; position++) {
           const index = day.byRank[position] ?? 0;
-          if (counts[index] === level && !pinned.has(index) && !left(index)) out.push(index);
+          if (counts[index] === level && (plain || (!pinned.has(index) && !left(index)))) {
+            out.push(index);
+          }
         }
         if (position >= to) {
           position = from;
@@ -407,20 +411,54 @@ export class DigestService {
     const items: DigestItem[] = [];
     const body: Block[] = [];
     const numberOf = new Map<number, number>();
+    // Most cards are there for what they matched: one reason per set of the chat's
+    // subscriptions (at most three name it), worked out once per digest, not per card.
+    let whyIds = WHY_IDS.get(blocks);
+    if (!whyIds) {
+      whyIds = new Map();
+      WHY_IDS.set(blocks, whyIds);
+    }
+    const ids = whyIds;
+    const interned = (why: string | undefined) => {
+      const text = why ?? "";
+      let id = ids.get(text);
+      if (id === undefined) {
+        id = ids.size;
+        ids.set(text, id);
+      }
+      return { why, id };
+    };
+    const byAuthor = subs.some((s) => s.kind === "author");
+    const byMatched = new Map<string, { why: string | undefined; id: number }>();
+    const whyOf = (index: number, matched: Subscription[]) => {
+      if (byAuthor || matched.length === 0 || ranking.near.has(index)) {
+        return interned(this.why(day, index, matched, subs, ranking.near));
+      }
+      let memo = "";
+      for (let k = 0; k < matched.length && k < 3; k++) {
+        const at = groupSubs.indexOf(matched[k] as Subscription);
+        if (at < 0) return interned(this.why(day, index, matched, subs, ranking.near));
+        memo += `${at},`;
+      }
+      let known = byMatched.get(memo);
+      if (!known) {
+        known = interned(this.why(day, index, matched, subs, ranking.near));
+        byMatched.set(memo, known);
+      }
+      return known;
+    };
     const cardFor = (index: number, matched: Subscription[]) => {
       const entry = day.papers[index];
       if (!entry) return;
       const number = items.length + 1;
       numberOf.set(index, number);
-      items.push({
-        paper: entry.paper,
-        card: entry.card,
-        matched,
-        ...(ranking.pinned.has(index) ? { pinned: true } : {}),
-      });
-      const why = this.why(day, index, matched, subs, ranking.near);
-      // Chats that show this card at the same number for the same reason share one block.
-      const key = `${chat.density}:${entry.card.paper_id}:${number}:${why ?? ""}`;
+      const item: DigestItem = { paper: entry.paper, card: entry.card, matched };
+      if (ranking.pinned.has(index)) item.pinned = true;
+      items.push(item);
+      const { why, id } = whyOf(index, matched);
+      // Chats that show this card at the same number for the same reason share one block
+      // (the reason by its short id: keys stay small and quick to hash).
+      const key = `${chat.density}:${entry.card.paper_id}:${number}:${id}`;
       let block = blocks.get(key);
       if (!block) {
         const shared = sharedBlock(
@@ -706,6 +744,9 @@ export class DigestService {
     };
   }
 }
+
+/** Short ids of the reasons ("why" lines) in each block cache, living as long as the cache. */
+const WHY_IDS = new WeakMap<Map<string, Block>, Map<string, number>>();
 
 /** Card blocks are immutable, so one per (paper, density) serves every chat of a run. */
 function sharedBlock(

@@ -7,7 +7,7 @@
 import type { FeatureStore, StoredDoc } from "../store/features.ts";
 import type { Paper } from "../store/paper.ts";
 import type { VoteStore } from "../store/votes.ts";
-import { type Example, type LinearModel, score, train } from "./model.ts";
+import { type Example, type LinearModel, scoreMany, train } from "./model.ts";
 import {
   BUCKETS,
   cosine,
@@ -146,13 +146,16 @@ export class Ranker {
     let model: ChatModel | null = null;
     if (positives.length >= MIN_POSITIVES) {
       const labelled = labels.map((l) => l.paperId);
-      const weak = this.deps.votes.sameDigests(chat, labelled, labels.length * WEAK_PER_LABEL);
-      const vectors = this.vectors([...labelled, ...weak]);
       const stored = this.deps.features.model(chat);
       let linear: LinearModel;
+      let vectors: Map<string, SparseVector>;
       if (stored && stored.votesSeen === seen) {
+        // Votes unchanged since the stored model: only the liked papers' vectors are needed.
         linear = { ids: stored.ids, weights: stored.weights, bias: stored.bias };
+        vectors = this.vectors(positives.slice(0, NEAREST_AMONG).map((l) => l.paperId));
       } else {
+        const weak = this.deps.votes.sameDigests(chat, labelled, labels.length * WEAK_PER_LABEL);
+        vectors = this.vectors([...labelled, ...weak]);
         const examples: Example[] = [];
         for (const l of labels) {
           const x = vectors.get(l.paperId);
@@ -198,10 +201,11 @@ export class Ranker {
     if (!model) return papers.map((paper) => ({ paper, score: 0 }));
     this.index(papers);
     const vectors = this.vectors(papers.map((p) => p.id));
+    const xs = papers.map((paper) => vectors.get(paper.id));
+    const scores = scoreMany(model.model, xs);
     const ranked = papers.map((paper, order) => {
-      const x = vectors.get(paper.id);
-      const s = x ? score(model.model, x) : model.model.bias;
-      return { paper, score: s, order, x };
+      const x = xs[order];
+      return { paper, score: scores[order] as number, order, x };
     });
     ranked.sort((a, b) => b.score - a.score || a.order - b.order);
     return ranked.map(({ paper, score: s, order, x }, position) => {
