@@ -13,6 +13,7 @@ import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startLoadProbe } from "./load.ts";
 
 const CHANNELS = 300;
 const PAPERS = 10;
@@ -110,8 +111,10 @@ async function run(rttMs: number): Promise<boolean> {
   }));
 
   const started = performance.now();
+  const probe = startLoadProbe();
   const outcome = await engine.deliverAll(digests);
   const seconds = (performance.now() - started) / 1000;
+  const load = probe.stop(outcome.sent * parts);
 
   child.send("report");
   const [fake] = (await once(child, "message")) as [FakeReport];
@@ -140,8 +143,9 @@ async function run(rttMs: number): Promise<boolean> {
     ["channels", `${CHANNELS} (${parts} messages each, ${PAPERS} papers; default settings)`],
     [
       "in flight",
-      `window ${window.size} of cap ${window.cap} (peak ${window.peak}), observed round trip ${window.roundTripMs?.toFixed(0)} ms`,
+      `window ${window.size} of cap ${window.cap} (peak ${window.peak}), observed round trip ${window.roundTripMs?.toFixed(0)} ms, busy p90 ${window.busyMs?.toFixed(0)} ms`,
     ],
+    ["machine", load],
     [
       "engine outcome",
       `${outcome.sent} sent, ${outcome.deferred} deferred, ${outcome.failed} failed`,

@@ -41,6 +41,7 @@ import { SubscriptionStore } from "../src/store/subscriptions.ts";
 import { startFakeArxiv } from "../test/fakes/arxiv.ts";
 import { type ChatRequest, cardFor, startFakeOpenAI } from "../test/fakes/openai.ts";
 import { TELEGRAM_LIMITS } from "../test/fakes/telegram.ts";
+import { startLoadProbe } from "./load.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SIZES = (process.env.FANOUT_CHATS ?? "2000,10000").split(",").map(Number);
@@ -208,8 +209,10 @@ async function fanout(chats: number): Promise<void> {
 
     // The feed is updated (the fake serves the new announcement) at t0.
     const t0 = performance.now();
+    const probe = startLoadProbe();
     const run = await daemon.runOnce();
     const elapsed = performance.now() - t0;
+    const load = probe.stop(run.digestsSent);
     clearInterval(sampler);
     const window = daemon.engine.window("telegram");
 
@@ -250,7 +253,8 @@ async function fanout(chats: number): Promise<void> {
         `  digests sent        ${run.digestsSent} (failures ${run.failures}, uncertain ${run.uncertain}), ${expected.size} (chat, paper) pairs, ${(expected.size / chats).toFixed(1)} papers each`,
         `  messages            ${got.messages} to ${got.chats} chats = ${(got.messages / chats).toFixed(2)} a chat`,
         `  rate                ${rate.toFixed(1)} messages/s = ${((100 * rate) / limit).toFixed(1)}% of the ${limit}/s limit; most in 1 s ${got.peakPerSecond}; 429s ${got.rateLimited}`,
-        `  in flight           window ${window.size} of cap ${window.cap} (peak ${window.peak}), observed round trip ${window.roundTripMs?.toFixed(0)} ms`,
+        `  in flight           window ${window.size} of cap ${window.cap} (peak ${window.peak}), observed round trip ${window.roundTripMs?.toFixed(0)} ms, busy p90 ${window.busyMs?.toFixed(0)} ms`,
+        `  machine             ${load} (CPU per digest)`,
         `  duplicates          ${duplicates}   losses ${losses}   unexpected ${unexpected}`,
         `  stages              ingest ${(stages.ingestMs / 1000).toFixed(1)} s (${run.papersIngested} papers), summarise ${(stages.summariseMs / 1000).toFixed(1)} s, deliver ${deliveryS.toFixed(1)} s${scale > 1 ? ` (x${scale} = ${minutes(deliveryS * scale)} at real pace)` : ""}`,
         `  feed update → last delivery  ${scale > 1 ? `${minutes(total)} projected at real pace (measured ${(elapsed / 1000).toFixed(1)} s accelerated)` : `${(elapsed / 1000).toFixed(1)} s = ${minutes(elapsed / 1000)}`}; floor ${minutes(got.messages / 30)} (${got.messages} messages at 30/s); goal ≤ 15 min at 10,000 chats`,

@@ -30,6 +30,7 @@ import { OutboxStore } from "../src/store/outbox.ts";
 import { startFakeArxiv } from "../test/fakes/arxiv.ts";
 import { startFakeOpenAI } from "../test/fakes/openai.ts";
 import { fakeUser, privateChatOf, startFakeTelegram } from "../test/fakes/telegram.ts";
+import { startLoadProbe } from "./load.ts";
 
 const CHATS = 600;
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -130,8 +131,10 @@ async function broadcast(rttMs: number): Promise<void> {
     message,
   }));
   const start = performance.now();
+  const probe = startLoadProbe();
   const report = await engine.deliverAll(digests);
   const seconds = (performance.now() - start) / 1000;
+  const load = probe.stop(report.sent);
   const got = (await (await fetch(`${fake.control}/summary`)).json()) as FakeSummary;
   let duplicates = 0;
   for (const n of Object.values(got.pairs)) duplicates += Math.max(0, n - 1);
@@ -144,7 +147,8 @@ async function broadcast(rttMs: number): Promise<void> {
       `round trip ${rttMs} ms: ${got.messages} messages to ${CHATS} chats in ${seconds.toFixed(1)} s (engine: ${report.sent} sent, ${report.deferred} deferred, ${report.uncertain} uncertain)`,
       `  rate             ${rate.toFixed(1)} messages/s = ${((100 * rate) / 30).toFixed(1)}% of 30/s (target ≥ 90% at 100 ms)`,
       `  most in 1 s      ${got.peakPerSecond} (limit 30)   429s: ${got.rateLimited}`,
-      `  in flight        window ${window.size} of cap ${window.cap} (peak ${window.peak}), observed round trip ${window.roundTripMs?.toFixed(0)} ms`,
+      `  in flight        window ${window.size} of cap ${window.cap} (peak ${window.peak}), observed round trip ${window.roundTripMs?.toFixed(0)} ms, busy p90 ${window.busyMs?.toFixed(0)} ms`,
+      `  machine          ${load}`,
       `  duplicates       ${duplicates}   losses ${losses}`,
     ].join("\n"),
   );

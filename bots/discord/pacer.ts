@@ -27,17 +27,17 @@ export class Pacer {
 
   /**
    * Resolves at this caller's turn: callers start at most `perSecond` a second, in order. Turns
-   * keep a grid one interval apart, so a timer firing a little late does not slow the rate;
-   * after an idle time or a stall the grid restarts from now, so the callers that waited go
-   * one interval apart, not all at once.
+   * keep a grid one interval apart, so a timer firing late does not slow the rate: up to half
+   * an interval of lateness is made up by the next turn coming that much sooner (so at most
+   * perSecond + 1 start in any second, as on an exact grid). A longer stall is not made up (the
+   * grid restarts half an interval behind now), so the callers that waited go about one
+   * interval apart, not all at once.
    */
   wait(): Promise<void> {
     this.turn = this.turn.then(async () => {
       const delay = this.next - this.now();
       if (delay > 0) await sleep(delay);
-      const now = this.now();
-      const late = now - this.next;
-      this.next = late > this.intervalMs ? now + this.intervalMs : this.next + this.intervalMs;
+      this.next = Math.max(this.next, this.now() - this.intervalMs / 2) + this.intervalMs;
     });
     return this.turn;
   }

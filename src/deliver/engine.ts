@@ -10,7 +10,7 @@
  *   3. a restart resumes pending deliveries after their last confirmed part.
  * A crash between the platform accepting a part and step 2 is the only window where a message
  * can go out twice. At most the in-flight window's messages are in that window at any moment:
- * rate × round trip, adapted per platform (window.ts), capped by `inFlightPerPlatform`.
+ * rate × busy time + 2, adapted per platform (window.ts), capped by `inFlightPerPlatform`.
  *
  * This is the one place that retries a send (senders only classify). A message the platform
  * certainly did not take (429, connection refused) is retried as the policy allows, a 429 after
@@ -143,8 +143,8 @@ export interface DeliveryOptions {
   concurrency?: number;
   /**
    * the cap of messages in flight per platform (SUDI_DELIVERY_IN_FLIGHT). The window adapts
-   * under it to the sender's rate × the observed round trip; the default cap is enough for a
-   * 300 ms round trip (Telegram 12, Discord 19, console 1). A crash can repeat at most the
+   * under it to the sender's rate × the observed busy time (p90); the default cap is enough for a
+   * 300 ms round trip (Telegram 13, Discord 20, console 1). A crash can repeat at most the
    * window's messages per platform.
    */
   inFlightPerPlatform?: number;
@@ -737,7 +737,12 @@ export class DeliveryEngine {
         // slot is held until then, so the window bounds both.
         const held = release;
         release = null;
-        return { kind: "ok", messageId, release: held };
+        const from = written;
+        const settle = () => {
+          if (from) window.observeBusy(performance.now() - from);
+          held();
+        };
+        return { kind: "ok", messageId, release: settle };
       } catch (error) {
         failure = error;
       } finally {

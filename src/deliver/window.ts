@@ -1,24 +1,29 @@
 /**
- * How many messages one platform has in flight: enough to reach the sender's rate at the round
- * trip observed so far, with a quarter to spare for the wait for the bot-wide turn and for
- * jitter (rate × RTT × 1.25, plus one), and never more than the cap. At 100 ms and Telegram's
- * 28/s that is 5; on localhost 2. A slot is held from before the bot-wide pacing until the
- * ledger recorded the message, so a crash (or a ledger fault) can repeat at most the window:
- * it is the per-crash bound the README states.
+ * How many messages one platform has in flight: enough to reach the sender's rate while each
+ * slot is busy, and never more than the cap. A slot is held from before the bot-wide pacing
+ * until the ledger recorded the message: one pacing turn, then the busy time (request written →
+ * answer read → ledger recorded). So the window is rate × busy time × 1.25, plus one slot for
+ * the message waiting for its pacing turn and one to spare: ceil(rate × busy × 1.25) + 2. The
+ * busy time is a high percentile (p90) of the recent ones, not the median: half the messages
+ * taking longer than the window assumes is what starves the pacer on a loaded machine. At
+ * 100 ms and Telegram's 28/s that is 6; on localhost 3. A crash (or a ledger fault) can repeat
+ * at most the window: it is the per-crash bound the README states.
  */
 
-/** Round trips remembered; the window follows their median, so one slow answer moves nothing. */
-const SAMPLES = 15;
-/** Until this many answers came back the window stays at 2 (a first answer pays for the TLS
- * handshake and says little about the round trip). */
+/** Times remembered; the window follows their p90, so a few slow answers move nothing. */
+const SAMPLES = 40;
+/** The percentile of the busy times the window is sized for. */
+const PERCENTILE = 0.9;
+/** This many first busy times are not remembered, and the window stays at 2 until the next one
+ * (a first answer pays for the TLS handshake and JIT warm-up, and says little about the rest). */
 const WARM_UP = 3;
 
 /** Slots per (message a second × second of round trip): a quarter to spare. */
 const MARGIN = 1.25;
 
-/** The window for `perSecond` at a round trip of `rttMs`. */
-export function windowFor(perSecond: number, rttMs: number): number {
-  return Math.ceil((perSecond * rttMs * MARGIN) / 1000) + 1;
+/** The window for `perSecond` when a message keeps its slot busy `busyMs` after its turn. */
+export function windowFor(perSecond: number, busyMs: number): number {
+  return Math.ceil((perSecond * busyMs * MARGIN) / 1000) + 2;
 }
 
 /** The default cap: enough for a 300 ms round trip at `perSecond` (1 when the sender says none). */
@@ -29,7 +34,10 @@ export function defaultInFlightCap(perSecond: number | undefined): number {
 export class InFlightWindow {
   private inFlight = 0;
   private rtt: number | undefined;
+  private busy: number | undefined;
+  private busySeen = 0;
   private readonly samples: number[] = [];
+  private readonly busySamples: number[] = [];
   private readonly waiters: (() => void)[] = [];
   /** the most messages in flight at once, for tests and benches */
   peak = 0;
@@ -47,20 +55,33 @@ export class InFlightWindow {
     return this.rtt;
   }
 
+  /** The p90 of the recent busy times in ms (round trip + ledger; undefined before the first). */
+  get busyMs(): number | undefined {
+    return this.busy ?? this.rtt;
+  }
+
   /** Messages allowed in flight now. */
   get size(): number {
     if (!this.perSecond) return this.cap;
-    if (this.samples.length < WARM_UP) return Math.min(this.cap, 2);
-    const want = windowFor(this.perSecond, this.rtt ?? 0);
+    // Sized from the busy times only once some past the warm-up came back.
+    if (this.busy === undefined) return Math.min(this.cap, 2);
+    const want = windowFor(this.perSecond, this.busy);
     return Math.max(1, Math.min(this.cap, want));
   }
 
   /** One round trip, from the request written to the answer read. */
   observe(ms: number): void {
-    this.samples.push(Math.max(0, ms));
-    if (this.samples.length > SAMPLES) this.samples.shift();
-    const sorted = [...this.samples].sort((a, b) => a - b);
-    this.rtt = sorted[Math.floor(sorted.length / 2)];
+    this.rtt = remember(this.samples, ms, 0.5);
+    this.wake();
+  }
+
+  /**
+   * One busy time, from the request written until the ledger recorded the answer (the round trip
+   * plus the recording, and whatever the event loop added to both).
+   */
+  observeBusy(ms: number): void {
+    if (++this.busySeen <= WARM_UP) return;
+    this.busy = remember(this.busySamples, ms, PERCENTILE);
     this.wake();
   }
 
@@ -103,4 +124,12 @@ export class InFlightWindow {
   private wake(): void {
     while (this.waiters.length && this.inFlight < this.size) this.waiters.shift()?.();
   }
+}
+
+/** Adds `ms` to the recent `samples` and returns their `quantile`. */
+function remember(samples: number[], ms: number, quantile: number): number {
+  samples.push(Math.max(0, ms));
+  if (samples.length > SAMPLES) samples.shift();
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * quantile))] as number;
 }
