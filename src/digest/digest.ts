@@ -118,8 +118,6 @@ export class DigestService {
   private readonly bulkCacheMs: number;
   private bulk: { day: DayIndex; at: number; blocks: Map<string, Block> } | undefined;
   private dayFooter: { date: string; block: Block } | undefined;
-  /** titles and line arrays of numbered cards: immutable, so shared by every chat */
-  private readonly parts = new Map<string, unknown>();
   /** button rows by (paper, card number): immutable, so shared by every chat and run */
   private readonly rows = new Map<string, Button[]>();
   /** per selection scratch space: how many subscriptions matched each paper of the day */
@@ -413,39 +411,41 @@ export class DigestService {
     const numberOf = new Map<number, number>();
     // Most cards are there for what they matched: one reason per set of the chat's
     // subscriptions (at most three name it), worked out once per digest, not per card.
-    let whyIds = WHY_IDS.get(blocks);
-    if (!whyIds) {
-      whyIds = new Map();
-      WHY_IDS.set(blocks, whyIds);
+    let known = REASONS.get(blocks);
+    if (!known) {
+      known = new Map();
+      REASONS.set(blocks, known);
     }
-    const ids = whyIds;
-    const interned = (why: string | undefined) => {
+    const reasons = known;
+    const interned = (why: string | undefined): Reason => {
       const text = why ?? "";
-      let id = ids.get(text);
-      if (id === undefined) {
-        id = ids.size;
-        ids.set(text, id);
+      let reason = reasons.get(text);
+      if (!reason) {
+        reason = { id: reasons.size, line: text ? [span(text)] : undefined };
+        reasons.set(text, reason);
       }
-      return { why, id };
+      return reason;
     };
     const byAuthor = subs.some((s) => s.kind === "author");
-    const byMatched = new Map<string, { why: string | undefined; id: number }>();
-    const whyOf = (index: number, matched: Subscription[]) => {
+    // Keyed by the positions of the (at most three) named subscriptions, as one number.
+    const byMatched = new Map<number, Reason>();
+    const base = groupSubs.length + 1;
+    const whyOf = (index: number, matched: Subscription[]): Reason => {
       if (byAuthor || matched.length === 0 || ranking.near.has(index)) {
         return interned(this.why(day, index, matched, subs, ranking.near));
       }
-      let memo = "";
+      let memo = 0;
       for (let k = 0; k < matched.length && k < 3; k++) {
         const at = groupSubs.indexOf(matched[k] as Subscription);
         if (at < 0) return interned(this.why(day, index, matched, subs, ranking.near));
-        memo += `${at},`;
+        memo = memo * base + at + 1;
       }
-      let known = byMatched.get(memo);
-      if (!known) {
-        known = interned(this.why(day, index, matched, subs, ranking.near));
-        byMatched.set(memo, known);
+      let memoised = byMatched.get(memo);
+      if (!memoised) {
+        memoised = interned(this.why(day, index, matched, subs, ranking.near));
+        byMatched.set(memo, memoised);
       }
-      return known;
+      return memoised;
     };
     const cardFor = (index: number, matched: Subscription[]) => {
       const entry = day.papers[index];
@@ -455,21 +455,30 @@ export class DigestService {
       const item: DigestItem = { paper: entry.paper, card: entry.card, matched };
       if (ranking.pinned.has(index)) item.pinned = true;
       items.push(item);
-      const { why, id } = whyOf(index, matched);
-      // Chats that show this card at the same number for the same reason share one block
-      // (the reason by its short id: keys stay small and quick to hash).
-      const key = `${chat.density}:${entry.card.paper_id}:${number}:${id}`;
-      let block = blocks.get(key);
+      const reason = whyOf(index, matched);
+      const shared = sharedBlock(
+        blocks,
+        entry.card,
+        chat.density,
+        this.taxonomy,
+        this.deps.llm ?? true,
+      );
+      // Chats that show this card at the same number for the same reason share one block,
+      // found by number and reason id beside the shared block (no key strings to build).
+      let numbered = NUMBERED.get(shared);
+      if (!numbered) {
+        numbered = { marked: [], blocks: [], lines: new Map() };
+        NUMBERED.set(shared, numbered);
+      }
+      let byReason = numbered.blocks[number];
+      if (!byReason) {
+        byReason = new Map();
+        numbered.blocks[number] = byReason;
+      }
+      let block = byReason.get(reason.id);
       if (!block) {
-        const shared = sharedBlock(
-          blocks,
-          entry.card,
-          chat.density,
-          this.taxonomy,
-          this.deps.llm ?? true,
-        );
-        block = this.personalBlock(shared, number, why);
-        blocks.set(key, block);
+        block = this.personalBlock(shared, numbered, number, reason);
+        byReason.set(reason.id, block);
       }
       body.push(block);
     };
@@ -552,8 +561,7 @@ export class DigestService {
    * A chat's copy of a shared card block: numbered like its buttons, with why it is there
    * and its row of 👍 👎 ⭐ 深读. The shared block's line arrays are reused, not copied.
    */
-  private personalBlock(shared: Block, number: number, why: string | undefined): Block {
-    const mark = `${circled(number)} `;
+  private personalBlock(shared: Block, numbered: Numbered, number: number, reason: Reason): Block {
     const rowKey = `${shared.paperId ?? ""}:${number}`;
     let buttons = this.rows.get(rowKey);
     if (!buttons) {
@@ -561,36 +569,32 @@ export class DigestService {
       if (this.rows.size > 50_000) this.rows.clear();
       this.rows.set(rowKey, buttons);
     }
-    const cached = <T>(key: string, make: () => T): T => {
-      let value = this.parts.get(key) as T | undefined;
-      if (value === undefined) {
-        value = make();
-        if (this.parts.size > 200_000) this.parts.clear();
-        this.parts.set(key, value);
-      }
-      return value;
-    };
-    const id = `${shared.kind}:${shared.paperId ?? ""}:${shared.title ? "full" : "brief"}`;
+    const mark = () => span(`${circled(number)} `);
     if (shared.title) {
       const title = shared.title;
-      const lines = why
-        ? cached(`lines:${id}:${why}`, () => [
-            ...shared.lines.slice(0, -1),
-            [span(why)],
-            ...shared.lines.slice(-1),
-          ])
-        : shared.lines;
-      return {
-        ...shared,
-        title: cached(`title:${id}:${number}`, () => [span(mark), ...title]),
-        lines,
-        buttons,
-      };
+      let marked = numbered.marked[number] as Line | undefined;
+      if (!marked) {
+        marked = [mark(), ...title];
+        numbered.marked[number] = marked;
+      }
+      let lines = shared.lines;
+      const why = reason.line;
+      if (why) {
+        let withWhy = numbered.lines.get(reason.id);
+        if (!withWhy) {
+          withWhy = [...shared.lines.slice(0, -1), why, ...shared.lines.slice(-1)];
+          numbered.lines.set(reason.id, withWhy);
+        }
+        lines = withWhy;
+      }
+      return { ...shared, title: marked, lines, buttons };
     }
-    const lines = cached(`brief:${id}:${number}`, () => {
+    let lines = numbered.marked[number] as Line[] | undefined;
+    if (!lines) {
       const [first = [], ...others] = shared.lines;
-      return [[span(mark), ...first.slice(1)], ...others];
-    });
+      lines = [[mark(), ...first.slice(1)], ...others];
+      numbered.marked[number] = lines;
+    }
     return { ...shared, lines, buttons };
   }
 
@@ -745,8 +749,28 @@ export class DigestService {
   }
 }
 
-/** Short ids of the reasons ("why" lines) in each block cache, living as long as the cache. */
-const WHY_IDS = new WeakMap<Map<string, Block>, Map<string, number>>();
+/** A reason ("why" line) with its short id, interned per block cache. */
+interface Reason {
+  id: number;
+  /** the why-line, one shared Line for every card with this reason; none for no reason */
+  line: Line | undefined;
+}
+
+/** The reasons of each block cache, by text, living as long as the cache. */
+const REASONS = new WeakMap<Map<string, Block>, Map<string, Reason>>();
+
+/** A shared card block's numbered copies: immutable, so shared by every chat of a run. */
+interface Numbered {
+  /** by card number: the numbered title (full cards) or lines (brief cards) */
+  marked: (Line | Line[] | undefined)[];
+  /** by card number, then reason id: the chat's block */
+  blocks: (Map<number, Block> | undefined)[];
+  /** by reason id: the lines with the why-line (full cards) */
+  lines: Map<number, Line[]>;
+}
+
+/** Numbered copies beside each shared block, living as long as the block. */
+const NUMBERED = new WeakMap<Block, Numbered>();
 
 /** Card blocks are immutable, so one per (paper, density) serves every chat of a run. */
 function sharedBlock(
