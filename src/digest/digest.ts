@@ -286,7 +286,7 @@ export class DigestService {
     const byDefault = (a: number, b: number) =>
       (counts[b] ?? 0) - (counts[a] ?? 0) ||
       (day.papers[a]?.rank ?? 0) - (day.papers[b]?.rank ?? 0);
-    const head = [...pinned].sort(byDefault);
+    const head = pinned.size ? [...pinned].sort(byDefault) : [];
     // The default order after the pinned papers, produced lazily. A scan position is the tier
     // (written cards hold ranks [0, day.written), fallback cards the rest), the number of
     // matches being listed, and the place in that tier's ranking.
@@ -360,12 +360,14 @@ export class DigestService {
     blocks: Map<string, Block>,
     filters?: ChatFilters,
   ): Digest | null {
-    const memberSubs =
+    const memberSubs: ReadonlyMap<string, MemberSubscription[]> =
       chat.type === "group"
-        ? (this.deps.personal?.members?.forChat(chat.id) ?? new Map())
-        : new Map();
-    const everyMemberSub = [...memberSubs.values()].flat() as MemberSubscription[];
-    const subs: Pick<Subscription, "kind" | "value">[] = [...groupSubs, ...everyMemberSub];
+        ? (this.deps.personal?.members?.forChat(chat.id) ?? NO_MEMBERS)
+        : NO_MEMBERS;
+    // Most chats have no members' subscriptions: their own list is used as it is.
+    const subs: readonly Pick<Subscription, "kind" | "value">[] = memberSubs.size
+      ? [...groupSubs, ...[...memberSubs.values()].flat()]
+      : groupSubs;
     const ranking = this.ranked(day, chat, subs, filters);
     const total = ranking.total;
     const limit = Math.max(1, chat.digestLimit);
@@ -408,7 +410,9 @@ export class DigestService {
     if (kept.length === 0) return null;
     const items: DigestItem[] = [];
     const body: Block[] = [];
-    const numberOf = new Map<number, number>();
+    // Only members' lines need the numbers by paper (group chats with members).
+    const numberOf =
+      chat.type === "group" && this.deps.personal?.members ? new Map<number, number>() : null;
     // Most cards are there for what they matched: one reason per set of the chat's
     // subscriptions (at most three name it), worked out once per digest, not per card.
     let known = REASONS.get(blocks);
@@ -451,7 +455,7 @@ export class DigestService {
       const entry = day.papers[index];
       if (!entry) return;
       const number = items.length + 1;
-      numberOf.set(index, number);
+      numberOf?.set(index, number);
       const item: DigestItem = { paper: entry.paper, card: entry.card, matched };
       if (ranking.pinned.has(index)) item.pinned = true;
       items.push(item);
@@ -482,7 +486,7 @@ export class DigestService {
       }
       body.push(block);
     };
-    const pinnedKept = kept.filter((i) => ranking.pinned.has(i));
+    const pinnedKept = ranking.pinned.size ? kept.filter((i) => ranking.pinned.has(i)) : [];
     if (pinnedKept.length) {
       body.push({
         kind: "heading",
@@ -496,7 +500,7 @@ export class DigestService {
         );
       }
     }
-    const rest = kept.filter((i) => !ranking.pinned.has(i));
+    const rest = ranking.pinned.size ? kept.filter((i) => !ranking.pinned.has(i)) : kept;
     for (const { chapter, members } of this.chapters(day, rest, groupSubs)) {
       const key = `heading:${chapter}:${members.length}`;
       let heading = blocks.get(key);
@@ -516,7 +520,7 @@ export class DigestService {
     if (ranking.belowMin > 0 && filters?.minScore) {
       notes.push([span(PERSONAL_DIGEST.belowMinScore(ranking.belowMin, filters.minScore))]);
     }
-    const memberBlock = this.memberLines(day, chat, memberSubs, numberOf);
+    const memberBlock = this.memberLines(day, chat, memberSubs, numberOf ?? new Map());
     const tail: Block[] = [];
     if (notes.length) tail.push({ kind: "text", lines: notes });
     if (memberBlock) tail.push(memberBlock.block);
@@ -606,8 +610,8 @@ export class DigestService {
   private memberLines(
     day: DayIndex,
     chat: Chat,
-    memberSubs: Map<string, MemberSubscription[]>,
-    numberOf: Map<number, number>,
+    memberSubs: ReadonlyMap<string, MemberSubscription[]>,
+    numberOf: ReadonlyMap<number, number>,
   ): { block: Block; alerted: string[] } | null {
     const personal = this.deps.personal;
     if (chat.type !== "group") return this.privateAlerts(chat);
@@ -748,6 +752,9 @@ export class DigestService {
     };
   }
 }
+
+/** No members' subscriptions (private chats, or no member store). */
+const NO_MEMBERS: ReadonlyMap<string, MemberSubscription[]> = new Map();
 
 /** A reason ("why" line) with its short id, interned per block cache. */
 interface Reason {
