@@ -417,10 +417,10 @@ export class DigestService {
     // subscriptions (at most three name it), worked out once per digest, not per card.
     let known = REASONS.get(blocks);
     if (!known) {
-      known = new Map();
+      known = { byText: new Map(), byLabels: { next: new Map() } };
       REASONS.set(blocks, known);
     }
-    const reasons = known;
+    const { byText: reasons, byLabels } = known;
     const interned = (why: string | undefined): Reason => {
       const text = why ?? "";
       let reason = reasons.get(text);
@@ -434,6 +434,7 @@ export class DigestService {
     // Keyed by the positions of the (at most three) named subscriptions, as one number.
     const byMatched = new Map<number, Reason>();
     const base = groupSubs.length + 1;
+    const labels: (string | undefined)[] = [];
     const whyOf = (index: number, matched: Subscription[]): Reason => {
       if (byAuthor || matched.length === 0 || ranking.near.has(index)) {
         return interned(this.why(day, index, matched, subs, ranking.near));
@@ -446,7 +447,25 @@ export class DigestService {
       }
       let memoised = byMatched.get(memo);
       if (!memoised) {
-        memoised = interned(this.why(day, index, matched, subs, ranking.near));
+        // The reason then names the matched subscriptions' labels and nothing else: chats
+        // with the same labels share it, found by the (interned) label strings.
+        let node = byLabels;
+        for (let k = 0; k < matched.length && k < 3; k++) {
+          const at = groupSubs.indexOf(matched[k] as Subscription);
+          let label = labels[at];
+          if (label === undefined) {
+            label = this.label(matched[k] as Subscription);
+            labels[at] = label;
+          }
+          let next = node.next.get(label);
+          if (!next) {
+            next = { next: new Map() };
+            node.next.set(label, next);
+          }
+          node = next;
+        }
+        memoised = node.reason ?? interned(this.why(day, index, matched, subs, ranking.near));
+        node.reason = memoised;
         byMatched.set(memo, memoised);
       }
       return memoised;
@@ -462,6 +481,8 @@ export class DigestService {
       const reason = whyOf(index, matched);
       const shared = sharedBlock(
         blocks,
+        day,
+        index,
         entry.card,
         chat.density,
         this.taxonomy,
@@ -766,8 +787,23 @@ interface Reason {
   line: Line | undefined;
 }
 
-/** The reasons of each block cache, by text, living as long as the cache. */
-const REASONS = new WeakMap<Map<string, Block>, Map<string, Reason>>();
+/** Reasons by the labels they name, one level per label. */
+interface LabelNode {
+  next: Map<string, LabelNode>;
+  reason?: Reason;
+}
+
+/** The reasons of each block cache, by text and by labels, living as long as the cache. */
+const REASONS = new WeakMap<
+  Map<string, Block>,
+  { byText: Map<string, Reason>; byLabels: LabelNode }
+>();
+
+/**
+ * Shared card blocks of each block cache by density, then by the paper's place in the day
+ * (a block cache serves one indexed day): no key string per card.
+ */
+const SHARED = new WeakMap<Map<string, Block>, Map<Density, (Block | undefined)[]>>();
 
 /** A shared card block's numbered copies: immutable, so shared by every chat of a run. */
 interface Numbered {
@@ -785,16 +821,27 @@ const NUMBERED = new WeakMap<Block, Numbered>();
 /** Card blocks are immutable, so one per (paper, density) serves every chat of a run. */
 function sharedBlock(
   cache: Map<string, Block>,
+  day: DayIndex,
+  index: number,
   card: Card,
   density: Density,
   taxonomy: Taxonomy,
   llm: boolean,
 ): Block {
-  const key = `${density}:${card.paper_id}`;
-  let block = cache.get(key);
+  let byDensity = SHARED.get(cache);
+  if (!byDensity) {
+    byDensity = new Map();
+    SHARED.set(cache, byDensity);
+  }
+  let byIndex = byDensity.get(density);
+  if (!byIndex) {
+    byIndex = Array.from({ length: day.papers.length });
+    byDensity.set(density, byIndex);
+  }
+  let block = byIndex[index];
   if (!block) {
     block = cardBlock(card, density, taxonomy, llm);
-    cache.set(key, block);
+    byIndex[index] = block;
   }
   return block;
 }
