@@ -64,7 +64,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CliCommand
     load: async () => (await import("./cli/serve.ts")).command,
   },
   chats: {
-    summary: "add, list and remove chats without incoming commands (Feishu groups)",
+    summary: "add, list and remove chats without incoming commands (Feishu groups, email readers)",
     load: async () => (await import("./cli/chats.ts")).command,
   },
   db: {
