@@ -319,6 +319,17 @@ describe("scheduler: ingest retries, holidays and catch-up", () => {
     expect([...again.sender.counts().values()].every((n) => n === 1)).toBe(true);
   });
 
+  it("a first start inside an announcement's ingest delay catches up on the one before at once", async () => {
+    // 20:01 New York on Monday 22 April: Tuesday's mailing is a minute old, inside the delay.
+    const w = world("2024-04-23T00:01:00Z");
+    await w.scheduler.tick();
+    expect(w.arxiv.attempts).toHaveLength(1);
+    expect(w.arxiv.latestIngested()).not.toBeNull();
+    // and once the delay has passed, the new mailing is expected and ingested
+    await runUntil(w, "2024-04-23T00:10:00Z");
+    expect(w.arxiv.latestIngested()).toBe("2024-04-23");
+  });
+
   it("after days of downtime it back-fills the missed mailings and sends only the newest digest", async () => {
     const w = world("2024-04-22T12:00:00Z");
     await runUntil(w, "2024-04-22T12:00:00Z");

@@ -94,7 +94,9 @@ export class IngestPolicy {
     const summary = emptyPipelineSummary();
     const { pipeline, store, clock } = this.deps;
     const now = clock.now();
-    const expected = latestAnnouncementAt(now, this.holidays);
+    // An announcement is expected only once its ingest delay has passed; until then the one
+    // before it is, so a store that lacks even that one catches up at once.
+    const expected = latestAnnouncementAt(now - this.opts.ingestDelayMs, this.holidays);
     const before = pipeline.latestIngested();
     if ((!before || before < expected.announceDate) && this.ingestDue(expected, now)) {
       this.lastIngestAttempt.set(expected.announceDate, now);
