@@ -76,3 +76,18 @@ export function defaultIo(): CliIo {
     interactive: Boolean(process.stdin.isTTY),
   };
 }
+
+/**
+ * A `--topics a,b` list (commas, Chinese commas or 、), trimmed; [] when the flag is absent.
+ * An empty list or more than `max` topics is a usage error.
+ */
+export function topicsFlag(value: unknown, max: number): string[] {
+  if (value === undefined) return [];
+  const topics = String(value)
+    .split(/[,，、]/)
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (topics.length === 0) throw new UsageError("--topics expects at least one topic");
+  if (topics.length > max) throw new UsageError(`--topics: at most ${max} topics`);
+  return topics;
+}

@@ -17,7 +17,7 @@ import type { Chat, Density } from "../store/chats.ts";
 import { IsoDateSchema } from "../store/paper.ts";
 import type { Subscription } from "../store/subscriptions.ts";
 import { loadTaxonomy } from "../topics/taxonomy.ts";
-import { type CliCommand, type CliIo, parseFlags, UsageError } from "./command.ts";
+import { type CliCommand, type CliIo, parseFlags, topicsFlag, UsageError } from "./command.ts";
 
 const FORMATS = ["text", "markdown", "html", "json"] as const;
 type Format = (typeof FORMATS)[number];
@@ -68,17 +68,7 @@ export function parseDigestArgs(args: string[]): DigestArgs {
       `--limit expects a whole number from ${MIN_DIGEST_LIMIT} to ${MAX_DIGEST_LIMIT}`,
     );
   }
-  const topics =
-    values.topics === undefined
-      ? []
-      : String(values.topics)
-          .split(/[,，、]/)
-          .map((t) => t.trim())
-          .filter(Boolean);
-  if (values.topics !== undefined && topics.length === 0) {
-    throw new UsageError("--topics expects at least one topic");
-  }
-  if (topics.length > MAX_ITEMS * 5) throw new UsageError("--topics: too many topics");
+  const topics = topicsFlag(values.topics, MAX_ITEMS * 5);
   return {
     topics,
     date,

@@ -12,7 +12,7 @@ import { R } from "../core/texts/reports.ts";
 import { InvalidPeriodError, type Period, parsePeriod } from "../reports/period.ts";
 import { reportHtml, reportJson, reportMarkdown, reportText } from "../reports/render.ts";
 import type { Subscription } from "../store/subscriptions.ts";
-import { type CliCommand, type CliIo, parseFlags, UsageError } from "./command.ts";
+import { type CliCommand, type CliIo, parseFlags, topicsFlag, UsageError } from "./command.ts";
 
 const FORMATS = ["text", "markdown", "html", "json", "table"] as const;
 type Format = (typeof FORMATS)[number];
@@ -85,17 +85,7 @@ export function parseReportArgs(args: string[]): ReportArgs {
   const format = String(values.format) as Format;
   if (!FORMATS.includes(format))
     throw new UsageError(`--format expects one of ${FORMATS.join(", ")}`);
-  const topics =
-    values.topics === undefined
-      ? []
-      : String(values.topics)
-          .split(/[,，、]/)
-          .map((t) => t.trim())
-          .filter(Boolean);
-  if (values.topics !== undefined && topics.length === 0) {
-    throw new UsageError("--topics expects at least one topic");
-  }
-  if (topics.length > 50) throw new UsageError("--topics: at most 50");
+  const topics = topicsFlag(values.topics, 50);
   const chart = values.chart as string | undefined;
   if (chart !== undefined && !chart.toLowerCase().endsWith(".png")) {
     throw new UsageError("--chart expects a file name ending in .png");
