@@ -1,6 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   CJK_FONT_FAMILY,
   chartSvg,
@@ -10,6 +12,7 @@ import {
   renderChart,
   svgToPng,
 } from "../src/reports/chart.ts";
+import { subsetFont } from "../src/reports/chart-font.ts";
 import { CHAPTERS } from "../src/topics/taxonomy.ts";
 
 const LATIN_ONLY = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
@@ -85,5 +88,71 @@ describe("the report chart", () => {
       svgToPng(svg, { fontFiles: [LATIN_ONLY], fontFamily: "DejaVu Sans" }),
     );
     expect(boxes.equals(png)).toBe(false);
+  });
+
+  describe("the subset font a chart is shaped with", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sudi-subset-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const subsetFile = (text: string) => {
+      const font = subsetFont(cjk as string, CJK_FONT_FAMILY, text);
+      expect(font).not.toBeNull();
+      const file = join(dir, `${readdirSync(dir).length}.otf`);
+      writeFileSync(file, font as Buffer);
+      return { file, size: (font as Buffer).length };
+    };
+    // Chapter names, digits after Latin letters (Noto swaps those through GSUB), kerned
+    // Latin (GPOS), punctuation and a title.
+    const labels = [
+      "文生视频",
+      "智能体(Agent)",
+      "大模型/AI4Science",
+      "KV cache 2024 年 4 月",
+      "e2",
+      "热门关键词：扩散、RLHF",
+    ];
+
+    it("draws every label pixel for pixel as the whole face does", () => {
+      const whole = fastFontFile(cjk as string);
+      const { file } = subsetFile(labels.join(""));
+      for (const text of labels) {
+        const fromSubset = label(text, [file], CJK_FONT_FAMILY);
+        expect(ink(fromSubset)).toBeGreaterThan(50);
+        expect(fromSubset.equals(label(text, [whole], CJK_FONT_FAMILY)), text).toBe(true);
+      }
+    });
+
+    it("holds only the characters asked for, and is a small fraction of the face", () => {
+      const { file, size } = subsetFile("文生视频");
+      expect(size).toBeLessThan(2_000_000); // the face alone is ~16 MB
+      // Characters left out all draw the same .notdef box; those asked for are glyphs.
+      expect(
+        label("安全", [file], CJK_FONT_FAMILY).equals(label("治理", [file], CJK_FONT_FAMILY)),
+      ).toBe(true);
+      expect(
+        label("文生", [file], CJK_FONT_FAMILY).equals(label("视频", [file], CJK_FONT_FAMILY)),
+      ).toBe(false);
+    });
+
+    it("is not made from a font it cannot cut (TrueType outlines, an unknown family)", () => {
+      expect(subsetFont(LATIN_ONLY, "DejaVu Sans", "abc")).toBeNull();
+      expect(subsetFont(cjk as string, "No Such Family", "文")).toBeNull();
+    });
+
+    it("a chart shaped through the subset is the chart shaped with the whole face", () => {
+      const data = {
+        title: "周报 2024-W17：Agent 与 KV cache",
+        chapters: CHAPTERS.slice(0, 4).map((chapter, i) => ({
+          chapter,
+          current: 3 + i,
+          previous: i,
+        })),
+        keywords: [{ word: "世界模型", count: 4 }],
+      };
+      // Two font files are never cut: the second (Latin-only) one is never chosen by family.
+      const whole = Buffer.from(
+        renderChart(data, { fontFiles: [fastFontFile(cjk as string), LATIN_ONLY] }),
+      );
+      expect(Buffer.from(renderChart(data)).equals(whole)).toBe(true);
+    });
   });
 });

@@ -6,11 +6,20 @@
  * loudly (ChartFontMissingError) instead of drawing boxes. The Docker image installs Debian's
  * fonts-noto-cjk.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import { R } from "../core/texts/reports.ts";
+import { familyNames, subsetFont } from "./chart-font.ts";
 
 /** Where Debian, Ubuntu, Alpine and Fedora put Noto Sans CJK (first found wins). */
 export const CJK_FONT_CANDIDATES = [
@@ -56,7 +65,7 @@ export function extractFace(ttc: Buffer, family: string): Buffer | null {
       };
     });
     const name = tables.find((t) => t.tag === "name");
-    if (!name || !familyNames(ttc, name.o).includes(family)) continue;
+    if (!name || !familyNames(ttc.subarray(name.o, name.o + name.len)).includes(family)) continue;
     const head = 12 + 16 * n;
     const dir = Buffer.alloc(head);
     ttc.copy(dir, 0, off, off + 12);
@@ -75,25 +84,6 @@ export function extractFace(ttc: Buffer, family: string): Buffer | null {
     return Buffer.concat(chunks);
   }
   return null;
-}
-
-/** The Windows-platform family names (name id 1) in a `name` table. */
-function familyNames(buf: Buffer, table: number): string[] {
-  const count = buf.readUInt16BE(table + 2);
-  const strings = table + buf.readUInt16BE(table + 4);
-  const out: string[] = [];
-  for (let j = 0; j < count; j++) {
-    const rec = table + 6 + 12 * j;
-    if (buf.readUInt16BE(rec) !== 3 || buf.readUInt16BE(rec + 6) !== 1) continue;
-    const len = buf.readUInt16BE(rec + 8);
-    const start = strings + buf.readUInt16BE(rec + 10);
-    out.push(
-      Buffer.from(buf.subarray(start, start + len))
-        .swap16()
-        .toString("utf16le"),
-    );
-  }
-  return out;
 }
 
 const faceFiles = new Map<string, string>();
@@ -210,9 +200,11 @@ export function chartSvg(data: ChartData, fontFamily = CJK_FONT_FAMILY): string 
 
 /**
  * Labels as glyph outlines, shaped once per (font, style, text) and reused: resvg shapes
- * every run of text anew (~5–70 ms each with a CJK font), while a chart repeats the same
- * chapter names, legend and numbers every time. A cached label is a <g> of paths placed with
- * a translation; its width (for right-aligned labels) comes from resvg's bounding box.
+ * every run of text anew (and re-reads the font file for each run), while a chart repeats the
+ * same chapter names, legend and numbers every time. A cached label is a <g> of paths placed
+ * with a translation; its width (for right-aligned labels) is the rightmost point of its
+ * outline. Keys name the source font, not the subset a label was shaped with: a subset draws
+ * the same outlines.
  */
 const outlines = new Map<string, { body: string; width: number }>();
 const OUTLINE_CACHE = 2000;
@@ -222,14 +214,13 @@ const outlineKey = (fontFiles: string[], fontFamily: string, text: string, st: L
 
 /**
  * Shapes every label a chart lacks in ONE resvg pass, as the rows of one <text> element:
- * resvg loads the whole CJK font file each time it is created and pays a set-up per <text>
- * element, so one pass of rows costs a fraction of one pass per label. Each row comes back as
- * one <path> (checked: otherwise the labels are left to the one-label path); its outline is
- * moved back to the origin, its width is the rightmost point of its outline.
+ * resvg pays a set-up per <text> element, so one pass of rows costs a fraction of one pass
+ * per label. Each row comes back as one <path> (checked: otherwise the labels are left to the
+ * one-label path); its outline is moved back to the origin.
  */
 function shapeLabels(
   pending: Map<string, { text: string; st: LabelStyle }>,
-  fontFiles: string[],
+  shapeWith: string[],
   fontFamily: string,
 ): void {
   const offsets: number[] = [];
@@ -242,7 +233,7 @@ function shapeLabels(
   });
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="4000" height="${Math.max(y, 1)}" font-family="${esc(fontFamily)}"><text>${rows.join("")}</text></svg>`;
   const out = new Resvg(svg, {
-    font: { fontFiles, loadSystemFonts: false, defaultFontFamily: fontFamily },
+    font: { fontFiles: shapeWith, loadSystemFonts: false, defaultFontFamily: fontFamily },
   }).toString();
   const paths = out.match(/<path [^>]*\/>/g) ?? [];
   if (paths.length !== rows.length) return;
@@ -257,14 +248,15 @@ function shapeLabels(
   });
 }
 
-function outlineLabel(fontFiles: string[], fontFamily: string): Label {
+/** Labels from the outline cache; a label missing there is shaped alone with `shapeWith`. */
+function outlineLabel(keyFiles: string[], shapeWith: string[], fontFamily: string): Label {
   return (text, x, y, st) => {
-    const key = outlineKey(fontFiles, fontFamily, text, st);
+    const key = outlineKey(keyFiles, fontFamily, text, st);
     let hit = outlines.get(key);
     if (!hit) {
       const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="4000" height="${st.size * 2}" font-family="${esc(fontFamily)}">${textLabel(text, 0, st.size, { ...st, anchor: "start" })}</svg>`;
       const r = new Resvg(svg, {
-        font: { fontFiles, loadSystemFonts: false, defaultFontFamily: fontFamily },
+        font: { fontFiles: shapeWith, loadSystemFonts: false, defaultFontFamily: fontFamily },
       });
       const bbox = r.getBBox();
       const out = r.toString();
@@ -280,6 +272,30 @@ function outlineLabel(fontFiles: string[], fontFamily: string): Label {
   };
 }
 
+let subsets = 0;
+
+/**
+ * The font files to shape `text` with, and how to clean up after: for one CFF CJK font, a
+ * temporary subset holding just these characters (resvg reads its font file once per run of
+ * text: a few KB instead of the 16 MB face is what makes the first chart fast); otherwise
+ * the face extracted from a collection, or the files as given.
+ */
+function shapingFonts(
+  sources: string[],
+  family: string,
+  text: string,
+): { files: string[]; done(): void } {
+  const only = sources.length === 1 ? (sources[0] as string) : null;
+  const subset = only ? subsetFont(only, family, text) : null;
+  if (!only) return { files: sources, done: () => {} };
+  if (!subset) return { files: [fastFontFile(only, family)], done: () => {} };
+  const dir = join(tmpdir(), "sudi-fonts");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `subset-${process.pid}-${++subsets}.otf`);
+  writeFileSync(file, subset);
+  return { files: [file], done: () => rmSync(file, { force: true }) };
+}
+
 export interface RenderOptions {
   /** font files to load; default the first CJK font found */
   fontFiles?: string[];
@@ -288,7 +304,7 @@ export interface RenderOptions {
 
 /** Rasterises an SVG with exactly the given fonts (no system font scan). */
 export function svgToPng(svg: string, options: RenderOptions = {}): Uint8Array {
-  const fontFiles = options.fontFiles ?? defaultFontFiles();
+  const fontFiles = options.fontFiles ?? [fastFontFile(defaultFont())];
   const resvg = new Resvg(svg, {
     font: {
       fontFiles,
@@ -302,24 +318,35 @@ export function svgToPng(svg: string, options: RenderOptions = {}): Uint8Array {
 
 /**
  * The chart as PNG bytes. Labels are drawn from cached glyph outlines, so the picture is
- * rasterised without any text left to shape (what keeps a chart well under 300 ms).
+ * rasterised without any text left to shape; labels not cached yet are shaped together, in
+ * one pass, with a subset of the font made for their characters.
  */
 export function renderChart(data: ChartData, options: RenderOptions = {}): Uint8Array {
-  const fontFiles = options.fontFiles ?? defaultFontFiles();
+  const sources = options.fontFiles ?? [defaultFont()];
   const family = options.fontFamily ?? CJK_FONT_FAMILY;
   // First pass: which labels have no outline yet; shape them all at once.
   const pending = new Map<string, { text: string; st: LabelStyle }>();
   drawChart(
     data,
     (text, _x, _y, st) => {
-      const key = outlineKey(fontFiles, family, text, st);
+      const key = outlineKey(sources, family, text, st);
       if (!outlines.has(key)) pending.set(key, { text, st });
       return "";
     },
     family,
   );
-  if (pending.size > 0) shapeLabels(pending, fontFiles, family);
-  const svg = drawChart(data, outlineLabel(fontFiles, family), family);
+  let svg: string;
+  if (pending.size === 0) svg = drawChart(data, outlineLabel(sources, sources, family), family);
+  else {
+    const text = [...pending.values()].map((p) => p.text).join("");
+    const shaping = shapingFonts(sources, family, text);
+    try {
+      shapeLabels(pending, shaping.files, family);
+      svg = drawChart(data, outlineLabel(sources, shaping.files, family), family);
+    } finally {
+      shaping.done();
+    }
+  }
   return new Resvg(svg, {
     font: { fontFiles: [], loadSystemFonts: false },
     background: "#ffffff",
@@ -328,12 +355,10 @@ export function renderChart(data: ChartData, options: RenderOptions = {}): Uint8
     .asPng();
 }
 
-/** The default font files, looked up once per process. */
-let defaultFonts: string[] | undefined;
-function defaultFontFiles(): string[] {
-  if (defaultFonts) return defaultFonts;
-  const found = findCjkFont();
-  if (!found) throw new ChartFontMissingError(CJK_FONT_CANDIDATES);
-  defaultFonts = [fastFontFile(found)];
-  return defaultFonts;
+/** The CJK font file of this machine, looked up once per process. */
+let cjkFont: string | undefined;
+function defaultFont(): string {
+  cjkFont ??= findCjkFont() ?? undefined;
+  if (!cjkFont) throw new ChartFontMissingError(CJK_FONT_CANDIDATES);
+  return cjkFont;
 }
