@@ -223,6 +223,7 @@ export function buildApp(options: AppOptions = {}): App {
     subscriptions,
     settings: reportStore,
     publicUrl: config.SUDI_PUBLIC_URL,
+    feeds,
     log,
   });
   // Personal digests: follows, mutes, votes, saved papers, members and the learned ranking.

@@ -1,6 +1,7 @@
 /**
  * The archive in a real browser: Debian's headless Chromium driven by playwright-core. Loads
- * the home page, a paper page, a report page and a day page; checks that Chinese renders as
+ * the home page, a paper page, a report page, a day page and a chat's own report page (opened
+ * from the link in its summary message, through its feed token); checks that Chinese renders as
  * real glyphs (not tofu boxes), that the stylesheet applies under the CSP with no violation,
  * that same-site links lead to pages, and that axe-core finds no serious or critical
  * accessibility violation. Screenshots are kept in test-output/web/ (git-ignored).
@@ -11,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parsePeriod } from "../src/reports/period.ts";
 import { startSampleArchive, type WebFixture } from "./helpers/web-archive.ts";
 
 const OUTPUT = join(import.meta.dirname, "../test-output/web");
@@ -23,8 +25,10 @@ const problems: string[] = [];
 
 beforeAll(async () => {
   mkdirSync(OUTPUT, { recursive: true });
-  // The report page is src/reports' own 周报 of the sample week.
-  web = await startSampleArchive();
+  // The report page is src/reports' own 周报 of the sample week. With a public URL, reports
+  // sent to chats link the chat's own page (the browser never goes to that host: the tests
+  // open the link's path on the archive under test).
+  web = await startSampleArchive({ env: { SUDI_PUBLIC_URL: "https://sudi.example.org" } });
   profile = mkdtempSync(join(tmpdir(), "sudi-chromium-"));
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: "/usr/bin/chromium",
@@ -161,6 +165,52 @@ describe("in Chromium", () => {
       await page.screenshot({ path: join(OUTPUT, `${name}.png`) });
       await page.close();
     }
+  });
+
+  it("opens a chat's own report from its summary message's link, and only that chat's", async () => {
+    const { app } = web;
+    const chat = app.chats.ensure({
+      platform: "telegram",
+      chatId: "-4242",
+      type: "group",
+      title: "视觉组会",
+    });
+    for (const cat of ["cs.CV", "cs.CL"]) app.subscriptions.add(chat.id, "category", cat, null);
+    const other = app.chats.ensure({
+      platform: "telegram",
+      chatId: "-4343",
+      type: "group",
+      title: "语音组",
+    });
+    app.subscriptions.add(other.id, "topic", "text-to-audio", null);
+    // The long 周报's summary message links the chat's own page (its /feed token).
+    const messages = await app.reports.forChat(chat, parsePeriod("2024-W17"));
+    const link = /https:\/\/sudi\.example\.org(\/chat\/[^"]+)/.exec(JSON.stringify(messages))?.[1];
+    expect(link).toBe(`/chat/${app.feeds.ensure(chat.id)}/report/2024-W17`);
+    const page = await open(link as string);
+    expect(await page.locator("h1").innerText()).toBe(
+      "📚 论文周报 · 2024年第17周（4月22日–4月26日）",
+    );
+    const text = await page.locator("main").innerText();
+    expect(text).toContain("「视觉组会」按自己的订阅");
+    expect(text).toContain("ControlNet++");
+    expect(await distinctGlyphs(page, "视觉组会按自己的订阅")).toBe(10);
+    expect(await axeSerious(page)).toEqual([]);
+    await page.screenshot({ path: join(OUTPUT, "chat-report.png"), fullPage: false });
+    // The other chat's token opens its own selection only.
+    const otherPage = await open(`/chat/${app.feeds.ensure(other.id)}/report/2024-W17`);
+    const otherText = await otherPage.locator("main").innerText();
+    expect(otherText).toContain("文生音频");
+    expect(otherText).not.toContain("ControlNet++");
+    expect(otherText).not.toContain("视觉组会");
+    await otherPage.close();
+    // The public version is one click away; a reset token is the archive's 404.
+    await page.click("a[href='/report/2024-W17']");
+    await page.waitForURL(`${web.base}/report/2024-W17`);
+    expect(await page.locator("main").innerText()).not.toContain("视觉组会");
+    app.feeds.reset(chat.id);
+    expect((await page.request.get(web.base + (link as string))).status()).toBe(404);
+    await page.close();
   });
 
   it("runs with no console error, no CSP violation and no request outside the archive", () => {

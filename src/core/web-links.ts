@@ -14,8 +14,10 @@ export interface WebLinks {
   paper(id: string): string;
   /** one topic, by its taxonomy id */
   topic(id: string): string;
-  /** a report period: 2024-04 or 2024-W17 */
+  /** a report period: 2024-04 or 2024-W17 (the report over every topic) */
   report(period: string): string;
+  /** one chat's own report of a period (its subscriptions, its format), by its feed token */
+  chatReport(token: string, period: string): string;
   /** the Atom feed of a topic */
   topicFeed(id: string): string;
   /** the Atom feed of one chat, by its unguessable token */
@@ -39,6 +41,8 @@ export function webLinks(base: string): WebLinks {
     paper: (id) => url(`/paper/${segment(id)}`),
     topic: (id) => url(`/topic/${encodeURIComponent(id)}`),
     report: (period) => url(`/report/${encodeURIComponent(period)}`),
+    chatReport: (token, period) =>
+      url(`/chat/${encodeURIComponent(token)}/report/${encodeURIComponent(period)}`),
     topicFeed: (id) => url(`/feed/topic/${encodeURIComponent(id)}.xml`),
     chatFeed: (token) => url(`/feed/chat/${encodeURIComponent(token)}.xml`),
     url,

@@ -10,6 +10,7 @@ import { R, REPORT_NAME } from "../core/texts/reports.ts";
 import { publicLinks } from "../core/web-links.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { Chat } from "../store/chats.ts";
+import type { FeedTokenStore } from "../store/feeds.ts";
 import type { ReportFormat, ReportSettings, ReportStore } from "../store/reports.ts";
 import type { Subscription } from "../store/subscriptions.ts";
 import { type ChartData, type RenderOptions, renderChart } from "./chart.ts";
@@ -20,6 +21,7 @@ import {
   type Period,
   type PeriodKind,
   parsePeriod,
+  periodLabel,
 } from "./period.ts";
 import { reportHtml } from "./render.ts";
 import type { Report, ReportBuilder } from "./select.ts";
@@ -38,6 +40,11 @@ export interface ReportServiceDeps {
   settings: Pick<ReportStore, "settings" | "settingsOf" | "chatsWith" | "chatsWithoutDaily">;
   /** SUDI_PUBLIC_URL: reports link to their web page when set */
   publicUrl?: string;
+  /**
+   * Chats' feed tokens: with them, a long report's web link opens the chat's own report
+   * (/chat/<token>/report/<period>) instead of the one over every topic.
+   */
+  feeds?: Pick<FeedTokenStore, "ensure">;
   chart?: RenderOptions | false;
   log?: Logger;
 }
@@ -147,7 +154,64 @@ export class ReportService {
       return [{ blocks: [{ kind: "text", lines: [[{ text: R.notEnded(report.label) }]] }] }];
     }
     const { format } = this.deps.settings.settings(chat.id);
-    return this.messagesFor(report, format, report.unseen ? undefined : this.periodChart(period));
+    const chart = report.unseen ? undefined : this.periodChart(period);
+    return this.linkedFor(chat, period, this.messagesFor(report, format, chart));
+  }
+
+  /**
+   * The chat's own copy of its report messages: the web link (built for the report over every
+   * topic, so messages can be shared between chats) becomes the chat's own page, reached
+   * through its feed token. Shared messages are never changed in place.
+   */
+  linkedFor(chat: Chat, period: Period, messages: RichMessage[]): RichMessage[] {
+    const links = publicLinks(this.deps.publicUrl);
+    if (!links || !this.deps.feeds) return messages;
+    const shared = links.report(period.key);
+    if (
+      !messages.some((m) =>
+        m.blocks.some((b) => b.lines.some((l) => l.some((x) => x.href === shared))),
+      )
+    )
+      return messages;
+    const own = links.chatReport(this.deps.feeds.ensure(chat.id), period.key);
+    return messages.map((m) => ({
+      ...m,
+      blocks: m.blocks.map((b) => ({
+        ...b,
+        lines: b.lines.map((l) => l.map((x) => (x.href === shared ? { ...x, href: own } : x))),
+      })),
+    }));
+  }
+
+  /**
+   * The web archive's /chat/<token>/report/<period>: the chat's own selection in its own
+   * format, as the chat would get it; null when the period has no report.
+   */
+  async chatReport(
+    chat: Chat,
+    periodKey: string,
+  ): Promise<{ title: string; message: RichMessage } | null> {
+    let period: Period;
+    try {
+      period = parsePeriod(periodKey);
+    } catch {
+      return null;
+    }
+    const subs = this.deps.subscriptions.list(chat.id);
+    const title = R.title(REPORT_NAME[period.kind], periodLabel(period));
+    if (subs.length === 0) {
+      return {
+        title,
+        message: { blocks: [{ kind: "text", lines: [[{ text: R.noSubscriptions }]] }] },
+      };
+    }
+    const report = await this.deps.builder.build(period, subs, {
+      chat: chat.id,
+      popularity: "cached",
+    });
+    if (report.unseen || report.seen === 0) return null;
+    const { format } = this.deps.settings.settings(chat.id);
+    return { title, message: reportMessage(report, format) };
   }
 
   /** The web archive's /report/<period>: the report over every topic. */
@@ -224,7 +288,7 @@ export class ReportService {
           // null: the period is unseen. []: nothing matched, recorded as an empty delivery,
           // never sent (like a daily digest).
           if (messages === null) continue;
-          yield { chat, period, messages };
+          yield { chat, period, messages: this.linkedFor(chat, period, messages) };
         }
       }
     }

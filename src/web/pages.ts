@@ -209,6 +209,26 @@ export function reportPage(ctx: PageContext, title: string, html: string): strin
   });
 }
 
+/**
+ * One chat's own report page (reached through its feed token): the report, a note that the
+ * link is the chat's own, and a link to the public report over every topic.
+ */
+export function chatReportPage(
+  ctx: PageContext,
+  report: { title: string; html: string; period: string; chat: string | null },
+): string {
+  return page({
+    title: report.title,
+    body: [
+      `<h1>${esc(report.title)}</h1>`,
+      `<p class="meta">${esc(WEB.chatReportNote(report.chat))} ${a(ctx.links.report(report.period), WEB.chatReportPublic)}</p>`,
+      report.html,
+    ].join("\n"),
+    links: ctx.links,
+    stylesheet: ctx.stylesheet,
+  });
+}
+
 /** The one page for every unknown path, id or token: it never says which part was wrong. */
 export function notFoundPage(ctx: PageContext): string {
   return page({

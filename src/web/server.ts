@@ -18,7 +18,7 @@ import type { DigestService } from "../digest/digest.ts";
 import type { Logger } from "../log.ts";
 import type { ArchiveStore } from "../store/archive.ts";
 import type { CardStore } from "../store/cards.ts";
-import type { ChatStore } from "../store/chats.ts";
+import type { Chat, ChatStore } from "../store/chats.ts";
 import type { FeedTokenStore } from "../store/feeds.ts";
 import type { PaperStore } from "../store/papers.ts";
 import { MAX_QUERY_LENGTH, queryTerms, type SearchStore } from "../store/search.ts";
@@ -31,6 +31,7 @@ import { clientAddress, parseTrustProxy } from "./client-ip.ts";
 import { richMessageHtml } from "./html.ts";
 import { type MailDeps, mailRoutes } from "./mail.ts";
 import {
+  chatReportPage,
   dayPage,
   daysPage,
   homePage,
@@ -45,10 +46,12 @@ import {
   topicsPage,
 } from "./pages.ts";
 
-/** A report period's page content, from src/reports (the hook /report/<period> calls). */
+/** A report period's page content, from src/reports (the hooks the report pages call). */
 export interface ReportSource {
-  /** null when the period has no report (the page is then a 404) */
+  /** the report over every topic; null when the period has none (the page is then a 404) */
   report(period: string): Promise<{ title: string; message: RichMessage } | null>;
+  /** one chat's own report (its subscriptions, its format), for /chat/<token>/report/<period> */
+  chatReport?(chat: Chat, period: string): Promise<{ title: string; message: RichMessage } | null>;
 }
 
 /** Deep-read cards (the full-text reading): shown on the paper page when one is cached. */
@@ -122,8 +125,11 @@ export function createWebApp(deps: WebDeps): Hono {
 
   const notFound = (c: Context) => c.html(notFoundPage(ctx), 404);
 
-  /** Serves from the cache, rendering on a miss; a null render is the 404 page (not cached). */
-  const cached = (c: Context, key: string, render: () => Rendered) => {
+  /**
+   * Serves from the cache, rendering on a miss; a null render is the 404 page (not cached).
+   * A private page (a chat's own, behind its token) is kept out of shared caches and indexes.
+   */
+  const cached = (c: Context, key: string, render: () => Rendered, isPrivate = false) => {
     let entry = cache.get(key);
     if (!entry) {
       const rendered = render();
@@ -140,8 +146,11 @@ export function createWebApp(deps: WebDeps): Hono {
     const headers: Record<string, string> = {
       "Content-Type": entry.type,
       ETag: entry.etag,
-      "Cache-Control": "public, max-age=60",
+      "Cache-Control": isPrivate ? "private, no-cache" : "public, max-age=60",
       Vary: "Accept-Encoding",
+      ...(isPrivate
+        ? { "X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-referrer" }
+        : {}),
     };
     if (/\bgzip\b/.test(c.req.header("accept-encoding") ?? "")) {
       headers["Content-Encoding"] = "gzip";
@@ -252,6 +261,33 @@ export function createWebApp(deps: WebDeps): Hono {
       });
     }
     return cached(c, key, () => null);
+  });
+
+  // A chat's own report, behind its feed token: the token is checked on every request (before
+  // the cache), so a reset token stops working at once and one chat never sees another's.
+  app.get("/chat/:token/report/:period", async (c) => {
+    const period = c.req.param("period");
+    const token = c.req.param("token");
+    const chatId =
+      deps.reports?.chatReport && PERIOD.test(period) ? deps.feeds.chatOf(token) : null;
+    const chat = chatId === null ? null : deps.chats.byId(chatId);
+    if (!chat || !deps.reports?.chatReport) return notFound(c);
+    const key = `/chat/${token}/report/${period}`;
+    if (!cache.get(key)) {
+      const report = await deps.reports.chatReport(chat, period);
+      if (!report) return notFound(c);
+      cache.set(key, {
+        status: 200,
+        body: chatReportPage(ctx, {
+          title: report.title,
+          html: richMessageHtml(report.message),
+          period,
+          chat: chat.title,
+        }),
+        type: HTML,
+      });
+    }
+    return cached(c, key, () => null, true);
   });
 
   app.get("/feed/topic/:file", (c) => {

@@ -52,6 +52,9 @@ export const WEB = {
   rateLimited: (seconds: number) => `搜索太频繁了，请 ${seconds} 秒后再试。`,
 
   reportTitle: (period: string) => `报告 ${period}`,
+  chatReportNote: (chat: string | null) =>
+    `这是${chat ? `「${chat}」` : "本聊天"}按自己的订阅和格式生成的报告。链接里含有本聊天的密钥，请勿公开；在聊天里发送 /feed reset 可让旧链接失效。`,
+  chatReportPublic: "查看覆盖全部主题的公开版",
 
   notFoundTitle: "页面不存在",
   notFound: "没有找到这个页面。",
@@ -70,7 +73,7 @@ export const FEED = {
   url: (url: string) => `📡 本聊天的 Atom 订阅地址（按本聊天的订阅生成，请勿公开）：\n${url}`,
   path: (path: string) =>
     `📡 本聊天的 Atom feed 路径：${path}\n管理员尚未设置网页存档的公开地址（SUDI_PUBLIC_URL），请把它加在网页存档地址后面使用。`,
-  resetDone: "🔄 已重置订阅地址，旧地址立即失效。",
+  resetDone: "🔄 已重置订阅地址，旧的 feed 地址和周报/月报网页链接立即失效。",
   usage: "用法：/feed 查看本聊天的 Atom 订阅地址；/feed reset 重置地址（旧地址失效）。",
   resetAdminOnly:
     "只有群管理员可以重置本群的订阅地址。想要自己的订阅，请私聊机器人，在私聊里发送 /feed。",
