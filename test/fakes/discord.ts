@@ -47,8 +47,78 @@ export interface FakeMessage {
 
 /** A file posted with a message (multipart files[n]). */
 export interface UploadedFile {
+  /** n of the files[n] part it came in (what `attachments[].id` refers to) */
+  index: number;
   filename: string;
+  /** the part's own Content-Type header ("" when it had none) */
+  contentType: string;
   bytes: Buffer;
+}
+
+/**
+ * An attachment as Discord answers it: images it can read (PNG here) get their width and
+ * height, which is what makes a client show them inline as pictures.
+ */
+export interface AttachmentJson {
+  id: string;
+  filename: string;
+  size: number;
+  content_type?: string;
+  width?: number;
+  height?: number;
+  url: string;
+}
+
+/** Width and height of a PNG (from its IHDR chunk), or null when the bytes are not one. */
+export function pngSize(bytes: Buffer): { width: number; height: number } | null {
+  const signature = "89504e470d0a1a0a";
+  if (bytes.length < 24 || bytes.subarray(0, 8).toString("hex") !== signature) return null;
+  if (bytes.toString("latin1", 12, 16) !== "IHDR") return null;
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+/** A message's attachments as Discord's answer lists them. */
+export function attachmentsOf(m: FakeMessage): AttachmentJson[] {
+  return (m.body.files ?? []).map((f) => {
+    const named = m.body.attachments?.find((a) => String(a.id) === String(f.index));
+    const filename = named?.filename ?? f.filename;
+    const image = f.contentType.startsWith("image/") ? pngSize(f.bytes) : null;
+    return {
+      id: `${m.id}${f.index}`,
+      filename,
+      size: f.bytes.length,
+      ...(f.contentType ? { content_type: f.contentType } : {}),
+      ...(image ?? {}),
+      url: `https://cdn.discordapp.com/attachments/${m.channelId}/${m.id}/${filename}`,
+    };
+  });
+}
+
+/**
+ * Discord's checks on an upload: each `attachments` entry names an uploaded files[id], and an
+ * embed's `attachment://name` names an uploaded file.
+ */
+export function validateUploads(body: MessageBody): ErrorTree | undefined {
+  const files = body.files ?? [];
+  const errors: ErrorTree = {};
+  (body.attachments ?? []).forEach((a, i) => {
+    const file = files.find((f) => String(f.index) === String(a.id));
+    if (!file) addError(errors, ["attachments", i, "id"], "ATTACHMENT_NOT_FOUND", "Unknown file.");
+  });
+  const names = new Set(
+    files.map(
+      (f) =>
+        (body.attachments ?? []).find((a) => String(a.id) === String(f.index))?.filename ??
+        f.filename,
+    ),
+  );
+  (body.embeds ?? []).forEach((e, i) => {
+    const url = e.image?.url;
+    if (url?.startsWith("attachment://") && !names.has(url.slice("attachment://".length))) {
+      addError(errors, ["embeds", i, "image", "url"], "ATTACHMENT_NOT_FOUND", "Unknown file.");
+    }
+  });
+  return Object.keys(errors).length ? errors : undefined;
 }
 
 export interface MessageBody {
@@ -72,6 +142,7 @@ interface Embed {
   author?: { name?: string };
   footer?: { text?: string };
   fields?: { name?: string; value?: string; inline?: boolean }[];
+  image?: { url?: string };
 }
 
 export interface InteractionRecord {
@@ -328,8 +399,14 @@ async function readMultipart(raw: Buffer, type: string): Promise<unknown> {
   const body = (typeof payload === "string" ? JSON.parse(payload) : {}) as MessageBody;
   const files: UploadedFile[] = [];
   for (const [key, value] of form) {
-    if (key.startsWith("files[") && typeof value !== "string") {
-      files.push({ filename: value.name, bytes: Buffer.from(await value.arrayBuffer()) });
+    const index = /^files\[(\d+)\]$/.exec(key)?.[1];
+    if (index !== undefined && typeof value !== "string") {
+      files.push({
+        index: Number(index),
+        filename: value.name,
+        contentType: value.type,
+        bytes: Buffer.from(await value.arrayBuffer()),
+      });
     }
   }
   return { ...body, files };
@@ -506,7 +583,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     mention_everyone: m.mentions.includes("everyone"),
     mentions: [],
     mention_roles: [],
-    attachments: [],
+    attachments: attachmentsOf(m),
     pinned: false,
     flags: m.body.flags ?? 0,
   });
@@ -550,12 +627,15 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       const cb = body as {
         type: number;
         data?: MessageBody & { choices?: { name: string; value: unknown }[] };
+        /** files uploaded with the response (multipart), which belong to its data */
+        files?: UploadedFile[];
       };
+      if (cb?.data && cb.files?.length) cb.data = { ...cb.data, files: cb.files };
       const entry = { type: cb?.type, data: cb?.data, at: now, accepted: false };
       record.callbacks.push(entry);
       if (record.acknowledged) return error(res, 400, 40060);
       if (cb?.type === 4 || cb?.type === 7) {
-        const errors = validateMessageBody(cb.data ?? {});
+        const errors = validateMessageBody(cb.data ?? {}) ?? validateUploads(cb.data ?? {});
         if (errors) {
           invalid.push({ path, errors });
           return error(res, 400, 50035, { errors: { data: errors } });
@@ -589,7 +669,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       const record = [...interactions.values()].find((r) => r.token === m[2]);
       if (!record || m[1] !== applicationId || !record.acknowledged) return error(res, 404, 10015);
       const payload = (body ?? {}) as MessageBody;
-      const errors = validateMessageBody(payload);
+      const errors = validateMessageBody(payload) ?? validateUploads(payload);
       if (errors) {
         invalid.push({ path, errors });
         return error(res, 400, 50035, { errors });
@@ -648,7 +728,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
         return rateLimited(res, (resetAt - now) / 1000, false, bucketHeaders(bucket, now));
       }
       const payload = (body ?? {}) as MessageBody;
-      const errors = validateMessageBody(payload);
+      const errors = validateMessageBody(payload) ?? validateUploads(payload);
       if (errors) {
         invalid.push({ path, errors });
         return error(res, 400, 50035, { errors });
