@@ -23,9 +23,9 @@ class BlockFile {
   constructor(readonly path: string) {}
 
   bytes(offset: number, length: number): Buffer {
+    if (length <= 0) return Buffer.alloc(0);
     const first = Math.floor(offset / BLOCK);
     const last = Math.floor((offset + length - 1) / BLOCK);
-    if (length <= 0) return Buffer.alloc(0);
     if (first === last) {
       const b = this.block(first);
       return b.subarray(offset - first * BLOCK, offset - first * BLOCK + length);
