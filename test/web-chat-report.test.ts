@@ -93,6 +93,7 @@ const get = (path: string) => fetch(base + path, { redirect: "manual" });
 
 describe("the summary message's web link", () => {
   it("opens each chat's own page, even for chats sharing one built report", async () => {
+    const before = feeds.ensure(video.id); // a chat that already ran /feed keeps its address
     const out = new Map<number, RichMessage[]>();
     const now = Date.parse("2024-05-01T01:00:00Z");
     for await (const r of service.due([agents, twin, video], now, () => false, "2024-04-30")) {
@@ -108,6 +109,7 @@ describe("the summary message's web link", () => {
       expect(all.split(feeds.ensure(c.id)).length - 1).toBe(1); // in its own messages only
     }
     expect(all).not.toContain(`${PUBLIC}/report/2024-04`);
+    expect(feeds.ensure(video.id)).toBe(before);
   });
 
   it("/report in the chat links its own page too", async () => {

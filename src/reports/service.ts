@@ -44,7 +44,7 @@ export interface ReportServiceDeps {
    * Chats' feed tokens: with them, a long report's web link opens the chat's own report
    * (/chat/<token>/report/<period>) instead of the one over every topic.
    */
-  feeds?: Pick<FeedTokenStore, "ensure">;
+  feeds?: Pick<FeedTokenStore, "ensure" | "ensureMany">;
   chart?: RenderOptions | false;
   log?: Logger;
 }
@@ -260,6 +260,7 @@ export class ReportService {
     for (let i = 0; i < chats.length; i += chunkSize) {
       const chunk = chats.slice(i, i + chunkSize);
       const settings = this.deps.settings.settingsOf(chunk.map((c) => c.id));
+      if (publicLinks(this.deps.publicUrl)) this.deps.feeds?.ensureMany(chunk.map((c) => c.id));
       const subsByChat = this.deps.subscriptions.forChats(chunk.map((c) => c.id));
       for (const chat of chunk) {
         const s = settings.get(chat.id);

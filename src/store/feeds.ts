@@ -18,13 +18,19 @@ export class FeedTokenStore {
   private readonly byChat;
   private readonly byToken;
   private readonly upsert;
+  private readonly withToken;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.byChat = db
       .prepare<[number], string>("SELECT token FROM feed_tokens WHERE chat = ?")
       .pluck();
     this.byToken = db
       .prepare<[string], number>("SELECT chat FROM feed_tokens WHERE token = ?")
+      .pluck();
+    this.withToken = db
+      .prepare<[string], number>(
+        "SELECT chat FROM feed_tokens WHERE chat IN (SELECT value FROM json_each(?))",
+      )
       .pluck();
     this.upsert = db.prepare<[number, string, string]>(
       `INSERT INTO feed_tokens (chat, token, created_at) VALUES (?, ?, ?)
@@ -37,6 +43,21 @@ export class FeedTokenStore {
     const existing = this.byChat.get(chat);
     if (existing) return existing;
     return this.reset(chat);
+  }
+
+  /**
+   * Makes sure each of these chats has a token, creating the missing ones in one transaction
+   * (a roll-up run links thousands of chats to their own report pages at once; one commit
+   * each would cost seconds).
+   */
+  ensureMany(chats: readonly number[]): void {
+    const have = new Set(this.withToken.all(JSON.stringify(chats)));
+    const missing = chats.filter((c) => !have.has(c));
+    if (missing.length === 0) return;
+    const at = nowIso();
+    this.db.transaction(() => {
+      for (const chat of missing) this.upsert.run(chat, newFeedToken(), at);
+    })();
   }
 
   /** A new token for the chat; the old one stops working at once. */
