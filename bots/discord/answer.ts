@@ -14,7 +14,7 @@ import {
   type REST,
   Routes,
 } from "discord.js";
-import { commandNamed } from "../../src/commands/table.ts";
+import { type CommandInfo, commandNamed } from "../../src/commands/table.ts";
 import type { CommandHandler } from "../../src/commands/types.ts";
 import { type RichMessage, textMessage } from "../../src/core/message.ts";
 import { T } from "../../src/core/texts/commands.ts";
@@ -44,6 +44,8 @@ export interface AnswerContext {
   log: Logger;
   /** defer a command still running after this long; well under Discord's 3 s */
   deferAfterMs?: number;
+  /** the command table's entry for a name (default: COMMANDS'), for deferring and warnings */
+  command?: (name: string) => CommandInfo | undefined;
 }
 
 /** The REST calls that answer one interaction; none needs the bot token. */
@@ -127,10 +129,14 @@ function withAttachments(payload: DiscordMessagePayload, files?: RawFile[]) {
 }
 
 /** The choices for the option being typed: topics, and "all" where the argument accepts it. */
-export function autocompleteChoices(i: DiscordInteraction, taxonomy: Taxonomy): TopicChoice[] {
+export function autocompleteChoices(
+  i: DiscordInteraction,
+  taxonomy: Taxonomy,
+  command: (name: string) => CommandInfo | undefined = commandNamed,
+): TopicChoice[] {
   const focused = focusedOptionOf(i);
   // The command table says which arguments are topics (and so get topic suggestions).
-  const argument = focused ? commandNamed(focused.command)?.argument : undefined;
+  const argument = focused ? command(focused.command)?.argument : undefined;
   if (!focused || argument?.kind !== "topic" || argument.name !== focused.option) return [];
   const topics = autocompleteTopics(focused.value, taxonomy);
   const q = focused.value.trim().toLowerCase();
@@ -149,7 +155,7 @@ async function answerCommand(i: DiscordInteraction, ctx: AnswerContext, r: Respo
   if (!incoming) return;
   const command = commandNameOf(incoming.text);
   // What the command table says about it: slow ones defer at once (Discord's 3 s).
-  const spec = commandNamed(command);
+  const spec = (ctx.command ?? commandNamed)(command);
   if (spec?.slow) await defer();
   const timer = setTimeout(() => void defer().catch(() => {}), ctx.deferAfterMs ?? 1500);
   let messages: RichMessage[];
@@ -241,7 +247,7 @@ export async function answerInteraction(raw: unknown, ctx: AnswerContext): Promi
   const r = new Responder(ctx.rest, i);
   try {
     if (i.type === InteractionType.ApplicationCommandAutocomplete) {
-      await r.autocomplete(autocompleteChoices(i, ctx.taxonomy));
+      await r.autocomplete(autocompleteChoices(i, ctx.taxonomy, ctx.command));
     } else if (isPress(i)) {
       await answerPress(i, ctx, r);
     } else if (

@@ -14,8 +14,8 @@ import {
   type REST,
   type RESTOptions,
 } from "discord.js";
-import { COMMANDS, type CommandInfo } from "../../src/commands/handler.ts";
 import type { Lifecycle } from "../../src/commands/lifecycle.ts";
+import { COMMANDS, type CommandInfo, commandIndex } from "../../src/commands/table.ts";
 import type { CommandHandler } from "../../src/commands/types.ts";
 import { type Logger, registerSecrets } from "../../src/log.ts";
 import { loadTaxonomy, type Taxonomy } from "../../src/topics/taxonomy.ts";
@@ -74,12 +74,14 @@ export async function startDiscordBot(deps: DiscordBotDeps): Promise<DiscordBot>
   client.rest.setToken(deps.token);
   const rest = client.rest;
   const inFlight = new Set<Promise<void>>();
+  const commands = deps.commands ?? COMMANDS;
   const ctx = {
     rest,
     handler: deps.bot,
     taxonomy: deps.taxonomy ?? loadTaxonomy(),
     log,
     deferAfterMs: deps.deferAfterMs,
+    command: commandIndex(commands),
   };
 
   const chatGone = (channelId: string, reason: string) => {
@@ -112,7 +114,7 @@ export async function startDiscordBot(deps: DiscordBotDeps): Promise<DiscordBot>
     const registered = await registerSlashCommands(
       rest,
       deps.applicationId,
-      deps.commands ?? COMMANDS,
+      commands,
       deps.guildId,
     );
     log.info("discord slash commands registered", {

@@ -9,20 +9,15 @@ import { T } from "../core/texts/commands.ts";
 import { loadTaxonomy } from "../topics/taxonomy.ts";
 import type { Command, CommandDeps, CommandLimits } from "./context.ts";
 import { DEFAULT_LIMITS } from "./context.ts";
-import { deepCommands } from "./deep.ts";
-import { feedCommands } from "./feed.ts";
-import { greetingMessage, helpMessage } from "./help.ts";
+import { deepReads } from "./deep.ts";
 import { MAX_MESSAGE_LENGTH, parseCommand } from "./input.ts";
-import { libraryCommands } from "./library.ts";
 import { createLifecycle, type Lifecycle } from "./lifecycle.ts";
-import { paperCommands, paperResolver } from "./papers.ts";
-import { personalCommands, splitMe } from "./personal.ts";
+import { paperResolver } from "./papers.ts";
+import { splitMe } from "./personal.ts";
 import { createPressHandler, RelabelThrottle } from "./press.ts";
 import { reply } from "./reply.ts";
-import { reportCommands } from "./reports.ts";
-import { settingsCommands } from "./settings.ts";
-import { subscriptionCommands } from "./subscriptions.ts";
-import { COMMAND_TABLE, commandNamed } from "./table.ts";
+import type { CommandInfo, CommandKit, CommandModule } from "./spec.ts";
+import { COMMAND_MODULES, COMMANDS, commandIndex, commandTable } from "./table.ts";
 import type { ButtonPress, CommandHandler, Incoming, PressOutcome } from "./types.ts";
 
 export type { CommandInfo } from "./table.ts";
@@ -34,13 +29,17 @@ export type ChatBot = CommandHandler &
     press(press: ButtonPress): Promise<PressOutcome>;
   };
 
-/** Commands with a member's own variant in groups: `/subscribe me 文生视频`. */
-const ME_COMMANDS = new Set(["subscribe", "unsubscribe", "follow", "unfollow", "list"]);
+/** A member's own variant of a command in a group: `/subscribe me 文生视频`. */
+const memberVariant = (name: string) => `${name} me`;
 
 /** The table and the implementations must name the same commands, or nothing starts. */
-function checkAgainstTable(implemented: Iterable<string>): void {
-  const have = new Set(implemented);
-  const listed = new Set(COMMAND_TABLE.map((c) => c.name));
+function checkAgainstTable(table: readonly CommandInfo[], implemented: Iterable<string>): void {
+  const listed = new Set(table.map((c) => c.name));
+  const have = new Set<string>();
+  for (const name of implemented) {
+    // a member's variant belongs to the listed command it varies
+    have.add(name.endsWith(" me") ? name.slice(0, -" me".length) : name);
+  }
   const missing = [...listed].filter((n) => !have.has(n));
   const unlisted = [...have].filter((n) => !listed.has(n));
   if (missing.length || unlisted.length) {
@@ -50,41 +49,36 @@ function checkAgainstTable(implemented: Iterable<string>): void {
   }
 }
 
-export function createCommandHandler(deps: CommandDeps): ChatBot {
+/**
+ * Builds every module's commands over `deps`. `modules` defaults to the command table's; a
+ * test passes more (a throwaway command) and gives the adapters `commandTable(modules)`.
+ */
+export function createCommandHandler(
+  deps: CommandDeps,
+  modules: readonly CommandModule[] = COMMAND_MODULES,
+): ChatBot {
+  const table = modules === COMMAND_MODULES ? COMMANDS : commandTable(modules);
+  const commandNamed = commandIndex(table);
   const taxonomy = deps.taxonomy ?? loadTaxonomy();
   const limits: CommandLimits = { ...DEFAULT_LIMITS, ...deps.limits };
   const clock = deps.clock ?? (() => new Date());
   const lifecycle = createLifecycle(deps);
-  const resolve = paperResolver(deps, limits, clock);
-  const deepCmds = deepCommands(deps, taxonomy, limits, resolve);
-
-  const personal = personalCommands(deps, deps.personal, taxonomy, limits);
+  const kit: CommandKit = {
+    deps,
+    taxonomy,
+    limits,
+    resolve: paperResolver(deps, limits, clock),
+    deepOf: deepReads(deps, taxonomy, limits),
+    commands: table,
+  };
   // A Map, not an object: "/constructor" must not find Object.prototype's.
-  const commands = new Map<string, Command>(
-    Object.entries({
-      // The greeting already points to /help: /start does not repeat the whole list.
-      start: (({ chat }) => [
-        greetingMessage(chat, deps.subscriptions.count(chat.id)),
-      ]) satisfies Command,
-      help: (({ chat }) => [helpMessage(chat.platform)]) satisfies Command,
-      ...subscriptionCommands(deps, taxonomy, limits),
-      ...paperCommands(deps, taxonomy, resolve, deepCmds.deepOf),
-      deep: deepCmds.deep,
-      ask: deepCmds.ask,
-      ...settingsCommands(deps),
-      ...(deps.reports && deps.reportStore
-        ? reportCommands({ reports: deps.reports, reportStore: deps.reportStore })
-        : {}),
-      ...feedCommands(deps),
-      ...personal.commands,
-      ...libraryCommands(deps, deps.personal),
-    }),
-  );
-  checkAgainstTable(commands.keys());
-  // A member's own variants in a group (`/subscribe me …`): not commands of their own.
-  for (const [name, command] of Object.entries(personal.memberCommands)) {
-    commands.set(name, command);
+  const commands = new Map<string, Command>();
+  for (const module of modules) {
+    for (const [name, command] of Object.entries<Command>(module.build(kit))) {
+      commands.set(name, command);
+    }
   }
+  checkAgainstTable(table, commands.keys());
 
   async function handle(incoming: Incoming) {
     if (incoming.text.length > MAX_MESSAGE_LENGTH) {
@@ -95,9 +89,9 @@ export function createCommandHandler(deps: CommandDeps): ChatBot {
     const spec = commandNamed(parsed.name);
     let name = spec?.name ?? parsed.name;
     let args = parsed.args;
-    if (ME_COMMANDS.has(name) && splitMe(args).me) {
+    if (commands.has(memberVariant(name)) && splitMe(args).me) {
       // In a group, a member's own; in a private chat everything is the person's own already.
-      if (incoming.chat.type === "group") name = `${name} me`;
+      if (incoming.chat.type === "group") name = memberVariant(name);
       else args = splitMe(args).rest;
     }
     const command = spec ? commands.get(name) : undefined;

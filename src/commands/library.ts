@@ -13,6 +13,7 @@ import {
   type RichMessage,
   span,
 } from "../core/message.ts";
+import { COMMAND_HELP } from "../core/texts/commands.ts";
 import { R } from "../core/texts/ranking.ts";
 import { toBibtex, toCsv } from "../ranking/export.ts";
 import { absUrl } from "../store/paper.ts";
@@ -20,6 +21,7 @@ import type { Command, CommandDeps } from "./context.ts";
 import { echo } from "./input.ts";
 import type { PersonalServices } from "./personal.ts";
 import { reply } from "./reply.ts";
+import { commandModule, QUICK, TEXT_MAX } from "./spec.ts";
 
 export const SAVED_PAGE = 10;
 const SIMILAR_RESULTS = 5;
@@ -27,6 +29,38 @@ const TOP_RESULTS = 10;
 const TOP_DAYS = 7;
 /** Saved papers one export carries at most. */
 const EXPORT_MAX = 2000;
+
+/** A person's own saved papers, exports and votes, and the chat's popular and similar papers. */
+export const LIBRARY_COMMANDS = commandModule(
+  {
+    saved: {
+      ...QUICK,
+      argument: { name: "page", kind: "integer", required: false, min: 1, max: 1000 },
+      help: COMMAND_HELP.saved,
+    },
+    export: {
+      ...QUICK,
+      argument: {
+        name: "format",
+        kind: "choice",
+        required: true,
+        min: 1,
+        max: 6,
+        choices: ["bibtex", "csv"],
+      },
+      help: COMMAND_HELP.export,
+    },
+    similar: {
+      ...QUICK,
+      slow: true,
+      argument: { name: "id", kind: "paper", required: true, min: 1, max: TEXT_MAX },
+      help: COMMAND_HELP.similar,
+    },
+    top: { ...QUICK, help: COMMAND_HELP.top },
+    forget: { ...QUICK, help: COMMAND_HELP.forget },
+  },
+  ({ deps }) => libraryCommands(deps, deps.personal),
+);
 
 export function libraryCommands(
   deps: CommandDeps,

@@ -15,7 +15,7 @@ import {
   type RichMessage,
   span,
 } from "../core/message.ts";
-import { T } from "../core/texts/commands.ts";
+import { COMMAND_HELP, T } from "../core/texts/commands.ts";
 import { DEEP } from "../core/texts/deep.ts";
 import { DIGEST } from "../core/texts/digest.ts";
 import { cardButtons } from "../digest/buttons.ts";
@@ -29,6 +29,7 @@ import type { Command, CommandContext, CommandDeps, CommandLimits } from "./cont
 import { echo } from "./input.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { reply } from "./reply.ts";
+import { commandModule, QUICK, TEXT_MAX } from "./spec.ts";
 import type { Incoming } from "./types.ts";
 
 const SEARCH_RESULTS = 5;
@@ -111,6 +112,25 @@ export function paperResolver(
     return stored;
   };
 }
+
+export const PAPER_COMMANDS = commandModule(
+  {
+    paper: {
+      ...QUICK,
+      slow: true,
+      argument: { name: "id", kind: "paper", required: true, min: 1, max: TEXT_MAX },
+      help: COMMAND_HELP.paper,
+    },
+    digest: { ...QUICK, slow: true, affectsDelivery: true, help: COMMAND_HELP.digest },
+    search: {
+      ...QUICK,
+      slow: true,
+      argument: { name: "words", kind: "text", required: true, min: 1, max: TEXT_MAX },
+      help: COMMAND_HELP.search,
+    },
+  },
+  ({ deps, taxonomy, resolve, deepOf }) => paperCommands(deps, taxonomy, resolve, deepOf),
+);
 
 /** `/paper <id> 深读` (or `deep`): the deep read asked through /paper. */
 const DEEP_WORD = /^(\S+)\s+(?:深读|deep)$/i;

@@ -6,7 +6,7 @@
  */
 
 import { bold, span } from "../core/message.ts";
-import { KIND_LABEL } from "../core/texts/commands.ts";
+import { COMMAND_HELP, KIND_LABEL } from "../core/texts/commands.ts";
 import { R } from "../core/texts/ranking.ts";
 import { followValue, parseFollow } from "../ranking/authors.ts";
 import type { Ranker } from "../ranking/ranker.ts";
@@ -20,6 +20,7 @@ import type { Taxonomy } from "../topics/taxonomy.ts";
 import type { Command, CommandContext, CommandDeps, CommandLimits } from "./context.ts";
 import { echo, keywordValue, unquote } from "./input.ts";
 import { reply } from "./reply.ts";
+import { type CommandSet, commandModule, QUICK, TEXT_MAX } from "./spec.ts";
 import { resolveItem } from "./subscriptions.ts";
 
 /** The stores and services of personal digests (createChatServices builds them). */
@@ -60,12 +61,66 @@ export function splitMe(args: string): { me: boolean; rest: string } {
   return m ? { me: true, rest: (m[1] ?? "").trim() } : { me: false, rest: args };
 }
 
+/**
+ * Personal digests (issue 14): follows, mutes and the minimum score change what the chat
+ * receives; /mention is a member's own. In a group, `/subscribe me`, `/follow me`,
+ * `/unsubscribe me`, `/unfollow me` and `/list me` are a member's own variants (not in menus).
+ */
+export const PERSONAL_COMMANDS = commandModule(
+  {
+    follow: {
+      ...QUICK,
+      affectsDelivery: true,
+      expectsDelivery: true,
+      argument: { name: "author", kind: "text", required: true, min: 1, max: TEXT_MAX },
+      help: COMMAND_HELP.follow,
+    },
+    unfollow: {
+      ...QUICK,
+      affectsDelivery: true,
+      argument: { name: "author", kind: "text", required: true, min: 1, max: TEXT_MAX },
+      help: COMMAND_HELP.unfollow,
+    },
+    mute: {
+      ...QUICK,
+      affectsDelivery: true,
+      argument: { name: "words", kind: "text", required: true, min: 1, max: 64 },
+      help: COMMAND_HELP.mute,
+    },
+    unmute: {
+      ...QUICK,
+      affectsDelivery: true,
+      argument: { name: "words", kind: "text", required: false, min: 1, max: 64 },
+      help: COMMAND_HELP.unmute,
+    },
+    setminscore: {
+      ...QUICK,
+      affectsDelivery: true,
+      argument: { name: "score", kind: "text", required: true, min: 1, max: 3 },
+      help: COMMAND_HELP.setminscore,
+    },
+    mention: {
+      ...QUICK,
+      argument: {
+        name: "state",
+        kind: "choice",
+        required: true,
+        min: 2,
+        max: 3,
+        choices: ["off", "on"],
+      },
+      help: COMMAND_HELP.mention,
+    },
+  },
+  ({ deps, taxonomy, limits }) => personalCommands(deps, deps.personal, taxonomy, limits),
+);
+
 export function personalCommands(
   deps: CommandDeps,
   services: PersonalServices,
   taxonomy: Taxonomy,
   limits: CommandLimits,
-): { commands: Record<string, Command>; memberCommands: Record<string, Command> } {
+): CommandSet<"follow" | "unfollow" | "mute" | "unmute" | "setminscore" | "mention"> {
   const { personal, members } = services;
   const label = (kind: SubscriptionKind, value: string) =>
     subscriptionLabel({ kind, value }, taxonomy);
@@ -230,13 +285,16 @@ export function personalCommands(
   };
 
   return {
-    commands: { follow, unfollow, mute, unmute, setminscore, mention },
-    memberCommands: {
-      "subscribe me": subscribeMe,
-      "follow me": followMe,
-      "unsubscribe me": unsubscribeMe,
-      "unfollow me": unsubscribeMe,
-      "list me": listMe,
-    },
+    follow,
+    unfollow,
+    mute,
+    unmute,
+    setminscore,
+    mention,
+    "subscribe me": subscribeMe,
+    "follow me": followMe,
+    "unsubscribe me": unsubscribeMe,
+    "unfollow me": unsubscribeMe,
+    "list me": listMe,
   };
 }

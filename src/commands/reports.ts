@@ -4,6 +4,7 @@
  */
 
 import { type Line, span } from "../core/message.ts";
+import { COMMAND_HELP } from "../core/texts/commands.ts";
 import { FREQUENCY_NAME, R, REPORT_NAME } from "../core/texts/reports.ts";
 import {
   InvalidPeriodError,
@@ -19,6 +20,7 @@ import type { Frequency, ReportFormat, ReportStore } from "../store/reports.ts";
 import type { Command } from "./context.ts";
 import { echo } from "./input.ts";
 import { reply } from "./reply.ts";
+import { commandModule, QUICK } from "./spec.ts";
 import { formatWallTime } from "./time.ts";
 
 export interface ReportCommandDeps {
@@ -83,6 +85,29 @@ export function reportListLines(deps: ReportCommandDeps, chat: Chat, now: Date):
       : []),
   ];
 }
+
+export const REPORT_COMMANDS = commandModule(
+  {
+    setfreq: {
+      ...QUICK,
+      affectsDelivery: true,
+      expectsDelivery: true,
+      argument: { name: "frequency", kind: "text", required: true, min: 1, max: 32 },
+      help: COMMAND_HELP.setfreq,
+    },
+    report: {
+      ...QUICK,
+      // builds a period's selection and may ask Hugging Face and GitHub for popularity
+      slow: true,
+      argument: { name: "period", kind: "text", required: true, min: 1, max: 32 },
+      help: COMMAND_HELP.report,
+    },
+  },
+  ({ deps: { reports, reportStore } }) => {
+    if (!reports || !reportStore) throw new Error("/setfreq and /report need the report service");
+    return reportCommands({ reports, reportStore });
+  },
+);
 
 export function reportCommands(deps: ReportCommandDeps): Record<"setfreq" | "report", Command> {
   const setfreq: Command = ({ chat, args, now }) => {

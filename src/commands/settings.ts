@@ -4,19 +4,59 @@
  */
 
 import { canonicalTimeZone, parseDigestTime } from "../core/setting-rules.ts";
-import { DENSITY_LABEL, T } from "../core/texts/commands.ts";
+import { COMMAND_HELP, DENSITY_LABEL, T } from "../core/texts/commands.ts";
 import { R } from "../core/texts/reports.ts";
 import type { Density } from "../store/chats.ts";
 import type { Command, CommandDeps } from "./context.ts";
 import { echo } from "./input.ts";
 import { reply } from "./reply.ts";
 import { REPORT_FORMAT_WORDS } from "./reports.ts";
-import { argumentOf } from "./table.ts";
+import { commandModule, TEXT_MAX } from "./spec.ts";
 import { formatWallTime, nextDelivery } from "./time.ts";
 
-/** /setlimit's range, from the command table (platform forms show the same). */
-export const MIN_DIGEST_LIMIT = argumentOf("setlimit").min;
-export const MAX_DIGEST_LIMIT = argumentOf("setlimit").max;
+/** /setlimit's range, declared on its argument (so platform forms show the same). */
+export const MIN_DIGEST_LIMIT = 1;
+export const MAX_DIGEST_LIMIT = 30;
+
+/** Everything here changes how or when the chat receives: admins only in a group. */
+const DELIVERY = { aliases: [], slow: false, affectsDelivery: true, expectsDelivery: false };
+
+export const SETTINGS_COMMANDS = commandModule(
+  {
+    settime: {
+      ...DELIVERY,
+      expectsDelivery: true,
+      argument: { name: "time", kind: "time", required: true, min: 1, max: TEXT_MAX },
+      help: COMMAND_HELP.settime,
+    },
+    pause: { ...DELIVERY, help: COMMAND_HELP.pause },
+    resume: { ...DELIVERY, expectsDelivery: true, help: COMMAND_HELP.resume },
+    setformat: {
+      ...DELIVERY,
+      argument: {
+        name: "format",
+        kind: "choice",
+        required: true,
+        min: 1,
+        max: 16,
+        choices: ["full", "brief", "表格", "标题"],
+      },
+      help: COMMAND_HELP.setformat,
+    },
+    setlimit: {
+      ...DELIVERY,
+      argument: {
+        name: "count",
+        kind: "integer",
+        required: true,
+        min: MIN_DIGEST_LIMIT,
+        max: MAX_DIGEST_LIMIT,
+      },
+      help: COMMAND_HELP.setlimit,
+    },
+  },
+  ({ deps }) => settingsCommands(deps),
+);
 
 /** What /setformat accepts (a Map: user text must never reach Object.prototype). */
 const DENSITY_WORDS = new Map<string, Density>([

@@ -5,7 +5,7 @@
  */
 import type { RichMessage } from "../core/message.ts";
 import { bold, span } from "../core/message.ts";
-import { DENSITY_LABEL, KIND_LABEL, T, WEEKDAY } from "../core/texts/commands.ts";
+import { COMMAND_HELP, DENSITY_LABEL, KIND_LABEL, T, WEEKDAY } from "../core/texts/commands.ts";
 import type { Subscription, SubscriptionKind } from "../store/subscriptions.ts";
 import { TopicInputError } from "../topics/errors.ts";
 import { keywordLongEnough, topicProblemText, topicTextProblem } from "../topics/input.ts";
@@ -16,6 +16,7 @@ import type { Command, CommandContext, CommandDeps, CommandLimits } from "./cont
 import { echo, keywordValue, normalise, splitList, unquote } from "./input.ts";
 import { reply } from "./reply.ts";
 import { reportListLines } from "./reports.ts";
+import { commandModule, QUICK } from "./spec.ts";
 import { formatWallTime, nextDelivery, quietWeekdays } from "./time.ts";
 
 /** The most items one /subscribe or /unsubscribe may carry. */
@@ -85,6 +86,37 @@ export function resolveItem(raw: string): Resolution {
 function errorsMessage(errors: string[]): RichMessage[] {
   return [reply(...errors)];
 }
+
+export const SUBSCRIPTION_COMMANDS = commandModule(
+  {
+    subscribe: {
+      aliases: ["sub"],
+      slow: false,
+      affectsDelivery: true,
+      expectsDelivery: true,
+      argument: { name: "topic", kind: "topic", required: true, min: 1, max: 100 },
+      help: COMMAND_HELP.subscribe,
+    },
+    unsubscribe: {
+      aliases: ["unsub"],
+      slow: false,
+      affectsDelivery: true,
+      expectsDelivery: false,
+      argument: {
+        name: "topic",
+        kind: "topic",
+        required: true,
+        min: 1,
+        max: 100,
+        acceptsAll: true,
+      },
+      help: COMMAND_HELP.unsubscribe,
+    },
+    list: { ...QUICK, help: COMMAND_HELP.list },
+    topics: { ...QUICK, help: COMMAND_HELP.topics },
+  },
+  ({ deps, taxonomy, limits }) => subscriptionCommands(deps, taxonomy, limits),
+);
 
 export function subscriptionCommands(
   deps: CommandDeps,
