@@ -6,7 +6,7 @@
  */
 
 import { bold, span } from "../core/message.ts";
-import { COMMAND_HELP, KIND_LABEL } from "../core/texts/commands.ts";
+import { COMMAND_HELP, KIND_LABEL, T } from "../core/texts/commands.ts";
 import { R } from "../core/texts/ranking.ts";
 import { followValue, parseFollow } from "../ranking/authors.ts";
 import type { Ranker } from "../ranking/ranker.ts";
@@ -152,7 +152,7 @@ export function personalCommands(
       limits.maxSubscriptions,
     );
     if (!result.added && result.reason === "exists") return [reply(R.alreadyFollowed(value))];
-    if (!result.added) return [reply(`订阅已达上限（${limits.maxSubscriptions} 个）。`)];
+    if (!result.added) return [reply(T.subscriptionsFull(limits.maxSubscriptions))];
     return [reply(...followReply(value, false))];
   };
 
