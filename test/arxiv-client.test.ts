@@ -6,7 +6,10 @@ import {
   ArxivNetworkError,
   ArxivParseError,
 } from "../src/arxiv/errors.ts";
+import { ManualClock } from "../src/core/clock.ts";
 import { apiErrorDocument, type FakeArxiv, startFakeArxiv } from "./fakes/arxiv.ts";
+import { runOnClock } from "./helpers/clock.ts";
+import { waitUntil } from "./helpers/wait.ts";
 
 /** A clock that only moves when the client sleeps: retries and waits cost no real time. */
 function virtualClock(start = Date.parse("2024-04-24T04:00:00Z")) {
@@ -89,19 +92,25 @@ describe("requests", () => {
 
 describe("pacing", () => {
   it("sends one request at a time, starts at least minIntervalMs apart (measured on the fake)", async () => {
+    // The client and the fake share a ManualClock: the fake stamps arrivals in its time.
+    await arxiv.close();
+    const clock = new ManualClock("2024-04-24T04:00:00Z");
+    arxiv = await startFakeArxiv({ clock });
     const minIntervalMs = 150;
-    const c = new ArxivClient({ apiUrl: arxiv.apiUrl, rssUrl: arxiv.rssUrl, minIntervalMs });
-    await Promise.all([
-      c.fetchFeed(["cs.CL"]),
-      c.fetchByIds(ids(1, 250)),
-      c.fetchByIds(["2404.01197"]),
-    ]);
+    const c = new ArxivClient({ apiUrl: arxiv.apiUrl, rssUrl: arxiv.rssUrl, minIntervalMs, clock });
+    await runOnClock(
+      clock,
+      Promise.all([
+        c.fetchFeed(["cs.CL"]),
+        c.fetchByIds(ids(1, 250)),
+        c.fetchByIds(["2404.01197"]),
+      ]),
+    );
     const at = arxiv.requests.map((r) => r.at);
     expect(at).toHaveLength(5);
     const gaps = at.slice(1).map((t, i) => t - (at[i] ?? 0));
-    // Slack for when each request reaches the server on a busy machine (client and fake share
-    // one event loop); without pacing these requests arrive a few ms apart.
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(minIntervalMs - 30);
+    // without pacing these requests arrive at once
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(minIntervalMs);
     expect(arxiv.requests[0]?.endpoint).toBe("feed");
   });
 
@@ -189,15 +198,46 @@ describe("retries", () => {
   });
 
   it("times out a slow answer and retries it", async () => {
-    const { c } = client({ timeoutMs: 150, maxRetries: 1 });
-    arxiv.inject({ kind: "delay", ms: 1000 });
-    expect(await c.fetchByIds(["2404.01197"])).toHaveLength(1);
-    expect(arxiv.requests).toHaveLength(2);
-    arxiv.inject({ kind: "delay", ms: 1000 }, { times: 2 });
-    await expect(c.fetchByIds(["2404.01197"])).rejects.toMatchObject({
-      name: "ArxivNetworkError",
-      timedOut: true,
+    // The fake holds a slow answer on the client's ManualClock: the timeout costs no real time.
+    await arxiv.close();
+    const clock = new ManualClock("2024-04-24T04:00:00Z");
+    arxiv = await startFakeArxiv({ clock });
+    const c = new ArxivClient({
+      apiUrl: arxiv.apiUrl,
+      rssUrl: arxiv.rssUrl,
+      minIntervalMs: 3000,
+      backoffMs: 1000,
+      timeoutMs: 150,
+      maxRetries: 1,
+      clock,
     });
+    /** Waits for the request to reach the fake, then lets its timeout pass. */
+    const timeOut = async (requests: number) => {
+      await waitUntil(() => arxiv.requests.length === requests, { what: `request ${requests}` });
+      await clock.advance(150);
+    };
+    /** The fake's held answer is one sleeper on the clock; the client's backoff another. */
+    const backOff = async (sleepers: number) => {
+      await waitUntil(() => clock.waiting === sleepers, { what: "the client's backoff" });
+      await clock.advance(3000);
+    };
+
+    arxiv.inject({ kind: "delay", ms: 1000 });
+    const retried = c.fetchByIds(["2404.01197"]);
+    await timeOut(1);
+    await backOff(2);
+    expect(await retried).toHaveLength(1); // the retry is answered at once
+    expect(arxiv.requests).toHaveLength(2);
+
+    arxiv.inject({ kind: "delay", ms: 1000 }, { times: 2 });
+    const failed = c.fetchByIds(["2404.01197"]).catch((e: unknown) => e);
+    // the next request waits for its slot, minIntervalMs after the last one started
+    await waitUntil(() => clock.waiting === 1, { what: "the client's slot" });
+    await clock.advance(3000);
+    await timeOut(3);
+    await backOff(2);
+    await timeOut(4);
+    expect(await failed).toMatchObject({ name: "ArxivNetworkError", timedOut: true });
   });
 
   it("keeps serving the queue after a failure", async () => {

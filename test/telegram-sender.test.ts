@@ -6,12 +6,13 @@ import {
   type TelegramSenderOptions,
 } from "../bots/telegram/sender.ts";
 import type { ChatAddress } from "../src/core/address.ts";
-import type { Clock } from "../src/core/clock.ts";
+import { type Clock, ManualClock } from "../src/core/clock.ts";
 import { bold, link, type RichMessage, span, textMessage } from "../src/core/message.ts";
 import { DeliveryEngine } from "../src/deliver/engine.ts";
 import { ChatGoneError, ChatMigratedError, TransientSendError } from "../src/deliver/sender.ts";
 import { createLogger } from "../src/log.ts";
 import { type FakeTelegram, fakeErrors, startFakeTelegram } from "./fakes/telegram.ts";
+import { runOnClock } from "./helpers/clock.ts";
 import { digestOf, stores } from "./helpers/delivery.ts";
 
 /** Virtual time on top of real time: sleeps return at once and move the clock forward. */
@@ -265,25 +266,27 @@ describe("TelegramSender", () => {
 
 describe("TelegramSender under the delivery engine, against Telegram's rate limits", () => {
   it("recovers from real 429s when it sends faster than a chat allows, delivering each once", async () => {
-    // No pacing on our side; the fake enforces 1 message/s per chat with a burst of 2.
-    tg = await startFakeTelegram({ limits: { chat: { perSecond: 1, burst: 2 } } });
+    // No pacing on our side; the fake enforces 1 message/s per chat with a burst of 2. The
+    // sender, the engine and the fake share one ManualClock: Retry-After costs no real time.
+    const clock = new ManualClock("2024-04-24T01:00:00Z");
+    tg = await startFakeTelegram({ limits: { chat: { perSecond: 1, burst: 2 } }, clock });
     const sender = new TelegramSender({
       token: tg.token,
       apiRoot: tg.apiRoot,
       limits: HIGH_LIMITS,
+      clock,
     });
     senders.push(sender);
     const { chats, outbox, deliveries } = stores();
     const chat = chats.ensure({ platform: "telegram", chatId: "30", type: "private" });
     const engine = new DeliveryEngine(
-      { outbox, deliveries, chats, senders: { telegram: sender } },
+      { outbox, deliveries, chats, senders: { telegram: sender }, clock },
       { inFlightPerPlatform: 1, backoffMs: 5 },
     );
     // one message per block, so the chat gets seven messages in a row
     sender.split = (m) => m.blocks.map((b) => ({ blocks: [b] }));
-    expect(await engine.deliver(digestOf(chat, "2024-04-24", ["a", "b", "c", "d", "e"]))).toBe(
-      "sent",
-    );
+    const delivering = engine.deliver(digestOf(chat, "2024-04-24", ["a", "b", "c", "d", "e"]));
+    expect(await runOnClock(clock, delivering)).toBe("sent");
     const texts = tg.sentTo(30).map((m) => m.text);
     expect(new Set(texts).size).toBe(texts.length); // each once
     expect(texts).toHaveLength(7); // heading, 5 cards, footer
@@ -292,14 +295,17 @@ describe("TelegramSender under the delivery engine, against Telegram's rate limi
   });
 
   it("broadcasts to 200 chats under the limits: every message exactly once, in order, no 429", async () => {
-    // Telegram's rates scaled up 10× so the test takes seconds, not minutes; our pacing is
-    // scaled alike. (Without the bot-wide pacing this test meets dozens of 429s.)
+    // Telegram's rates scaled up 10× (fewer clock steps); our pacing is scaled alike. The
+    // sender, the engine and the fake's limits share one ManualClock, so the pacing costs no
+    // real time. (Without the bot-wide pacing this test meets dozens of 429s.)
+    const clock = new ManualClock("2024-04-24T01:00:00Z");
     tg = await startFakeTelegram({
       limits: {
         chat: { perSecond: 10, burst: 3 },
         group: { perSecond: 200 / 60, burst: 20 },
         global: { perSecond: 300, burst: 300 },
       },
+      clock,
     });
     const sender = new TelegramSender({
       token: tg.token,
@@ -309,11 +315,12 @@ describe("TelegramSender under the delivery engine, against Telegram's rate limi
         group: { perSecond: 160 / 60, burst: 4 },
         global: { perSecond: 285, burst: 1 },
       },
+      clock,
     });
     senders.push(sender);
     const { chats, outbox, deliveries } = stores();
     const engine = new DeliveryEngine(
-      { outbox, deliveries, chats, senders: { telegram: sender } },
+      { outbox, deliveries, chats, senders: { telegram: sender }, clock },
       { backoffMs: 5 },
     );
     const all = Array.from({ length: 200 }, (_, i) =>
@@ -334,7 +341,7 @@ describe("TelegramSender under the delivery engine, against Telegram's rate limi
         })),
       },
     });
-    const report = await engine.deliverAll(all.map(digest));
+    const report = await runOnClock(clock, engine.deliverAll(all.map(digest)));
     expect(report).toMatchObject({ sent: 200, messages: 800, uncertain: 11 });
     const fake = tg;
     for (const chat of all) {

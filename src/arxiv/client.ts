@@ -6,6 +6,7 @@
  * error (ArxivHttpError, ArxivNetworkError, ArxivApiError, ArxivParseError).
  */
 
+import { type Clock, systemClock, timeoutSignal } from "../core/clock.ts";
 import { retryAfterMs } from "../core/retry-after.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { Paper } from "../store/paper.ts";
@@ -32,8 +33,11 @@ export interface ArxivClientOptions {
   pageSize?: number;
   userAgent?: string;
   fetch?: typeof globalThis.fetch;
+  /** the clock of spacing, backoff, Retry-After dates and request timeouts; default the system's */
+  clock?: Clock;
+  /** overrides the clock's waits (tests that count them; timeouts stay on the clock) */
   sleep?: (ms: number) => Promise<void>;
-  /** wall clock in ms, for spacing and Retry-After dates */
+  /** overrides the clock's time in ms, for spacing and Retry-After dates */
   now?: () => number;
   log?: Logger;
 }
@@ -45,11 +49,6 @@ export const INTERACTIVE_WAIT_MS = 5000;
 export const MAX_IDS_PER_REQUEST = 100;
 
 const DEFAULT_USER_AGENT = "sudi (self-hosted arXiv digest bot)";
-
-const realSleep = (ms: number) =>
-  new Promise<void>((resolve) => {
-    setTimeout(resolve, ms);
-  });
 
 interface HttpResult {
   status: number;
@@ -114,6 +113,7 @@ class Retryable extends Error {
 
 export class ArxivClient {
   private readonly fetchFn: typeof globalThis.fetch;
+  private readonly clock: Clock;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly log: Logger;
@@ -129,8 +129,10 @@ export class ArxivClient {
 
   constructor(private readonly options: ArxivClientOptions) {
     this.fetchFn = options.fetch ?? globalThis.fetch;
-    this.sleep = options.sleep ?? realSleep;
-    this.now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.clock = clock;
+    this.sleep = options.sleep ?? ((ms) => clock.sleep(ms));
+    this.now = options.now ?? (() => clock.now());
     this.log = options.log ?? silentLogger;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxRetries = options.maxRetries ?? 4;
@@ -291,21 +293,23 @@ export class ArxivClient {
     this.log.debug("arXiv request", { url });
     let status: number;
     let headers: Headers;
+    const timeout = timeoutSignal(
+      this.clock,
+      Math.max(
+        1,
+        Math.min(
+          read.timeoutMs ?? this.timeoutMs,
+          read.deadline === undefined ? Number.POSITIVE_INFINITY : read.deadline - this.now(),
+        ),
+      ),
+    );
     try {
       const response = await this.fetchFn(url, {
         headers: {
           "User-Agent": this.userAgent,
           Accept: read.accept ?? "application/atom+xml, application/xml",
         },
-        signal: AbortSignal.timeout(
-          Math.max(
-            1,
-            Math.min(
-              read.timeoutMs ?? this.timeoutMs,
-              read.deadline === undefined ? Number.POSITIVE_INFINITY : read.deadline - this.now(),
-            ),
-          ),
-        ),
+        signal: timeout.signal,
       });
       status = response.status;
       if (read.bytes && response.ok) {
@@ -322,6 +326,8 @@ export class ArxivClient {
       const timedOut =
         error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
       throw new Retryable(new ArxivNetworkError(url, timedOut, { cause: error }), null);
+    } finally {
+      timeout.clear();
     }
     const retryAfter = retryAfterMs(headers, this.now()) ?? null;
     const error = new ArxivHttpError(status, url, retryAfter);

@@ -47,6 +47,23 @@ export function wokenBy(signal: AbortSignal): (error: unknown) => void {
   };
 }
 
+/**
+ * A request timeout on `clock`: `signal` aborts with a TimeoutError after `ms` of the clock's
+ * time. On the system clock it is AbortSignal.timeout(ms) itself; on a ManualClock it fires
+ * when the test moves time past it. `clear` drops the timer once the request is done, so no
+ * sleeper is left behind.
+ */
+export function timeoutSignal(clock: Clock, ms: number): { signal: AbortSignal; clear(): void } {
+  if (clock === systemClock) return { signal: AbortSignal.timeout(ms), clear: () => {} };
+  const timeout = new AbortController();
+  const done = new AbortController();
+  clock.sleep(ms, done.signal).then(
+    () => timeout.abort(new DOMException("The operation timed out.", "TimeoutError")),
+    () => {},
+  );
+  return { signal: timeout.signal, clear: () => done.abort() };
+}
+
 interface Sleeper {
   due: number;
   seq: number;

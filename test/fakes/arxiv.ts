@@ -24,6 +24,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Clock } from "../../src/core/clock.ts";
 
 export const FIXTURES_DIR = join(dirname(fileURLToPath(import.meta.url)), "../fixtures/arxiv");
 
@@ -55,7 +56,7 @@ export type ArxivFault =
 export type ArxivEndpoint = "feed" | "api" | "html" | "pdf";
 
 export interface FakeArxivRequest {
-  /** performance.now() when the request arrived */
+  /** when the request arrived: performance.now(), or the `clock`'s time when one is given */
   at: number;
   endpoint: ArxivEndpoint | "other";
   method: string;
@@ -73,6 +74,11 @@ export interface FakeArxivOptions {
   atom?: string;
   /** API response documents whose entries make the pool; default the fixture API files */
   apiDocuments?: string[];
+  /**
+   * the time requests are stamped with and delays are waited on (a test's ManualClock, shared
+   * with the client); default real time
+   */
+  clock?: Clock;
 }
 
 export interface FakeArxiv {
@@ -265,7 +271,7 @@ export async function startFakeArxiv(options: FakeArxivOptions = {}): Promise<Fa
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const at = performance.now();
+    const at = options.clock ? options.clock.now() : performance.now();
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const query = Object.fromEntries(url.searchParams);
     const format = /^\/(rss|atom)\/[^/]+$/.exec(url.pathname)?.[1] as "rss" | "atom" | undefined;
@@ -297,7 +303,10 @@ export async function startFakeArxiv(options: FakeArxivOptions = {}): Promise<Fa
 
     let fault = takeFault(endpoint);
     if (fault?.kind === "delay") {
-      await new Promise((r) => setTimeout(r, fault?.kind === "delay" ? fault.ms : 0));
+      const ms = fault.ms;
+      await (options.clock
+        ? options.clock.sleep(ms)
+        : new Promise((r) => setTimeout(r, ms)));
       fault = undefined;
     }
     if (fault?.kind === "reset") {

@@ -144,6 +144,11 @@ export interface FakeTelegramOptions {
   bot?: { id?: number; username?: string; first_name?: string };
   /** rate limits enforced on send methods; false turns them off. Default TELEGRAM_LIMITS. */
   limits?: Partial<FakeLimits> | false;
+  /**
+   * the time the rate limits are measured in, in ms (a test's ManualClock, shared with the
+   * sender it checks); default real time
+   */
+  clock?: { now(): number };
   /** chat id → user ids that are administrators (the first one is the creator) */
   admins?: Record<string, (number | string)[]>;
   /** status of a user getChatMember knows nothing about; default "member" */
@@ -680,7 +685,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     username: options.bot?.username ?? "sudi_test_bot",
   };
   const started = performance.now();
-  const now = () => performance.now() - started;
+  const clock = options.clock;
+  const now = clock ? () => clock.now() : () => performance.now() - started;
   const limits =
     options.limits === false ? undefined : { ...TELEGRAM_LIMITS, ...(options.limits ?? {}) };
   const chatBuckets = limits && new Buckets(limits.chat);
