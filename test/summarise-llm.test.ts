@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../src/core/clock.ts";
 import {
   LlmClient,
   type LlmClientOptions,
@@ -10,6 +11,7 @@ import {
 } from "../src/summarise/llm.ts";
 import type { ChatMessage } from "../src/summarise/prompt.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "./fakes/openai.ts";
+import { waitUntil } from "./helpers/wait.ts";
 import { captureLog, TEST_KEY } from "./summarise-fixtures.ts";
 
 const messages: ChatMessage[] = [
@@ -133,20 +135,49 @@ describe("LlmClient", () => {
     expect(waits).toEqual([10, 20]);
   });
 
+  /**
+   * A fake whose slow answers wait on a ManualClock that the client's timeout runs on too: the
+   * test lets each attempt's timeout pass once the request reached the fake.
+   */
+  async function slowFake() {
+    const clock = new ManualClock("2024-04-24T04:00:00Z");
+    const slow = await startFakeOpenAI({ clock });
+    const timeOut = async (requests: number, ms: number) => {
+      await waitUntil(() => slow.requests.length === requests, { what: `request ${requests}` });
+      await clock.advance(ms);
+    };
+    return { clock, slow, timeOut };
+  }
+
   it("retries an answer slower than the timeout", async () => {
-    fake.queue({ type: "slow", delayMs: 1000 });
-    const { llm } = client({ timeoutMs: 100 });
-    const reply = await llm.complete(messages, schema);
-    expect(JSON.parse(reply.content).title_zh).toMatch(/：用更少的数据和算力换来更稳定的效果$/);
-    expect(fake.requests).toHaveLength(2);
+    const { clock, slow, timeOut } = await slowFake();
+    try {
+      slow.queue({ type: "slow", delayMs: 1000 });
+      const { llm } = client({ baseURL: slow.url, timeoutMs: 100, clock });
+      const replied = llm.complete(messages, schema);
+      await timeOut(1, 100);
+      const reply = await replied; // the retry is answered at once
+      expect(JSON.parse(reply.content).title_zh).toMatch(/：用更少的数据和算力换来更稳定的效果$/);
+      expect(slow.requests).toHaveLength(2);
+    } finally {
+      await slow.close();
+    }
   });
 
   it("fails with LlmTimeoutError when every attempt is too slow", async () => {
-    fake.setBehaviour({ fault: { type: "slow", delayMs: 1000 } });
-    const { llm } = client({ timeoutMs: 50, maxAttempts: 2 });
-    const error = await failure(llm.complete(messages, schema));
-    expect(error).toBeInstanceOf(LlmTimeoutError);
-    expect(error).toMatchObject({ timeoutMs: 50, attempts: 2 });
+    const { clock, slow, timeOut } = await slowFake();
+    try {
+      slow.setBehaviour({ fault: { type: "slow", delayMs: 1000 } });
+      const { llm } = client({ baseURL: slow.url, timeoutMs: 50, maxAttempts: 2, clock });
+      const failed = failure(llm.complete(messages, schema));
+      await timeOut(1, 50);
+      await timeOut(2, 50);
+      const error = await failed;
+      expect(error).toBeInstanceOf(LlmTimeoutError);
+      expect(error).toMatchObject({ timeoutMs: 50, attempts: 2 });
+    } finally {
+      await slow.close();
+    }
   });
 
   it("retries a dropped connection and reports a network error when it persists", async () => {

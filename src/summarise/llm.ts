@@ -11,6 +11,7 @@
  * (per base URL and model), logs it once and retries at once.
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
+import { type Clock, systemClock, timeoutSignal } from "../core/clock.ts";
 import { retryAfterMs } from "../core/retry-after.ts";
 import { type Logger, redact, silentLogger } from "../log.ts";
 import type { ChatMessage } from "./prompt.ts";
@@ -104,6 +105,12 @@ export interface LlmClientOptions {
   maxTokens?: number;
   temperature?: number;
   log?: Logger;
+  /**
+   * the clock of backoff, Retry-After dates and, when given, the per-attempt timeout (a test's
+   * ManualClock); default the system clock, where the SDK's own timeout applies
+   */
+  clock?: Clock;
+  /** overrides the clock's waits (tests that count them) */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
 }
@@ -126,8 +133,6 @@ function downgradeFor(error: APIError, mode: JsonMode): Downgrade | undefined {
   return undefined;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /** A client for one endpoint and model. Safe to share; calls are independent. */
 export class LlmClient {
   readonly model: string;
@@ -143,6 +148,9 @@ export class LlmClient {
   private readonly maxTokens: number;
   private readonly temperature: number;
   private readonly log: Logger;
+  private readonly clock: Clock;
+  /** the timeout runs on `clock` rather than the SDK's timer (a clock was injected) */
+  private readonly clockTimeout: boolean;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   /** HTTP requests sent (every retry counts) and those that failed (429, 5xx, timeout...) */
@@ -161,13 +169,17 @@ export class LlmClient {
     this.maxTokens = options.maxTokens ?? 800;
     this.temperature = options.temperature ?? 0.3;
     this.log = options.log ?? silentLogger;
-    this.sleep = options.sleep ?? defaultSleep;
+    const clock = options.clock ?? systemClock;
+    this.clock = clock;
+    this.clockTimeout = clock !== systemClock;
+    this.sleep = options.sleep ?? ((ms) => clock.sleep(ms));
     this.random = options.random ?? Math.random;
     this.sdk = new OpenAI({
       apiKey: options.apiKey,
       baseURL: options.baseURL,
       maxRetries: 0,
-      timeout: this.timeoutMs,
+      // on an injected clock the attempt's signal times out instead (the longest timer Node takes)
+      timeout: this.clockTimeout ? 2 ** 31 - 1 : this.timeoutMs,
       logLevel: "off",
     });
   }
@@ -234,9 +246,11 @@ export class LlmClient {
     for (let attempt = 1; ; attempt++) {
       const mode = this.jsonMode;
       this.requests.sent++;
+      const timeout = this.clockTimeout ? timeoutSignal(this.clock, this.timeoutMs) : undefined;
       try {
         const completion = await this.sdk.chat.completions.create(
           this.body(messages, schema, maxTokens),
+          timeout ? { signal: timeout.signal } : undefined,
         );
         const choice = completion.choices?.[0];
         const content = choice?.message?.content ?? "";
@@ -258,8 +272,11 @@ export class LlmClient {
               },
         };
       } catch (error) {
+        timeout?.clear();
         this.requests.failed++;
-        const failure = this.classify(error, attempt, mode);
+        const failure = timeout?.signal.aborted
+          ? { error: new LlmTimeoutError(this.timeoutMs, attempt) }
+          : this.classify(error, attempt, mode);
         if (failure.downgrade && !this.downgrades.has(failure.downgrade)) {
           this.downgrades.add(failure.downgrade);
           this.log.warn("LLM provider rejected a request parameter; adapting for this process", {
@@ -279,6 +296,8 @@ export class LlmClient {
           error: typed.message,
         });
         await this.sleep(wait);
+      } finally {
+        timeout?.clear();
       }
     }
   }
@@ -302,7 +321,7 @@ export class LlmClient {
       const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
       const message = this.scrub(error.message).slice(0, 300);
       const typed = new LlmHttpError(status, error.code ?? null, message, retryable, attempts);
-      const waitMs = retryable ? retryAfterMs(error.headers, Date.now()) : undefined;
+      const waitMs = retryable ? retryAfterMs(error.headers, this.clock.now()) : undefined;
       const downgrade = downgradeFor(error, mode);
       return {
         error: typed,

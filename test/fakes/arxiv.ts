@@ -304,9 +304,7 @@ export async function startFakeArxiv(options: FakeArxivOptions = {}): Promise<Fa
     let fault = takeFault(endpoint);
     if (fault?.kind === "delay") {
       const ms = fault.ms;
-      await (options.clock
-        ? options.clock.sleep(ms)
-        : new Promise((r) => setTimeout(r, ms)));
+      await (options.clock ? options.clock.sleep(ms) : new Promise((r) => setTimeout(r, ms)));
       fault = undefined;
     }
     if (fault?.kind === "reset") {

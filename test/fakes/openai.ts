@@ -32,8 +32,10 @@
  * `omitFields: ["score_reason"]` leaves those fields out of every answer, as DeepSeek, Qwen,
  * Kimi and GLM do now and then in json_object mode.
  */
+
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Clock } from "../../src/core/clock.ts";
 
 export interface ChatRequest {
   model: string;
@@ -72,6 +74,8 @@ export interface FakeOpenAIOptions {
   fault?: FakeFault;
   /** fields left out of every answer (a provider that omits a field) */
   omitFields?: string[];
+  /** the clock delays are waited on (a test's ManualClock, shared with the client); default real time */
+  clock?: Clock;
 }
 
 export interface FakeOpenAI {
@@ -273,6 +277,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const wait = (ms: number) =>
     new Promise<void>((resolve) => {
       if (ms <= 0) return resolve();
+      if (options.clock) return void options.clock.sleep(ms).then(resolve);
       const t = setTimeout(() => {
         timers.delete(t);
         resolve();
