@@ -12,6 +12,7 @@ import { silentLogger } from "../src/log.ts";
 import { loadTaxonomy } from "../src/topics/taxonomy.ts";
 import { paper, realCard, setup } from "./commands-setup.ts";
 import { type FakeDiscord, startFakeDiscord } from "./fakes/discord.ts";
+import { waitUntil } from "./helpers/wait.ts";
 
 type Raw = Record<string, unknown> & { id: string; token: string };
 
@@ -50,8 +51,8 @@ describe("votes on Discord", () => {
       taxonomy: loadTaxonomy(),
       log: silentLogger,
     });
-    // The edit runs right after the answer; wait for it without a clock.
-    for (let i = 0; i < 500 && !record.original; i++) await new Promise((r) => setTimeout(r, 10));
+    // The edit runs right after the answer (I/O with the fake, no clock involved).
+    await waitUntil(() => record.original !== undefined, { what: "the edited buttons" });
     expect(record.callbacks.map((c) => [c.type, c.accepted])).toEqual([[6, true]]);
     expect(record.followUps).toEqual([]);
     const edited = JSON.stringify(record.original);
