@@ -1,8 +1,10 @@
 import { createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../src/core/clock.ts";
 import { checkLlmProvider, type LlmCheckConfig } from "../src/summarise/doctor.ts";
 import { resetLearntDowngrades } from "../src/summarise/llm.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "./fakes/openai.ts";
+import { waitUntil } from "./helpers/wait.ts";
 
 const KEY = "sk-doctor-secret-1234";
 let fake: FakeOpenAI;
@@ -94,10 +96,22 @@ describe("checkLlmProvider", () => {
       config({ OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1` }),
     );
     expect(refused).toMatchObject({ ok: false, variable: "OPENAI_BASE_URL" });
-    fake.queue({ type: "slow", delayMs: 2000 });
-    const slow = await checkLlmProvider(config(), { timeoutMs: 100 });
-    expect(slow).toMatchObject({ ok: false, variable: "OPENAI_BASE_URL" });
-    expect(slow.message).toContain("timed out");
+    // a slow answer held on a ManualClock the check's timeout runs on too: no real waiting
+    const clock = new ManualClock("2024-04-24T04:00:00Z");
+    const slowFake = await startFakeOpenAI({ clock, fault: { type: "slow", delayMs: 2000 } });
+    try {
+      const checking = checkLlmProvider(config({ OPENAI_BASE_URL: slowFake.url }), {
+        timeoutMs: 100,
+        clock,
+      });
+      await waitUntil(() => slowFake.requests.length === 1, { what: "the check's request" });
+      await clock.advance(100);
+      const slow = await checking;
+      expect(slow).toMatchObject({ ok: false, variable: "OPENAI_BASE_URL" });
+      expect(slow.message).toContain("timed out");
+    } finally {
+      await slowFake.close();
+    }
   });
 
   it("names OPENAI_API_KEY without calling when it is unset", async () => {

@@ -99,6 +99,8 @@ export function harness(
           timeoutMs: 2000,
           backoffBaseMs: 1,
           backoffMaxMs: 4,
+          // backoff and Retry-After waits return at once: no test waits in real time
+          sleep: async () => {},
           ...(options.log ? { log: options.log } : {}),
           ...options.llm,
         });

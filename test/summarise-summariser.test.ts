@@ -1,12 +1,14 @@
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SHORT_CARD } from "../src/core/card-sections.ts";
+import { ManualClock } from "../src/core/clock.ts";
 import { CardSchema } from "../src/store/card.ts";
 import type { Paper } from "../src/store/paper.ts";
 import { SearchStore } from "../src/store/search.ts";
 import { resetLearntDowngrades } from "../src/summarise/llm.ts";
 import { DEFAULT_PROMPT_FILE, fieldList, loadCardPrompt } from "../src/summarise/prompt.ts";
 import { type ChatRequest, cardFor, type FakeOpenAI, startFakeOpenAI } from "./fakes/openai.ts";
+import { waitUntil } from "./helpers/wait.ts";
 import {
   captureLog,
   fixturePapers,
@@ -208,15 +210,32 @@ describe("Summariser validation, repair and faults", () => {
     expect(fake.requests).toHaveLength(2);
   });
 
-  it.each([
-    ["persistent 500s", { type: "status", status: 500 } as const],
-    ["answers slower than the timeout", { type: "slow", delayMs: 500 } as const],
-  ])("falls back on %s", async (_name, fault) => {
-    fake.setBehaviour({ fault });
+  it("falls back on persistent 500s", async () => {
+    fake.setBehaviour({ fault: { type: "status", status: 500 } });
     const h = harness(fake.url, [first], { llm: { timeoutMs: 50, maxAttempts: 2 } });
     const card = await h.summariser.cardFor(first);
     expect(card.fallback).toBe(true);
     expect(fake.requests).toHaveLength(2);
+  });
+
+  it("falls back on answers slower than the timeout", async () => {
+    // The fake holds its answers on a ManualClock the client's timeout runs on too.
+    const clock = new ManualClock("2024-04-24T04:00:00Z");
+    const slow = await startFakeOpenAI({ clock, fault: { type: "slow", delayMs: 500 } });
+    try {
+      const h = harness(slow.url, [first], {
+        llm: { timeoutMs: 50, maxAttempts: 2, clock, sleep: async () => {} },
+      });
+      const carded = h.summariser.cardFor(first);
+      for (const attempt of [1, 2]) {
+        await waitUntil(() => slow.requests.length === attempt, { what: `attempt ${attempt}` });
+        await clock.advance(50);
+      }
+      expect((await carded).fallback).toBe(true);
+      expect(slow.requests).toHaveLength(2);
+    } finally {
+      await slow.close();
+    }
   });
 
   it("switches to json_object when the provider rejects json_schema, and still validates", async () => {

@@ -8,6 +8,7 @@
  */
 
 import { SHORT_CARD } from "../core/card-sections.ts";
+import type { Clock } from "../core/clock.ts";
 import type { Card } from "../store/card.ts";
 import type { Paper } from "../store/paper.ts";
 import { specificFirst } from "../topics/match.ts";
@@ -131,7 +132,7 @@ export function diagnose(error: unknown): { variable?: LlmVariable; message: str
 /** Sends the sample paper to the configured provider and reports what happened. */
 export async function checkLlmProvider(
   config: LlmCheckConfig,
-  options: { timeoutMs?: number; now?: () => number } = {},
+  options: { timeoutMs?: number; now?: () => number; clock?: Clock } = {},
 ): Promise<LlmCheck> {
   if (!config.OPENAI_API_KEY) {
     return {
@@ -153,6 +154,7 @@ export async function checkLlmProvider(
     jsonMode: config.SUDI_LLM_JSON_MODE,
     timeoutMs: options.timeoutMs ?? 30_000,
     maxAttempts: 1,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const messages = renderCardMessages(prompt, SAMPLE_PAPER, taxonomy);
   const started = now();
