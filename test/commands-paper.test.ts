@@ -8,7 +8,7 @@ import { type FakeOpenAI, startFakeOpenAI } from "./fakes/openai.ts";
 let arxiv: FakeArxiv;
 let llm: FakeOpenAI;
 beforeAll(async () => {
-  [arxiv, llm] = await Promise.all([startFakeArxiv(), startFakeOpenAI({ latencyMs: 50 })]);
+  [arxiv, llm] = await Promise.all([startFakeArxiv(), startFakeOpenAI()]);
 });
 afterAll(async () => {
   await Promise.all([arxiv.close(), llm.close()]);

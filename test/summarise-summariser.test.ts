@@ -8,6 +8,7 @@ import { SearchStore } from "../src/store/search.ts";
 import { resetLearntDowngrades } from "../src/summarise/llm.ts";
 import { DEFAULT_PROMPT_FILE, fieldList, loadCardPrompt } from "../src/summarise/prompt.ts";
 import { type ChatRequest, cardFor, type FakeOpenAI, startFakeOpenAI } from "./fakes/openai.ts";
+import { runOnClock } from "./helpers/clock.ts";
 import { waitUntil } from "./helpers/wait.ts";
 import {
   captureLog,
@@ -62,27 +63,44 @@ describe("Summariser cache", () => {
     expect(CardSchema.parse(card)).toEqual(card);
   });
 
+  /** A fake whose answers take `latencyMs` of a ManualClock's time, stepped by runOnClock. */
+  async function slowAnswers(latencyMs: number) {
+    const clock = new ManualClock("2024-04-24T04:00:00Z");
+    return { clock, slow: await startFakeOpenAI({ clock, latencyMs }) };
+  }
+
   it("shares one call between concurrent requests for the same paper", async () => {
-    fake.setBehaviour({ latencyMs: 20 });
-    const h = harness(fake.url, [first]);
-    const cards = await Promise.all(Array.from({ length: 6 }, () => h.summariser.cardFor(first)));
-    expect(fake.requests).toHaveLength(1);
-    expect(new Set(cards.map((c) => c.title_zh)).size).toBe(1);
+    const { clock, slow } = await slowAnswers(20);
+    try {
+      const h = harness(slow.url, [first]);
+      const cards = await runOnClock(
+        clock,
+        Promise.all(Array.from({ length: 6 }, () => h.summariser.cardFor(first))),
+      );
+      expect(slow.requests).toHaveLength(1);
+      expect(new Set(cards.map((c) => c.title_zh)).size).toBe(1);
+    } finally {
+      await slow.close();
+    }
   });
 
   it("keeps at most SUDI_LLM_CONCURRENCY calls in flight", async () => {
-    fake.setBehaviour({ latencyMs: 15 });
-    const many = Array.from({ length: 12 }, (_, i) => syntheticPaper(i, first));
-    const h = harness(fake.url, many, { summariser: { concurrency: 3 } });
-    // Chat requests arriving during the run share the same limit.
-    const [report] = await Promise.all([
-      h.summariser.summariseMissing(),
-      h.summariser.cardFor(many[11] as Paper),
-    ]);
-    expect(report.done).toBe(12);
-    expect(fake.requests).toHaveLength(12);
-    expect(fake.maxInFlight).toBeLessThanOrEqual(3);
-    expect(fake.maxInFlight).toBeGreaterThan(1);
+    const { clock, slow } = await slowAnswers(15);
+    try {
+      const many = Array.from({ length: 12 }, (_, i) => syntheticPaper(i, first));
+      const h = harness(slow.url, many, { summariser: { concurrency: 3 } });
+      // Chat requests arriving during the run share the same limit.
+      const [report] = await runOnClock(
+        clock,
+        Promise.all([h.summariser.summariseMissing(), h.summariser.cardFor(many[11] as Paper)]),
+      );
+      expect(report.done).toBe(12);
+      expect(slow.requests).toHaveLength(12);
+      expect(slow.maxInFlight).toBeLessThanOrEqual(3);
+      expect(slow.maxInFlight).toBeGreaterThan(1);
+    } finally {
+      await slow.close();
+    }
   });
 
   it("summarises a new version again and shows it", async () => {
