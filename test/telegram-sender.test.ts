@@ -6,7 +6,7 @@ import {
   type TelegramSenderOptions,
 } from "../bots/telegram/sender.ts";
 import type { ChatAddress } from "../src/core/address.ts";
-import { type Clock, ManualClock } from "../src/core/clock.ts";
+import { ManualClock } from "../src/core/clock.ts";
 import { bold, link, type RichMessage, span, textMessage } from "../src/core/message.ts";
 import { DeliveryEngine } from "../src/deliver/engine.ts";
 import { ChatGoneError, ChatMigratedError, TransientSendError } from "../src/deliver/sender.ts";
@@ -15,19 +15,8 @@ import { type FakeTelegram, fakeErrors, startFakeTelegram } from "./fakes/telegr
 import { runOnClock } from "./helpers/clock.ts";
 import { digestOf, stores } from "./helpers/delivery.ts";
 
-/** Virtual time on top of real time: sleeps return at once and move the clock forward. */
-function fastClock() {
-  let offset = 0;
-  const clock: Clock & { elapsed(): number } = {
-    now: () => performance.now() + offset,
-    sleep: async (ms, signal) => {
-      if (!signal?.aborted) offset += Math.max(0, ms);
-      await new Promise((r) => setImmediate(r));
-    },
-    elapsed: () => offset,
-  };
-  return clock;
-}
+/** The tests' time: it moves only when a test moves it (HIGH_LIMITS never make a send wait). */
+const START = "2024-04-24T01:00:00Z";
 
 const HIGH_LIMITS = {
   global: { perSecond: 10_000, burst: 100 },
@@ -51,7 +40,7 @@ function logLines() {
 
 async function setup(options: Partial<TelegramSenderOptions> = {}, fakeLimits = false as const) {
   tg = await startFakeTelegram({ limits: fakeLimits });
-  const clock = fastClock();
+  const clock = new ManualClock(START);
   const { lines, log } = logLines();
   const sender = new TelegramSender({
     token: tg.token,
@@ -124,7 +113,8 @@ describe("TelegramSender", () => {
     const error = await sender.sendPart(privateChat(12), textMessage("一次")).catch((e) => e);
     expect(error).toBeInstanceOf(TransientSendError);
     expect(error).toMatchObject({ retryAfterMs: 3000, outcome: "undelivered" });
-    expect(clock.elapsed()).toBe(0); // the sender does not wait: the engine decides
+    // the sender does not wait: the engine decides
+    expect([clock.now(), clock.waiting]).toEqual([Date.parse(START), 0]);
     expect(sender.readyIn(privateChat(12))).toBeGreaterThan(2900);
     expect(sender.readyIn(privateChat(99))).toBe(0);
     expect(fake.sentTo(12)).toHaveLength(0);
@@ -162,7 +152,7 @@ describe("TelegramSender", () => {
     const sender = new TelegramSender({
       token,
       apiRoot: "http://127.0.0.1:9", // nothing listens on the discard port
-      clock: fastClock(),
+      clock: new ManualClock(START),
       limits: HIGH_LIMITS,
       log,
     });
@@ -268,7 +258,7 @@ describe("TelegramSender under the delivery engine, against Telegram's rate limi
   it("recovers from real 429s when it sends faster than a chat allows, delivering each once", async () => {
     // No pacing on our side; the fake enforces 1 message/s per chat with a burst of 2. The
     // sender, the engine and the fake share one ManualClock: Retry-After costs no real time.
-    const clock = new ManualClock("2024-04-24T01:00:00Z");
+    const clock = new ManualClock(START);
     tg = await startFakeTelegram({ limits: { chat: { perSecond: 1, burst: 2 } }, clock });
     const sender = new TelegramSender({
       token: tg.token,
@@ -298,7 +288,7 @@ describe("TelegramSender under the delivery engine, against Telegram's rate limi
     // Telegram's rates scaled up 10× (fewer clock steps); our pacing is scaled alike. The
     // sender, the engine and the fake's limits share one ManualClock, so the pacing costs no
     // real time. (Without the bot-wide pacing this test meets dozens of 429s.)
-    const clock = new ManualClock("2024-04-24T01:00:00Z");
+    const clock = new ManualClock(START);
     tg = await startFakeTelegram({
       limits: {
         chat: { perSecond: 10, burst: 3 },
