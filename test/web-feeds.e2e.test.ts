@@ -3,6 +3,7 @@
  * in a feed reader library not written for sudi (python3-feedparser, bozo == 0), hostile text
  * stays text, a chat's token comes from /feed and dies with /feed reset (admins only in a
  * group), and digests and /paper replies link to the archive when SUDI_PUBLIC_URL is set.
+ * In the e2e project: the feed reader runs as a child process (/usr/bin/python3).
  */
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
