@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Pacer } from "../bots/discord/pacer.ts";
+import { ManualClock } from "../src/core/clock.ts";
 import { defaultInFlightCap, InFlightWindow, windowFor } from "../src/deliver/window.ts";
 
 /** Lets every settled promise's callbacks run (no timer fires in between). */
@@ -66,28 +67,49 @@ describe("InFlightWindow", () => {
 
 describe("Discord Pacer", () => {
   it("makes up half an interval of lateness, not a whole stall", async () => {
-    let now = 1000;
-    const pacer = new Pacer(50, () => now); // one turn every 20 ms
+    const clock = new ManualClock(1000);
+    const pacer = new Pacer(50, clock); // one turn every 20 ms
     const done: number[] = [];
     const turn = (n: number) => void pacer.wait().then(() => done.push(n));
     turn(1);
     await flush();
     expect(done).toEqual([1]); // the first goes at once; the next turn is at 1010
-    now = 1025; // 15 ms late: made up only by half an interval, the turn after it is at 1035
+    await clock.advanceTo(1025); // 15 ms late: made up only by half an interval
     turn(2);
     turn(3);
     await flush();
+    expect(done).toEqual([1, 2]); // 2 went at 1025, so 3's turn is at 1035, not 1045
+    await clock.advanceTo(1034);
+    await flush();
     expect(done).toEqual([1, 2]);
-    now = 1040;
-    await pacer.wait();
-    expect(done).toEqual([1, 2, 3]); // 3 went at 1040 (late 5 ms): the next turn is at 1055
-    now = 1140; // a stall of 85 ms past that turn: only half an interval is made up
+    await clock.advanceTo(1035);
+    await flush();
+    expect(done).toEqual([1, 2, 3]); // the next turn is at 1055
+    await clock.advanceTo(1140); // a stall of 85 ms past that turn: only half an interval is made up
     turn(4);
     turn(5);
     await flush();
     expect(done).toEqual([1, 2, 3, 4]); // 5's turn is at 1150, not at once
-    now = 1150;
-    await pacer.wait();
+    await clock.advanceTo(1149);
+    await flush();
+    expect(done).toEqual([1, 2, 3, 4]);
+    await clock.advanceTo(1150);
+    await flush();
     expect(done).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("starts at most perSecond + 1 turns in any second of a long broadcast", async () => {
+    const clock = new ManualClock(0);
+    const pacer = new Pacer(19, clock);
+    const started: number[] = [];
+    const all = Array.from({ length: 60 }, () =>
+      pacer.wait().then(() => started.push(clock.now())),
+    );
+    while (started.length < 60) await clock.advance(1);
+    await Promise.all(all);
+    for (const t of started) {
+      expect(started.filter((s) => s >= t && s < t + 1000).length).toBeLessThanOrEqual(20);
+    }
+    expect(started.at(-1)).toBeGreaterThanOrEqual(59 * (1000 / 19) - 1);
   });
 });

@@ -5,7 +5,7 @@
  * against the next burst and earns global 429s. Spacing sends 1/rate apart keeps the stream
  * smooth, so REST's global limiter stays a safety net rather than the pacer.
  */
-import { setTimeout as sleep } from "node:timers/promises";
+import { type Clock, systemClock } from "../../src/core/clock.ts";
 
 /** A little under Discord's 50/s: replies and command registration share the global limit. */
 export const BROADCAST_PER_SECOND = 48;
@@ -18,7 +18,7 @@ export class Pacer {
 
   constructor(
     perSecond: number = BROADCAST_PER_SECOND,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {
     if (!(perSecond > 0)) throw new RangeError(`invalid rate ${perSecond}/s`);
     this.perSecond = perSecond;
@@ -35,9 +35,9 @@ export class Pacer {
    */
   wait(): Promise<void> {
     this.turn = this.turn.then(async () => {
-      const delay = this.next - this.now();
-      if (delay > 0) await sleep(delay);
-      this.next = Math.max(this.next, this.now() - this.intervalMs / 2) + this.intervalMs;
+      const delay = this.next - this.clock.now();
+      if (delay > 0) await this.clock.sleep(delay);
+      this.next = Math.max(this.next, this.clock.now() - this.intervalMs / 2) + this.intervalMs;
     });
     return this.turn;
   }
