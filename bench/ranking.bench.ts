@@ -123,6 +123,8 @@ function newId(n: number): string {
       if (ranked[0]?.paper.id !== matched[0]?.id) reordered++;
       if (chat % 500 === 0) sample();
     });
+    // Trained models are written in batches; the last batch is part of the day.
+    r.flush();
     const ms = performance.now() - started;
     const cpu = process.cpuUsage(cpuStart);
     const cpuMs = (cpu.user + cpu.system) / 1000;

@@ -4,13 +4,13 @@
  * papers the chat already matched, and nearest neighbours for /similar. Nothing is downloaded.
  */
 
-import type { FeatureStore, StoredDoc } from "../store/features.ts";
+import type { FeatureStore, StoredDoc, StoredModel } from "../store/features.ts";
 import type { Paper } from "../store/paper.ts";
 import type { VoteStore } from "../store/votes.ts";
 import { type Example, type LinearModel, scoreMany, train } from "./model.ts";
+import { nearestLiked } from "./nearest.ts";
 import {
   BUCKETS,
-  cosine,
   DocumentFrequencies,
   docTerms,
   type SparseVector,
@@ -29,6 +29,10 @@ const NEAREST_AMONG = 30;
 const NAMED_POSITIONS = 15;
 /** How similar a liked paper must be to be named as the reason. */
 const NEAREST_MIN = 0.12;
+/** Chats whose model stays in memory (8 KB each); others are read back from the store. */
+const MODELS_KEPT = 2_000;
+/** Trained models written to the store in one transaction. */
+const WRITE_BATCH = 256;
 
 export interface RankedPaper {
   paper: Paper;
@@ -40,7 +44,7 @@ export interface RankedPaper {
 
 export interface RankerDeps {
   features: FeatureStore;
-  votes: Pick<VoteStore, "labels" | "fingerprint" | "sameDigests">;
+  votes: Pick<VoteStore, "labels" | "version" | "sameDigests">;
   papers: { getMany(ids: readonly string[]): Paper[] };
 }
 
@@ -66,7 +70,9 @@ interface SimilarIndex {
 export class Ranker {
   private df: DocumentFrequencies | undefined;
   private similarIndex: SimilarIndex | undefined;
-  private readonly models = new Map<number, { seen: string; model: ChatModel | null }>();
+  private readonly models = new Map<number, { version: number; model: ChatModel | null }>();
+  /** models trained but not yet written (see keep) */
+  private unsaved: StoredModel[] = [];
   /** vectors under the current frequencies, shared by every chat of a run */
   private readonly vectorCache = new Map<string, SparseVector>();
   /** per-document scratch scores of /similar (zeroed after each query) */
@@ -134,13 +140,14 @@ export class Ranker {
 
   /**
    * The chat's model, trained when its votes changed since the stored one; null below
-   * MIN_POSITIVES. Models are remembered per vote fingerprint, so a digest run trains each
-   * chat at most once.
+   * MIN_POSITIVES. Models are remembered per votes version (one primary-key read), so a
+   * digest run trains each chat at most once.
    */
   modelFor(chat: number): ChatModel | null {
-    const seen = this.deps.votes.fingerprint(chat);
+    const version = this.deps.votes.version(chat);
     const cached = this.models.get(chat);
-    if (cached && cached.seen === seen) return cached.model;
+    if (cached && cached.version === version) return cached.model;
+    const seen = String(version);
     const labels = this.deps.votes.labels(chat);
     const positives = labels.filter((l) => l.value > 0);
     let model: ChatModel | null = null;
@@ -166,12 +173,7 @@ export class Ranker {
           if (x) examples.push({ x, y: 0, weight: WEAK_WEIGHT });
         }
         linear = train(examples);
-        this.deps.features.saveModel({
-          chat,
-          positives: positives.length,
-          votesSeen: seen,
-          ...linear,
-        });
+        this.keep({ chat, positives: positives.length, votesSeen: seen, ...linear });
       }
       const liked = positives.slice(0, NEAREST_AMONG).flatMap((l) => {
         const x = vectors.get(l.paperId);
@@ -180,11 +182,38 @@ export class Ranker {
       model = { model: linear, liked };
     } else if (labels.length > 0) {
       // Votes were taken back below the threshold: the stored model no longer applies.
+      this.unsaved = this.unsaved.filter((m) => m.chat !== chat);
       this.deps.features.dropModel(chat);
     }
-    this.models.set(chat, { seen, model });
-    if (this.models.size > 20_000) this.models.clear();
+    // the most recently trained or loaded chats stay (a digest asks hasModel, then rankFor)
+    this.models.delete(chat);
+    this.models.set(chat, { version, model });
+    if (this.models.size > MODELS_KEPT) {
+      for (const oldest of this.models.keys()) {
+        this.models.delete(oldest);
+        break;
+      }
+    }
     return model;
+  }
+
+  /**
+   * Queues a trained model for the store. Models are written together: every WRITE_BATCH, and
+   * at the latest once the current synchronous run (a digest, a day of digests) returns to the
+   * event loop. Until then this Ranker serves the model from memory.
+   */
+  private keep(model: StoredModel): void {
+    this.unsaved.push(model);
+    if (this.unsaved.length >= WRITE_BATCH) this.flush();
+    else if (this.unsaved.length === 1) queueMicrotask(() => this.flush());
+  }
+
+  /** Writes the models trained since the last write, in one transaction. */
+  flush(): void {
+    if (this.unsaved.length === 0) return;
+    const models = this.unsaved;
+    this.unsaved = [];
+    this.deps.features.saveModels(models);
   }
 
   /** Whether the chat has a model (at least MIN_POSITIVES likes); trains it when stale. */
@@ -208,21 +237,22 @@ export class Ranker {
       return { paper, score: scores[order] as number, order, x };
     });
     ranked.sort((a, b) => b.score - a.score || a.order - b.order);
-    return ranked.map(({ paper, score: s, order, x }, position) => {
-      const out: RankedPaper = { paper, score: s };
-      // Named only when the model moved the paper up into the first few and a liked paper is
-      // close to it (a digest shows about ten).
-      if (x && position < order && position < NAMED_POSITIONS && s > 0) {
-        let best = NEAREST_MIN;
-        for (const l of model.liked) {
-          if (l.paperId === paper.id) continue;
-          const c = cosine(l.x, x);
-          if (c > best) {
-            best = c;
-            out.nearest = l.paperId;
-          }
-        }
-      }
+    // Named only when the model moved the paper up into the first few and a liked paper is
+    // close to it (a digest shows about ten).
+    const named = ranked.filter(
+      ({ x, score: s, order }, position) =>
+        x !== undefined && position < order && position < NAMED_POSITIONS && s > 0,
+    );
+    const nearest = nearestLiked(
+      model.liked,
+      named.map((r) => ({ paperId: r.paper.id, x: r.x as SparseVector })),
+      NEAREST_MIN,
+    );
+    const reasons = new Map(named.map((r, i) => [r, nearest[i]]));
+    return ranked.map((r) => {
+      const out: RankedPaper = { paper: r.paper, score: r.score };
+      const reason = reasons.get(r);
+      if (reason !== undefined) out.nearest = reason;
       return out;
     });
   }

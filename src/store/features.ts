@@ -137,16 +137,27 @@ export class FeatureStore {
     };
   }
 
-  saveModel(m: StoredModel): void {
-    this.s.putModel.run(
-      m.chat,
-      m.positives,
-      m.votesSeen,
-      bytes(m.ids),
-      bytes(m.weights),
-      m.bias,
-      nowIso(),
-    );
+  /**
+   * Writes models in one transaction (a day retrains thousands: one commit each would cost
+   * more than the training). Nothing is written once the database is closed: a model is
+   * derived from the votes, and one not kept is trained again on next use.
+   */
+  saveModels(models: readonly StoredModel[]): void {
+    if (models.length === 0 || !this.db.open) return;
+    const at = nowIso();
+    this.db.transaction(() => {
+      for (const m of models) {
+        this.s.putModel.run(
+          m.chat,
+          m.positives,
+          m.votesSeen,
+          bytes(m.ids),
+          bytes(m.weights),
+          m.bias,
+          at,
+        );
+      }
+    })();
   }
 
   dropModel(chat: number): void {

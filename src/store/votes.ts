@@ -4,6 +4,7 @@
  * vote back; 👍 and 👎 replace each other.
  */
 import { type Db, nowIso } from "./db.ts";
+import { unpackIds } from "./outbox.ts";
 
 export interface VoteCounts {
   up: number;
@@ -87,31 +88,26 @@ export class VoteStore {
            ORDER BY at DESC`,
         )
         .raw(),
-      fingerprint: db
-        .prepare<[number, number], string>(
-          `SELECT (SELECT count(*) || ':' || coalesce(max(created_at), '') FROM votes
-                   WHERE chat = ?) || '/' ||
-                  (SELECT count(*) || ':' || coalesce(max(created_at), '') FROM saved
-                   WHERE chat = ?)`,
-        )
+      version: db
+        .prepare<[number], number>("SELECT version FROM vote_versions WHERE chat = ?")
         .pluck(),
-      // What the chat got, by day: the packed sent ledger (ids unpacked through json_each;
-      // arXiv ids hold no comma or quote) and the papers still in flight or failed.
-      sameDigests: db
-        .prepare<[{ chat: number; ids: string; limit: number }], string>(
-          `WITH got (announce_date, paper_id) AS (
-             SELECT l.announce_date, j.value
-               FROM sent_ledger l, json_each('["' || replace(l.paper_ids, ',', '","') || '"]') j
-              WHERE l.chat = @chat AND l.paper_ids IS NOT NULL
-             UNION ALL
-             SELECT announce_date, paper_id FROM outbox WHERE chat = @chat)
-           SELECT paper_id FROM got
-           WHERE announce_date IN (
-             SELECT announce_date FROM got WHERE paper_id IN (SELECT value FROM json_each(@ids)))
-             AND paper_id NOT IN (SELECT value FROM json_each(@ids))
-           ORDER BY announce_date DESC LIMIT @limit`,
+      bump: db.prepare(
+        `INSERT INTO vote_versions (chat, version) VALUES (?, 1)
+         ON CONFLICT (chat) DO UPDATE SET version = version + 1`,
+      ),
+      // What the chat got, by day: the packed sent ledger and the papers still in flight or
+      // failed. Unpacked here rather than through json_each: a chat has a few dozen days.
+      ledgerDays: db
+        .prepare<[number], [string, string]>(
+          `SELECT announce_date, paper_ids FROM sent_ledger
+           WHERE chat = ? AND paper_ids IS NOT NULL`,
         )
-        .pluck(),
+        .raw(),
+      inFlight: db
+        .prepare<[number], [string, string]>(
+          "SELECT announce_date, paper_id FROM outbox WHERE chat = ?",
+        )
+        .raw(),
       savedPage: db.prepare<[string, string, number, number], SavedRow>(
         `SELECT * FROM saved WHERE platform = ? AND user_id = ?
          ORDER BY created_at DESC, paper_id LIMIT ? OFFSET ?`,
@@ -155,6 +151,15 @@ export class VoteStore {
            GROUP BY paper_id ORDER BY n DESC, paper_id LIMIT ?`,
         )
         .raw(),
+      bumpForgotten: db.prepare(
+        `INSERT INTO vote_versions (chat, version)
+         SELECT chat, 1 FROM (
+           SELECT chat FROM votes
+           WHERE user_id = @user AND chat IN (SELECT id FROM chats WHERE platform = @platform)
+           UNION SELECT chat FROM saved WHERE platform = @platform AND user_id = @user)
+         WHERE true
+         ON CONFLICT (chat) DO UPDATE SET version = version + 1`,
+      ),
       forgetVotes: db.prepare(
         `DELETE FROM votes WHERE user_id = ?
          AND chat IN (SELECT id FROM chats WHERE platform = ?)`,
@@ -174,6 +179,7 @@ export class VoteStore {
   toggleVote(chat: number, userId: string, paperId: string, value: 1 | -1): -1 | 0 | 1 {
     return this.db.transaction((): -1 | 0 | 1 => {
       const current = this.s.getVote.get(chat, userId, paperId);
+      this.s.bump.run(chat);
       if (current === value) {
         this.s.dropVote.run(chat, userId, paperId);
         return 0;
@@ -186,6 +192,7 @@ export class VoteStore {
   /** Presses ⭐ for a person: saves the paper, or takes it back. Returns whether it is saved. */
   toggleSaved(saved: Omit<SavedPaper, "createdAt">): boolean {
     return this.db.transaction((): boolean => {
+      this.s.bump.run(saved.chat);
       if (this.s.getSaved.get(saved.platform, saved.userId, saved.paperId)) {
         this.s.dropSaved.run(saved.platform, saved.userId, saved.paperId);
         return false;
@@ -237,14 +244,38 @@ export class VoteStore {
     return out;
   }
 
-  /** Changes whenever the chat's votes or stars change: a trained model remembers it. */
-  fingerprint(chat: number): string {
-    return this.s.fingerprint.get(chat, chat) ?? "";
+  /**
+   * A number that changes whenever the chat's votes or stars change (0 before the first): a
+   * trained model remembers the one it was trained at.
+   */
+  version(chat: number): number {
+    return this.s.version.get(chat) ?? 0;
   }
 
-  /** Papers sent in the same digests as the labelled ones, unlabelled: weak negatives. */
+  /**
+   * Papers sent in the same digests as the labelled ones, unlabelled: weak negatives. Newest
+   * day first, at most `limit`.
+   */
   sameDigests(chat: number, labelled: readonly string[], limit: number): string[] {
-    return this.s.sameDigests.all({ chat, ids: JSON.stringify(labelled), limit });
+    const byDay = new Map<string, string[]>();
+    for (const [day, packed] of this.s.ledgerDays.all(chat)) byDay.set(day, unpackIds(packed));
+    for (const [day, id] of this.s.inFlight.all(chat)) {
+      const ids = byDay.get(day);
+      if (ids) ids.push(id);
+      else byDay.set(day, [id]);
+    }
+    const wanted = new Set(labelled);
+    const out = new Set<string>();
+    const days = [...byDay.keys()].sort().reverse();
+    for (const day of days) {
+      const ids = byDay.get(day) ?? [];
+      if (!ids.some((id) => wanted.has(id))) continue;
+      for (const id of ids) {
+        if (out.size >= limit) return [...out];
+        if (!wanted.has(id)) out.add(id);
+      }
+    }
+    return [...out];
   }
 
   savedPage(platform: string, userId: string, offset: number, limit: number): SavedPaper[] {
@@ -326,6 +357,7 @@ export class VoteStore {
   /** Deletes a person's votes (in every chat of the platform), saved papers and alerts. */
   forget(platform: string, userId: string): { votes: number; saved: number } {
     return this.db.transaction(() => {
+      this.s.bumpForgotten.run({ user: userId, platform });
       const votes = this.s.forgetVotes.run(userId, platform).changes;
       const saved = this.s.forgetSaved.run(platform, userId).changes;
       this.s.forgetAlerts.run(userId, platform);
