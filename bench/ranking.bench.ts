@@ -28,6 +28,7 @@ const CHATS = Number(process.env.BENCH_CHATS ?? 10_000);
 const DAY_PAPERS = 600;
 const VOTES = 20;
 const MATCHED = 40;
+const SCHEDULER_CHUNK = 200;
 const CORPUS = Number(process.env.BENCH_PAPERS ?? 150_000);
 const QUERIES = 200;
 
@@ -91,6 +92,7 @@ function newId(n: number): string {
   });
   ranker.index([...earlier, ...day]);
   const chatIds: number[] = [];
+  const sentOf: string[][] = [];
   db.transaction(() => {
     for (let c = 0; c < CHATS; c++) {
       const chat = chats.ensure({
@@ -101,6 +103,7 @@ function newId(n: number): string {
       chatIds.push(chat.id);
       // the chat's earlier digests (what weak negatives come from) and its votes on them
       const sent = Array.from({ length: 40 }, () => pick(earlier).id);
+      sentOf.push(sent);
       outbox.recordSent(chat.id, "2024-04-23", [...new Set(sent)]);
       for (let v = 0; v < VOTES; v++) {
         votes.toggleVote(chat.id, String(c), sent[v] ?? "", v < 12 ? 1 : -1);
@@ -110,20 +113,25 @@ function newId(n: number): string {
   sample();
   // Each chat's 40 matched papers, drawn before timing so only the ranker is measured.
   const matchedOf = chatIds.map(() => Array.from({ length: MATCHED }, () => pick(day)));
-  // What the scheduler does for a day: at delivery, rankFor trains a chat's model when its
-  // votes changed (here every chat: they all voted since) and re-ranks. Then the next day in
-  // a new process (a new Ranker): votes unchanged, so the stored models are reused.
+  // What the scheduler does for a day: at delivery, the digest asks hasModel, then rankFor,
+  // which trains a chat's model when its votes changed (here every chat: they all voted
+  // since) and re-ranks. Then the next day in a new process (a new Ranker): votes unchanged,
+  // so the stored models are reused. Then every chat votes once more and the day after, in a
+  // new process again, every stored model is stale: all retrain and overwrite theirs.
   const runDay = (label: string, r: Ranker) => {
     const started = performance.now();
     const cpuStart = process.cpuUsage();
     let reordered = 0;
     chatIds.forEach((chat, n) => {
       const matched = matchedOf[n] as Paper[];
+      if (!r.hasModel(chat)) throw new Error(`chat ${chat} has no model`);
       const ranked = r.rankFor(chat, matched);
       if (ranked[0]?.paper.id !== matched[0]?.id) reordered++;
       if (chat % 500 === 0) sample();
+      // The scheduler builds digests 200 chats at a time; the models trained for a chunk are
+      // written when it returns to the event loop.
+      if (n % SCHEDULER_CHUNK === SCHEDULER_CHUNK - 1) r.flush();
     });
-    // Trained models are written in batches; the last batch is part of the day.
     r.flush();
     const ms = performance.now() - started;
     const cpu = process.cpuUsage(cpuStart);
@@ -144,6 +152,15 @@ function newId(n: number): string {
   runDay("train + re-rank (votes changed)", ranker);
   runDay(
     "re-rank, next day (votes unchanged, new process)",
+    new Ranker({ features: new FeatureStore(db), votes, papers }),
+  );
+  db.transaction(() => {
+    chatIds.forEach((chat, c) => {
+      votes.toggleVote(chat, String(c), sentOf[c]?.[VOTES] ?? "", 1);
+    });
+  })();
+  runDay(
+    "train + re-rank, day after (one more vote each: stored models stale, new process)",
     new Ranker({ features: new FeatureStore(db), votes, papers }),
   );
   db.close();

@@ -153,10 +153,10 @@ export class Ranker {
     let model: ChatModel | null = null;
     if (positives.length >= MIN_POSITIVES) {
       const labelled = labels.map((l) => l.paperId);
-      const stored = this.deps.features.model(chat);
+      const stored = this.deps.features.model(chat, seen);
       let linear: LinearModel;
       let vectors: Map<string, SparseVector>;
-      if (stored && stored.votesSeen === seen) {
+      if (stored) {
         // Votes unchanged since the stored model: only the liked papers' vectors are needed.
         linear = { ids: stored.ids, weights: stored.weights, bias: stored.bias };
         vectors = this.vectors(positives.slice(0, NEAREST_AMONG).map((l) => l.paperId));

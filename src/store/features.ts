@@ -80,6 +80,9 @@ export class FeatureStore {
       all: db.prepare<[], DocRow>("SELECT * FROM feature_docs"),
       count: db.prepare<[], number>("SELECT count(*) FROM feature_docs").pluck(),
       model: db.prepare<[number], ModelRow>("SELECT * FROM ranking_models WHERE chat = ?"),
+      modelAt: db.prepare<[number, string], ModelRow>(
+        "SELECT * FROM ranking_models WHERE chat = ? AND votes_seen = ?",
+      ),
       putModel: db.prepare(
         `INSERT INTO ranking_models (chat, positives, votes_seen, ids, weights, bias, trained_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -124,8 +127,13 @@ export class FeatureStore {
     return this.s.count.get() ?? 0;
   }
 
-  model(chat: number): StoredModel | null {
-    const row = this.s.model.get(chat);
+  /**
+   * The chat's stored model; with `votesSeen`, only when it was trained at those votes (a
+   * stale model's weights are not read).
+   */
+  model(chat: number, votesSeen?: string): StoredModel | null {
+    const row =
+      votesSeen === undefined ? this.s.model.get(chat) : this.s.modelAt.get(chat, votesSeen);
     if (!row) return null;
     return {
       chat: row.chat,
