@@ -247,38 +247,6 @@ export function nthSmallest(a: Float64Array, k: number): number {
   return a[k] as number;
 }
 
-/** Dense weights of one model at a time (zero elsewhere), for scoring many vectors. */
-const dense = new Float64Array(BUCKETS);
-
-/**
- * The model's scores of many vectors: its weights are spread into a dense array once, so each
- * vector costs its own 64 look-ups instead of a merge with the model's 1,000 weights. Same sums
- * as score(), term by term.
- */
-export function scoreMany(
-  model: LinearModel,
-  xs: readonly (SparseVector | undefined)[],
-): Float64Array {
-  const { ids, weights } = model;
-  for (let i = 0; i < ids.length; i++) dense[ids[i] as number] = weights[i] as number;
-  const out = new Float64Array(xs.length);
-  for (let n = 0; n < xs.length; n++) {
-    const x = xs[n];
-    let z = model.bias;
-    if (x) {
-      const xi = x.ids;
-      const xv = x.values;
-      for (let k = 0; k < xi.length; k++) {
-        const d = dense[xi[k] as number] as number;
-        if (d !== 0) z += d * (xv[k] as number);
-      }
-    }
-    out[n] = z;
-  }
-  for (let i = 0; i < ids.length; i++) dense[ids[i] as number] = 0;
-  return out;
-}
-
 /** The model's score of a vector (a logit: higher is more liked). */
 export function score(model: LinearModel, x: SparseVector): number {
   let i = 0;

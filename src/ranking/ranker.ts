@@ -7,16 +7,9 @@
 import type { FeatureStore, StoredDoc, StoredModel } from "../store/features.ts";
 import type { Paper } from "../store/paper.ts";
 import type { VoteStore } from "../store/votes.ts";
-import { type Example, type LinearModel, scoreMany, train } from "./model.ts";
-import { nearestLiked } from "./nearest.ts";
-import {
-  BUCKETS,
-  DocumentFrequencies,
-  docTerms,
-  type SparseVector,
-  termCounts,
-  vectorOf,
-} from "./tfidf.ts";
+import { type Example, type LinearModel, train } from "./model.ts";
+import { BUCKETS, DocumentFrequencies, docTerms, termCounts, vectorOf } from "./tfidf.ts";
+import { type HeldVector, Vocabulary } from "./vocabulary.ts";
 
 /** 👍 and ⭐ a chat needs before its digests are re-ordered by a model. */
 export const MIN_POSITIVES = 5;
@@ -31,6 +24,8 @@ const NAMED_POSITIONS = 15;
 const NEAREST_MIN = 0.12;
 /** Chats whose model stays in memory (8 KB each); others are read back from the store. */
 const MODELS_KEPT = 2_000;
+/** Words (distinct buckets of the vectors in memory) past which the vocabulary starts over. */
+const VOCABULARY_KEPT = 1 << 16;
 /** Trained models written to the store in one transaction. */
 const WRITE_BATCH = 256;
 
@@ -48,10 +43,10 @@ export interface RankerDeps {
   papers: { getMany(ids: readonly string[]): Paper[] };
 }
 
-/** A chat's model with the vectors of its liked papers (to name the nearest). */
+/** A chat's model with its liked papers (to name the nearest). */
 export interface ChatModel {
   model: LinearModel;
-  liked: { paperId: string; x: SparseVector }[];
+  liked: string[];
 }
 
 /**
@@ -74,7 +69,9 @@ export class Ranker {
   /** models trained but not yet written (see keep) */
   private unsaved: StoredModel[] = [];
   /** vectors under the current frequencies, shared by every chat of a run */
-  private readonly vectorCache = new Map<string, SparseVector>();
+  private readonly vectorCache = new Map<string, HeldVector>();
+  /** the words of the held vectors' buckets (kept across new frequencies: buckets stay) */
+  private readonly vocabulary = new Vocabulary();
   /** per-document scratch scores of /similar (zeroed after each query) */
   private scores = new Float32Array(0);
   /** versions known to be indexed, so a digest run asks the store once per paper */
@@ -114,14 +111,20 @@ export class Ranker {
     }));
     this.deps.features.save(docs, { docs: df.docs, df: df.df });
     this.similarIndex = undefined;
-    this.vectorCache.clear();
+    this.dropVectors();
     return docs.length;
   }
 
+  /** Forgets the held vectors (and, once it has grown large, the vocabulary with them). */
+  private dropVectors(): void {
+    this.vectorCache.clear();
+    if (this.vocabulary.size > VOCABULARY_KEPT) this.vocabulary.clear();
+  }
+
   /** The vectors of stored papers (papers without features are left out). */
-  vectors(paperIds: readonly string[]): Map<string, SparseVector> {
+  vectors(paperIds: readonly string[]): Map<string, HeldVector> {
     const df = this.frequencies();
-    const out = new Map<string, SparseVector>();
+    const out = new Map<string, HeldVector>();
     const missing: string[] = [];
     for (const id of paperIds) {
       const cached = this.vectorCache.get(id);
@@ -129,9 +132,12 @@ export class Ranker {
       else missing.push(id);
     }
     if (missing.length === 0) return out;
-    if (this.vectorCache.size > 100_000) this.vectorCache.clear();
+    if (this.vectorCache.size > 100_000) {
+      // the vectors returned so far stay valid: their words are kept
+      this.vectorCache.clear();
+    }
     for (const [id, doc] of this.deps.features.docs(missing)) {
-      const v = vectorOf(doc, df);
+      const v = this.vocabulary.hold(vectorOf(doc, df));
       this.vectorCache.set(id, v);
       out.set(id, v);
     }
@@ -155,14 +161,12 @@ export class Ranker {
       const labelled = labels.map((l) => l.paperId);
       const stored = this.deps.features.model(chat, seen);
       let linear: LinearModel;
-      let vectors: Map<string, SparseVector>;
       if (stored) {
-        // Votes unchanged since the stored model: only the liked papers' vectors are needed.
+        // Votes unchanged since the stored model.
         linear = { ids: stored.ids, weights: stored.weights, bias: stored.bias };
-        vectors = this.vectors(positives.slice(0, NEAREST_AMONG).map((l) => l.paperId));
       } else {
         const weak = this.deps.votes.sameDigests(chat, labelled, labels.length * WEAK_PER_LABEL);
-        vectors = this.vectors([...labelled, ...weak]);
+        const vectors = this.vectors([...labelled, ...weak]);
         const examples: Example[] = [];
         for (const l of labels) {
           const x = vectors.get(l.paperId);
@@ -175,11 +179,7 @@ export class Ranker {
         linear = train(examples);
         this.keep({ chat, positives: positives.length, votesSeen: seen, ...linear });
       }
-      const liked = positives.slice(0, NEAREST_AMONG).flatMap((l) => {
-        const x = vectors.get(l.paperId);
-        return x ? [{ paperId: l.paperId, x }] : [];
-      });
-      model = { model: linear, liked };
+      model = { model: linear, liked: positives.slice(0, NEAREST_AMONG).map((l) => l.paperId) };
     } else if (labels.length > 0) {
       // Votes were taken back below the threshold: the stored model no longer applies.
       this.unsaved = this.unsaved.filter((m) => m.chat !== chat);
@@ -229,9 +229,9 @@ export class Ranker {
     const model = this.modelFor(chat);
     if (!model) return papers.map((paper) => ({ paper, score: 0 }));
     this.index(papers);
-    const vectors = this.vectors(papers.map((p) => p.id));
+    const vectors = this.vectors([...papers.map((p) => p.id), ...model.liked]);
     const xs = papers.map((paper) => vectors.get(paper.id));
-    const scores = scoreMany(model.model, xs);
+    const scores = this.vocabulary.scores(model.model, xs);
     const ranked = papers.map((paper, order) => {
       const x = xs[order];
       return { paper, score: scores[order] as number, order, x };
@@ -243,9 +243,13 @@ export class Ranker {
       ({ x, score: s, order }, position) =>
         x !== undefined && position < order && position < NAMED_POSITIONS && s > 0,
     );
-    const nearest = nearestLiked(
-      model.liked,
-      named.map((r) => ({ paperId: r.paper.id, x: r.x as SparseVector })),
+    const liked = model.liked.flatMap((paperId) => {
+      const x = vectors.get(paperId);
+      return x ? [{ paperId, x }] : [];
+    });
+    const nearest = this.vocabulary.nearest(
+      liked,
+      named.map((r) => ({ paperId: r.paper.id, x: r.x as HeldVector })),
       NEAREST_MIN,
     );
     const reasons = new Map(named.map((r, i) => [r, nearest[i]]));
