@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { MODEL_WEIGHTS, train } from "../src/ranking/model.ts";
 import { MIN_POSITIVES, Ranker } from "../src/ranking/ranker.ts";
 import { cosine, type SparseVector } from "../src/ranking/tfidf.ts";
+import { Vocabulary } from "../src/ranking/vocabulary.ts";
 import { ChatStore } from "../src/store/chats.ts";
 import { openDatabase } from "../src/store/db.ts";
 import { FeatureStore } from "../src/store/features.ts";
@@ -87,13 +88,14 @@ describe("training", () => {
   it("gives the reference's weights, a small chat after a large one and before another", () => {
     // 300 examples over many buckets (more than MODEL_WEIGHTS touched, scratch space grows),
     // then 12 (fewer than MODEL_WEIGHTS: all kept), then 60 again in the grown scratch
+    const vocabulary = new Vocabulary();
     for (const [count, range] of [
       [300, 1 << 18],
       [12, 4_000],
       [60, 1 << 18],
     ] as const) {
       const examples = Array.from({ length: count }, (_, i) => ({
-        x: vector(64, range),
+        x: vocabulary.hold(vector(64, range)),
         y: (i % 3 === 0 ? 1 : 0) as 0 | 1,
         weight: i % 2 === 0 ? 1 : 0.3,
       }));
@@ -105,6 +107,8 @@ describe("training", () => {
         expect(v).toBeCloseTo(expected.weights[i] ?? Number.NaN, 6);
       });
       expect(model.ids.length).toBe(Math.min(MODEL_WEIGHTS, new Set(expected.ids).size));
+      // each weight knows the vocabulary word of its bucket
+      expect([...model.words]).toEqual([...vocabulary.words(model.ids)]);
     }
   });
 });

@@ -5,11 +5,10 @@
  * trains a linear SVM per user. Weights live in one shared scratch array while training; the
  * model keeps only its strongest weights.
  */
-import { BucketSlots } from "./buckets.ts";
-import { BUCKETS, type SparseVector } from "./tfidf.ts";
+import { BUCKETS, type HeldVector, type SparseVector } from "./tfidf.ts";
 
 export interface Example {
-  x: SparseVector;
+  x: HeldVector;
   /** 1 or 0 */
   y: 0 | 1;
   /** how much it counts: 1 for a vote, less for a weak negative */
@@ -22,6 +21,11 @@ export interface LinearModel {
   bias: number;
 }
 
+/** A model just trained, with the vocabulary word of each weight's bucket. */
+export interface TrainedModel extends LinearModel {
+  words: Uint32Array;
+}
+
 /** Weights a stored model keeps (the strongest by magnitude). */
 export const MODEL_WEIGHTS = 1000;
 const EPOCHS = 6;
@@ -30,33 +34,44 @@ const L2 = 1e-3;
 
 /**
  * Scratch space of training, kept between runs (a day trains thousands of chats; fresh typed
- * arrays for each would cost more than the arithmetic): per term of all examples its slot and
- * value, per example its label and weight, per slot its weight, and an open-addressing table
- * from bucket to slot sized to the run (a few thousand buckets, unlike a 2^18 array, stays in
- * cache).
+ * arrays for each would cost more than the arithmetic): per word of the vocabulary the run
+ * that last saw it and its slot (arrays as long as the vocabulary, tens of thousands, unlike
+ * 2^18 buckets, stay in cache), per term of all examples its slot and value, per slot its
+ * bucket, word and weight, per example its label and weight.
  */
 class Scratch {
-  readonly buckets = new BucketSlots();
+  seen = new Uint32Array(1 << 14);
+  slotOf = new Uint32Array(1 << 14);
+  run = 0;
   termSlots = new Uint32Array(1 << 12);
   termValues = new Float64Array(1 << 12);
-  touched = new Uint32Array(1 << 12);
+  buckets = new Uint32Array(1 << 12);
+  words = new Uint32Array(1 << 12);
   w = new Float64Array(1 << 12);
   magnitudes = new Float64Array(1 << 12);
   starts = new Uint32Array(256);
   factors = new Float64Array(256);
   ys = new Float64Array(256);
 
-  /** Makes room for `terms` terms and `examples` examples. */
-  fit(terms: number, examples: number): void {
+  /** Makes room for `terms` terms, `examples` examples and words below `words`. */
+  fit(terms: number, examples: number, words: number): void {
     if (this.termSlots.length < terms) {
       const size = 2 ** Math.ceil(Math.log2(terms));
       this.termSlots = new Uint32Array(size);
       this.termValues = new Float64Array(size);
-      this.touched = new Uint32Array(size);
+      this.buckets = new Uint32Array(size);
+      this.words = new Uint32Array(size);
       this.w = new Float64Array(size);
       this.magnitudes = new Float64Array(size);
     }
-    this.buckets.clear(terms);
+    if (this.seen.length < words) {
+      const size = 2 ** Math.ceil(Math.log2(words));
+      this.seen = new Uint32Array(size);
+      this.slotOf = new Uint32Array(size);
+      this.run = 0;
+    }
+    this.run = (this.run + 1) >>> 0 || 1;
+    if (this.run === 1) this.seen.fill(0);
     if (this.starts.length < examples + 1) {
       const size = 2 ** Math.ceil(Math.log2(examples + 1));
       this.starts = new Uint32Array(size);
@@ -88,12 +103,17 @@ const orders = new Map<number, Uint32Array>();
  * once an epoch; deterministic, about 0.1 ms for 60 examples. Every example's terms are first
  * laid out in flat arrays (slot, value), so the epochs run over contiguous memory.
  */
-export function train(examples: readonly Example[]): LinearModel {
+export function train(examples: readonly Example[]): TrainedModel {
   const m = examples.length;
   let size = 0;
-  for (let e = 0; e < m; e++) size += (examples[e] as Example).x.ids.length;
-  scratch.fit(size, m);
-  const { buckets, termSlots, termValues, touched, w, starts, factors, ys } = scratch;
+  let words = 0;
+  for (let e = 0; e < m; e++) {
+    const xw = (examples[e] as Example).x.words;
+    size += xw.length;
+    for (let k = 0; k < xw.length; k++) words = Math.max(words, (xw[k] as number) + 1);
+  }
+  scratch.fit(size, m, words);
+  const { seen, slotOf, run, termSlots, termValues, buckets, w, starts, factors, ys } = scratch;
   // Balance the classes: a chat with 5 likes and 60 weak negatives still learns the likes.
   let pos = 0;
   let neg = 0;
@@ -104,29 +124,29 @@ export function train(examples: readonly Example[]): LinearModel {
   }
   const posScale = (pos + neg) / (2 * Math.max(pos, 1e-9));
   const negScale = (pos + neg) / (2 * Math.max(neg, 1e-9));
-  // every example's terms as slots (the buckets in order of first appearance) and values
+  // every example's terms as slots (the words in order of first appearance) and values
   let at = 0;
+  let n = 0;
   starts[0] = 0;
   for (let e = 0; e < m; e++) {
     const ex = examples[e] as Example;
     ys[e] = ex.y;
     factors[e] = ex.weight * (ex.y === 1 ? posScale : negScale);
-    const ids = ex.x.ids;
-    const vs = ex.x.values;
+    const { ids, values, words: xw } = ex.x;
     for (let k = 0; k < ids.length; k++) {
-      const id = ids[k] as number;
-      const known = buckets.size;
-      const slot = buckets.add(id);
-      if (slot === known) {
-        w[slot] = 0;
-        touched[slot] = id;
+      const word = xw[k] as number;
+      if (seen[word] !== run) {
+        seen[word] = run;
+        slotOf[word] = n;
+        w[n] = 0;
+        buckets[n] = ids[k] as number;
+        scratch.words[n++] = word;
       }
-      termSlots[at] = slot;
-      termValues[at++] = vs[k] as number;
+      termSlots[at] = slotOf[word] as number;
+      termValues[at++] = values[k] as number;
     }
     starts[e + 1] = at;
   }
-  const n = buckets.size;
   let sequence = orders.get(m);
   if (!sequence) {
     sequence = order(m);
@@ -162,8 +182,8 @@ export function train(examples: readonly Example[]): LinearModel {
  * The model of the MODEL_WEIGHTS strongest weights of the last run, ids ascending (plain
  * loops: this runs once per chat).
  */
-function strongest(n: number, bias: number): LinearModel {
-  const { touched, w, magnitudes } = scratch;
+function strongest(n: number, bias: number): TrainedModel {
+  const { buckets, words, w, magnitudes } = scratch;
   let floor = 0;
   if (n > MODEL_WEIGHTS) {
     for (let i = 0; i < n; i++) magnitudes[i] = Math.abs(w[i] as number);
@@ -174,15 +194,17 @@ function strongest(n: number, bias: number): LinearModel {
   for (let i = 0; i < n && k < kept.length; i++) {
     if (Math.abs(w[i] as number) >= floor) kept[k++] = i;
   }
-  const order = byBucket(kept.subarray(0, k), touched);
+  const order = byBucket(kept.subarray(0, k), buckets);
   const ids = new Uint32Array(k);
+  const keptWords = new Uint32Array(k);
   const weights = new Float32Array(k);
   for (let i = 0; i < k; i++) {
     const slot = order[i] as number;
-    ids[i] = touched[slot] as number;
+    ids[i] = buckets[slot] as number;
+    keptWords[i] = words[slot] as number;
     weights[i] = w[slot] as number;
   }
-  return { ids, weights, bias };
+  return { ids, weights, bias, words: keptWords };
 }
 
 const RADIX_BITS = 9;

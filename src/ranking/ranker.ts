@@ -8,8 +8,15 @@ import type { FeatureStore, StoredDoc, StoredModel } from "../store/features.ts"
 import type { Paper } from "../store/paper.ts";
 import type { VoteStore } from "../store/votes.ts";
 import { type Example, type LinearModel, train } from "./model.ts";
-import { BUCKETS, DocumentFrequencies, docTerms, termCounts, vectorOf } from "./tfidf.ts";
-import { type HeldVector, Vocabulary } from "./vocabulary.ts";
+import {
+  BUCKETS,
+  DocumentFrequencies,
+  docTerms,
+  type HeldVector,
+  termCounts,
+  vectorOf,
+} from "./tfidf.ts";
+import { Vocabulary } from "./vocabulary.ts";
 
 /** 👍 and ⭐ a chat needs before its digests are re-ordered by a model. */
 export const MIN_POSITIVES = 5;
@@ -46,6 +53,9 @@ export interface RankerDeps {
 /** A chat's model with its liked papers (to name the nearest). */
 export interface ChatModel {
   model: LinearModel;
+  /** the vocabulary word of each weight, in the vocabulary's `generation` */
+  words: Uint32Array;
+  generation: number;
   liked: string[];
 }
 
@@ -161,9 +171,11 @@ export class Ranker {
       const labelled = labels.map((l) => l.paperId);
       const stored = this.deps.features.model(chat, seen);
       let linear: LinearModel;
+      let words: Uint32Array;
       if (stored) {
         // Votes unchanged since the stored model.
         linear = { ids: stored.ids, weights: stored.weights, bias: stored.bias };
+        words = this.vocabulary.words(stored.ids);
       } else {
         const weak = this.deps.votes.sameDigests(chat, labelled, labels.length * WEAK_PER_LABEL);
         const vectors = this.vectors([...labelled, ...weak]);
@@ -176,10 +188,17 @@ export class Ranker {
           const x = vectors.get(id);
           if (x) examples.push({ x, y: 0, weight: WEAK_WEIGHT });
         }
-        linear = train(examples);
+        const trained = train(examples);
+        linear = { ids: trained.ids, weights: trained.weights, bias: trained.bias };
+        words = trained.words;
         this.keep({ chat, positives: positives.length, votesSeen: seen, ...linear });
       }
-      model = { model: linear, liked: positives.slice(0, NEAREST_AMONG).map((l) => l.paperId) };
+      model = {
+        model: linear,
+        words,
+        generation: this.vocabulary.generation,
+        liked: positives.slice(0, NEAREST_AMONG).map((l) => l.paperId),
+      };
     } else if (labels.length > 0) {
       // Votes were taken back below the threshold: the stored model no longer applies.
       this.unsaved = this.unsaved.filter((m) => m.chat !== chat);
@@ -231,7 +250,11 @@ export class Ranker {
     this.index(papers);
     const vectors = this.vectors([...papers.map((p) => p.id), ...model.liked]);
     const xs = papers.map((paper) => vectors.get(paper.id));
-    const scores = this.vocabulary.scores(model.model, xs);
+    if (model.generation !== this.vocabulary.generation) {
+      model.words = this.vocabulary.words(model.model.ids);
+      model.generation = this.vocabulary.generation;
+    }
+    const scores = this.vocabulary.scores({ ...model.model, words: model.words }, xs);
     const ranked = papers.map((paper, order) => {
       const x = xs[order];
       return { paper, score: scores[order] as number, order, x };

@@ -16,6 +16,14 @@ export interface SparseVector {
   values: Float32Array;
 }
 
+/**
+ * A vector held in memory, with the word numbers its buckets have in the holder's vocabulary
+ * (same order as `ids`; see vocabulary.ts).
+ */
+export interface HeldVector extends SparseVector {
+  words: Uint32Array;
+}
+
 function fnv1a(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {

@@ -4,14 +4,15 @@
  * finding the liked paper each resembles spread a model or a paper into a dense array over
  * the words, which stays in cache, instead of one over all 2^18 buckets, where nearly every
  * look-up missed it. A held vector carries its words, computed once when it is loaded and
- * shared by every chat of the day.
+ * shared by every chat of the day; a model trained on held vectors knows its words too.
  */
-import type { LinearModel } from "./model.ts";
-import { BUCKETS, type SparseVector } from "./tfidf.ts";
+import { BUCKETS, type HeldVector, type SparseVector } from "./tfidf.ts";
 
-/** A vector in memory with the words of its buckets (same order as `ids`). */
-export interface HeldVector extends SparseVector {
+/** Weights to score with, each under its word. */
+export interface WordWeights {
   words: Uint32Array;
+  weights: Float32Array;
+  bias: number;
 }
 
 export class Vocabulary {
@@ -21,11 +22,14 @@ export class Vocabulary {
   private dense = new Float64Array(1 << 14);
   size = 0;
 
-  /** The vector with its words; its new buckets become new words. */
-  hold(x: SparseVector): HeldVector {
-    const words = new Uint32Array(x.ids.length);
-    for (let k = 0; k < x.ids.length; k++) {
-      const bucket = x.ids[k] as number;
+  /** Moves on with every clear(): words of an older generation mean nothing. */
+  generation = 0;
+
+  /** The words of buckets; new buckets become new words. */
+  words(buckets: Uint32Array): Uint32Array {
+    const words = new Uint32Array(buckets.length);
+    for (let k = 0; k < buckets.length; k++) {
+      const bucket = buckets[k] as number;
       let word = this.wordOf[bucket] as number;
       if (word === 0) {
         word = ++this.size;
@@ -36,32 +40,30 @@ export class Vocabulary {
     if (this.dense.length < this.size) {
       this.dense = new Float64Array(2 ** Math.ceil(Math.log2(this.size)));
     }
-    return { ids: x.ids, values: x.values, words };
+    return words;
   }
 
-  /** Forgets every word: the held vectors must be dropped with it. */
+  /** The vector with its words. */
+  hold(x: SparseVector): HeldVector {
+    return { ids: x.ids, values: x.values, words: this.words(x.ids) };
+  }
+
+  /** Forgets every word: the held vectors and word weights must be dropped with it. */
   clear(): void {
     this.wordOf.fill(0);
     this.size = 0;
+    this.generation++;
   }
 
   /**
    * The model's scores of the vectors (a logit each; the bias alone for a missing vector):
    * its weights are spread over the words once, and each vector costs its own 64 look-ups.
-   * Same sums as score(), term by term. Model buckets that no held vector has are left out:
-   * they could add nothing.
+   * Same sums as score(), term by term.
    */
-  scores(model: LinearModel, xs: readonly (HeldVector | undefined)[]): Float64Array {
+  scores(model: WordWeights, xs: readonly (HeldVector | undefined)[]): Float64Array {
     const dense = this.dense;
-    const { ids, weights } = model;
-    const spread = new Int32Array(ids.length);
-    let n = 0;
-    for (let i = 0; i < ids.length; i++) {
-      const word = (this.wordOf[ids[i] as number] as number) - 1;
-      if (word < 0) continue;
-      dense[word] = weights[i] as number;
-      spread[n++] = word;
-    }
+    const { words: spread, weights } = model;
+    for (let i = 0; i < spread.length; i++) dense[spread[i] as number] = weights[i] as number;
     const out = new Float64Array(xs.length);
     for (let j = 0; j < xs.length; j++) {
       const x = xs[j];
@@ -75,7 +77,7 @@ export class Vocabulary {
       }
       out[j] = z;
     }
-    for (let i = 0; i < n; i++) dense[spread[i] as number] = 0;
+    for (let i = 0; i < spread.length; i++) dense[spread[i] as number] = 0;
     return out;
   }
 
