@@ -2,7 +2,10 @@
  * The learned ranking. Three figures:
  *  1. training and re-ranking 10,000 chats, each with 20 votes (12 👍, 8 👎) and its digests'
  *     unvoted papers as weak negatives, over a day of 600 papers (each chat re-orders the 40
- *     papers it matched): goal under 5 s and under 400 MB;
+ *     papers it matched), called as the scheduler calls it (hasModel, then rankFor, 200 chats
+ *     a chunk): goal under 5 s and under 400 MB. Three days: every chat retrains; the next
+ *     day in a new process (stored models reused); a day after one more vote each (every
+ *     stored model stale, retrained and overwritten);
  *  2. the tf-idf index of 150,000 papers: build time and size on disk;
  *  3. /similar over those 150,000: p50 / p99 of 200 queries (goal p99 < 100 ms), after the
  *     in-memory index is built once (its build time printed too).

@@ -6,7 +6,7 @@
  * reach the store in batches and are reused, not retrained, by the next process.
  */
 import { describe, expect, it } from "vitest";
-import { MODEL_WEIGHTS, train } from "../src/ranking/model.ts";
+import { MODEL_WEIGHTS, score, train } from "../src/ranking/model.ts";
 import { MIN_POSITIVES, Ranker } from "../src/ranking/ranker.ts";
 import { cosine, type SparseVector } from "../src/ranking/tfidf.ts";
 import { Vocabulary } from "../src/ranking/vocabulary.ts";
@@ -110,6 +110,49 @@ describe("training", () => {
       // each weight knows the vocabulary word of its bucket
       expect([...model.words]).toEqual([...vocabulary.words(model.ids)]);
     }
+  });
+});
+
+describe("the vocabulary", () => {
+  it("numbers buckets once each, and starts over (a new generation) when cleared", () => {
+    const vocabulary = new Vocabulary();
+    const a = vocabulary.words(Uint32Array.of(5, 9, 200_000));
+    const b = vocabulary.words(Uint32Array.of(9, 77));
+    expect([...a, ...b]).toEqual([0, 1, 2, 1, 3]);
+    const generation = vocabulary.generation;
+    vocabulary.clear();
+    expect(vocabulary.generation).not.toBe(generation);
+    expect([...vocabulary.words(Uint32Array.of(77))]).toEqual([0]);
+  });
+
+  it("scores as the model's merge does, and names the liked paper of highest cosine", () => {
+    const vocabulary = new Vocabulary();
+    const xs = Array.from({ length: 40 }, () => vocabulary.hold(vector(64, 20_000)));
+    const liked = Array.from({ length: 12 }, (_, i) => ({
+      paperId: `liked-${i}`,
+      x: vocabulary.hold(vector(64, 20_000)),
+    }));
+    const model = train([
+      ...liked.map((l) => ({ x: l.x, y: 1 as const, weight: 1 })),
+      ...xs.slice(0, 20).map((x) => ({ x, y: 0 as const, weight: 0.3 })),
+    ]);
+    const scores = vocabulary.scores(model, [...xs, undefined]);
+    xs.forEach((x, i) => {
+      expect(scores[i]).toBe(score(model, x));
+    });
+    expect(scores[xs.length]).toBe(model.bias);
+    // the first query is a liked paper itself: never its own reason
+    const self = liked[3] as (typeof liked)[number];
+    const queries = [self, ...xs.map((x, i) => ({ paperId: `q-${i}`, x }))];
+    const named = vocabulary.nearest(liked, queries, 0.05);
+    queries.forEach((q, i) => {
+      const best = liked
+        .filter((l) => l.paperId !== q.paperId)
+        .map((l) => ({ id: l.paperId, c: cosine(l.x, q.x) }))
+        .reduce((m, c) => (c.c > m.c ? c : m), { id: "", c: 0.05 });
+      expect(named[i]).toBe(best.id || undefined);
+    });
+    expect(named.some((n) => n !== undefined)).toBe(true);
   });
 });
 
