@@ -274,6 +274,27 @@ describe("stored models", () => {
     expect(features.model(chat)?.weights).not.toEqual(stored?.weights);
   });
 
+  it("wait for the next write when the end-of-run write fails, and that write reports it", async () => {
+    const { features, votes, papers, chat, day } = voted();
+    let failures = 1;
+    const flaky = Object.create(features) as FeatureStore;
+    flaky.saveModels = (models) => {
+      if (failures-- > 0) throw new Error("disk I/O error");
+      features.saveModels(models);
+    };
+    const ranker = new Ranker({ features: flaky, votes, papers });
+    ranker.rankFor(chat, day);
+    await Promise.resolve(); // the end-of-run write fails quietly
+    expect(features.model(chat)).toBeNull();
+    expect(ranker.hasModel(chat)).toBe(true); // served from memory meanwhile
+    ranker.flush();
+    expect(features.model(chat)?.votesSeen).toBe(String(votes.version(chat)));
+    failures = 1;
+    votes.toggleVote(chat, "9", day[0]?.id ?? "", 1);
+    ranker.rankFor(chat, day);
+    expect(() => ranker.flush()).toThrow("disk I/O error");
+  });
+
   it("are dropped, queued or written, when likes fall below the threshold", () => {
     const { features, votes, all, ranker, chat, day } = voted();
     const press = () => {

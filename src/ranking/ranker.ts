@@ -224,10 +224,27 @@ export class Ranker {
   private keep(model: StoredModel): void {
     this.unsaved.push(model);
     if (this.unsaved.length >= WRITE_BATCH) this.flush();
-    else if (this.unsaved.length === 1) queueMicrotask(() => this.flush());
+    else if (this.unsaved.length === 1) queueMicrotask(() => this.flushAtEndOfRun());
   }
 
-  /** Writes the models trained since the last write, in one transaction. */
+  /**
+   * The write at the end of a run, where no caller could hear of a failure: the models wait
+   * for the next write instead (a full batch, written in front of a caller, who gets the
+   * error). Meanwhile they serve from memory; at worst a new process trains them again.
+   */
+  private flushAtEndOfRun(): void {
+    const models = this.unsaved;
+    try {
+      this.flush();
+    } catch {
+      this.unsaved = [...models, ...this.unsaved];
+    }
+  }
+
+  /**
+   * Writes the models trained since the last write, in one transaction. Throws what the store
+   * throws; those models are then not kept (they are trained again when next needed).
+   */
   flush(): void {
     if (this.unsaved.length === 0) return;
     const models = this.unsaved;
