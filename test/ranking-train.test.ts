@@ -6,7 +6,7 @@
  * reach the store in batches and are reused, not retrained, by the next process.
  */
 import { describe, expect, it } from "vitest";
-import { MODEL_WEIGHTS, score, train } from "../src/ranking/model.ts";
+import { type LinearModel, MODEL_WEIGHTS, train } from "../src/ranking/model.ts";
 import { MIN_POSITIVES, Ranker } from "../src/ranking/ranker.ts";
 import { cosine, type SparseVector } from "../src/ranking/tfidf.ts";
 import { Vocabulary } from "../src/ranking/vocabulary.ts";
@@ -18,6 +18,21 @@ import type { Paper } from "../src/store/paper.ts";
 import { PaperStore } from "../src/store/papers.ts";
 import { VoteStore } from "../src/store/votes.ts";
 import { fixturePapers } from "./summarise-fixtures.ts";
+
+/** The plain reference score: a sparse dot product of the model and the paper's vector. */
+function score(model: LinearModel, x: SparseVector): number {
+  let i = 0;
+  let j = 0;
+  let z = model.bias;
+  while (i < model.ids.length && j < x.ids.length) {
+    const a = model.ids[i] ?? 0;
+    const b = x.ids[j] ?? 0;
+    if (a === b) z += (model.weights[i++] ?? 0) * (x.values[j++] ?? 0);
+    else if (a < b) i++;
+    else j++;
+  }
+  return z;
+}
 
 let seed = 1;
 function random(): number {

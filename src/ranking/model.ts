@@ -5,7 +5,7 @@
  * trains a linear SVM per user. Weights live in one shared scratch array while training; the
  * model keeps only its strongest weights.
  */
-import { BUCKETS, type HeldVector, type SparseVector } from "./tfidf.ts";
+import { BUCKETS, type HeldVector } from "./tfidf.ts";
 
 export interface Example {
   x: HeldVector;
@@ -267,19 +267,4 @@ export function nthSmallest(a: Float64Array, k: number): number {
     else return a[k] as number;
   }
   return a[k] as number;
-}
-
-/** The model's score of a vector (a logit: higher is more liked). */
-export function score(model: LinearModel, x: SparseVector): number {
-  let i = 0;
-  let j = 0;
-  let z = model.bias;
-  while (i < model.ids.length && j < x.ids.length) {
-    const a = model.ids[i] ?? 0;
-    const b = x.ids[j] ?? 0;
-    if (a === b) z += (model.weights[i++] ?? 0) * (x.values[j++] ?? 0);
-    else if (a < b) i++;
-    else j++;
-  }
-  return z;
 }
