@@ -25,6 +25,7 @@ import { DigestService } from "./digest/digest.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { Ranker } from "./ranking/ranker.ts";
 import { ARXIV_CALENDAR } from "./reports/period.ts";
+import { personalRanking } from "./reports/personal.ts";
 import { PopularityService } from "./reports/popularity.ts";
 import { ReportBuilder } from "./reports/select.ts";
 import { ReportService } from "./reports/service.ts";
@@ -212,11 +213,22 @@ export function buildApp(options: AppOptions = {}): App {
         githubToken: config.GITHUB_TOKEN,
         log,
       });
+  // Personal digests: follows, mutes, votes, saved papers, members and the learned ranking.
+  const votes = new VoteStore(db);
+  const members = new MemberStore(db);
+  const filters = new PersonalStore(db);
+  const ranker = new Ranker({ features: new FeatureStore(db), votes, papers });
   const reports = new ReportService({
     builder: new ReportBuilder({
       papers,
       cards,
+      listing: reportStore,
       popularity,
+      // ranked as the chat's daily digest: follows (its author subscriptions), mutes and
+      // minimum score, and its learned model where it has one
+      ranking: personalRanking({ filters, ranker }),
+      // 【单位 提出 …】 from the deep-read cards' affiliations, when a paper has one
+      affiliations: { affiliationsOf: (ids) => reportStore.deepAffiliations(ids) },
       calendar: ARXIV_CALENDAR,
       now: () => clock.now(),
     }),
@@ -226,11 +238,6 @@ export function buildApp(options: AppOptions = {}): App {
     feeds,
     log,
   });
-  // Personal digests: follows, mutes, votes, saved papers, members and the learned ranking.
-  const votes = new VoteStore(db);
-  const members = new MemberStore(db);
-  const filters = new PersonalStore(db);
-  const ranker = new Ranker({ features: new FeatureStore(db), votes, papers });
   const personal: PersonalServices = {
     personal: filters,
     members,

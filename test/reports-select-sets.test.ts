@@ -1,6 +1,6 @@
 /**
- * The bitset selection (chats without personal ranking, the scheduler's bulk run) must pick
- * exactly what the general per-paper path picks: same counts per chapter, same papers in the
+ * The walk down the period's order (chats without a learned model, the scheduler's bulk run)
+ * must pick exactly what scoring every matched paper picks: same counts per chapter, same papers in the
  * same order, with multi-chapter papers, several subscriptions per paper, ties and popularity.
  */
 import { describe, expect, it } from "vitest";
@@ -8,6 +8,7 @@ import { parsePeriod } from "../src/reports/period.ts";
 import type { PaperPopularity, PopularityService } from "../src/reports/popularity.ts";
 import type { Report } from "../src/reports/select.ts";
 import type { Subscription } from "../src/store/subscriptions.ts";
+import { matchTopics } from "../src/topics/match.ts";
 import { loadTaxonomy } from "../src/topics/taxonomy.ts";
 import { reportsSetup, type SeedItem } from "./helpers/reports.ts";
 
@@ -44,9 +45,18 @@ describe("report selection by bitsets", () => {
       cachedAll: () => popularity,
       gather: async () => ({ values: popularity, status: [] }),
     } as unknown as PopularityService;
-    // An empty ranking provider: with a chat it forces the general path, without it the
-    // bitset path runs. Both read the same period index.
-    const s = reportsSetup({ popularity: stub, ranking: {} });
+    // A learned model that scores every paper as its card does: with a chat, the learned path
+    // scores every matched paper; without one, the walk down the period's order runs. Both
+    // must select the same papers.
+    const scoreOf = new Map<string, number>();
+    const s = reportsSetup({
+      popularity: stub,
+      ranking: {
+        hasModel: () => true,
+        learnedScores: (_chat, papers) =>
+          new Map(papers.map((p) => [p.id, scoreOf.get(p.id) as number])),
+      },
+    });
     const days = ["2024-04-22", "2024-04-23", "2024-04-24", "2024-04-25", "2024-04-26"];
     const prev = ["2024-04-15", "2024-04-16", "2024-04-17", "2024-04-18", "2024-04-19"];
     let n = 0;
@@ -55,12 +65,40 @@ describe("report selection by bitsets", () => {
       for (let k = 0; k < 60; k++) {
         const id = `2404.${String(10000 + n++)}`;
         const topics = random() < 0.5 ? [pick(topicIds), pick(topicIds)] : [pick(topicIds)];
-        items.push({ id, topics, score: 1 + Math.floor(random() * 5) });
+        const score = 1 + Math.floor(random() * 5);
+        scoreOf.set(id, score);
+        items.push({ id, topics, score });
         if (random() < 0.2) popularity.set(id, { upvotes: Math.floor(random() * 300) });
       }
       s.seed(date, items);
     }
     const week = parsePeriod("2024-W17");
+    // An independent reference for the counts per chapter: each matched paper in the chapter
+    // of the first topic the chat subscribed to that it has, else its own chapter.
+    const taxonomy = loadTaxonomy();
+    const chapterOf = new Map(taxonomy.topics.map((t) => [t.id, t.chapter]));
+    const weekPapers = s.papers.getMany(
+      Array.from({ length: 300 }, (_, k) => `2404.${String(10300 + k)}`),
+    );
+    const cardTopics = s.cards.bestMany(weekPapers.map((p) => p.id));
+    const expectedTotals = (subs: Subscription[]) => {
+      const totals = new Map<string, number>();
+      for (const p of weekPapers) {
+        const rules = matchTopics(p, taxonomy).map((m) => m.topic.id);
+        const topics = [...new Set([...(cardTopics.get(p.id)?.topics ?? []), ...rules])].filter(
+          (t) => chapterOf.has(t),
+        );
+        const hit = subs.some((x) =>
+          x.kind === "topic" ? topics.includes(x.value) : p.categories.includes(x.value),
+        );
+        if (!hit) continue;
+        const own = topics.find((t) => t !== "other") ?? topics[0];
+        const first = topics.find((t) => subs.some((x) => x.kind === "topic" && x.value === t));
+        const chapter = chapterOf.get(first ?? own ?? "") ?? "其他";
+        totals.set(chapter, (totals.get(chapter) ?? 0) + 1);
+      }
+      return totals;
+    };
     let compared = 0;
     for (let c = 0; c < 60; c++) {
       const subs = Array.from({ length: 1 + Math.floor(random() * 4) }, () =>
@@ -71,6 +109,10 @@ describe("report selection by bitsets", () => {
         const fast = s.builder.buildSync(week, subs, { caps });
         const general = s.builder.buildSync(week, subs, { caps, chat: 1 });
         expect(shape(fast)).toEqual(shape(general));
+        const totals = new Map(
+          fast.chapters.filter((x) => x.total).map((x) => [x.chapter, x.total]),
+        );
+        expect(totals).toEqual(expectedTotals(subs));
         compared++;
       }
     }

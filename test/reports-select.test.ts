@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { plainText } from "../src/core/message.ts";
 import { toMarkdown } from "../src/digest/render/markdown.ts";
+import { followValue } from "../src/ranking/authors.ts";
 import { familyName, methodName } from "../src/reports/headline.ts";
 import { reportMessage } from "../src/reports/layout.ts";
 import { parsePeriod } from "../src/reports/period.ts";
@@ -119,7 +120,8 @@ describe("report selection", () => {
   it("headlines: 【单位 提出 方法名：一句话】 with known affiliations, else the first author's family name", async () => {
     const s = reportsSetup({
       affiliations: {
-        affiliationsOf: (id) => (id === "2404.10003" ? ["清华大学", "Meta"] : undefined),
+        affiliationsOf: (ids) =>
+          new Map(ids.filter((id) => id === "2404.10003").map((id) => [id, ["清华大学", "Meta"]])),
       },
     });
     s.seed("2024-04-22", [
@@ -159,28 +161,90 @@ describe("report selection", () => {
     ).toBe(null);
   });
 
-  it("uses the personal ranking when it exists: followed authors first, muted papers left out", async () => {
+  it("ranks as the daily digest: followed authors first, then the learned order, muted papers left out", async () => {
+    const learnedFor: number[] = [];
     const s = reportsSetup({
       ranking: {
-        isFollowed: (_chat, p) => p.id === "2404.10003",
-        isMuted: (_chat, p) => p.id === "2404.10002",
+        filtersFor: (chats) =>
+          new Map(
+            chats
+              .filter((c) => c === 1)
+              .map((c) => [c, { mutes: ["distillation"], minScore: null }]),
+          ),
+        hasModel: (chat) => chat === 1,
+        learnedScores: (chat, papers) => {
+          learnedFor.push(chat);
+          return new Map(papers.map((p) => [p.id, p.id === "2404.10004" ? 5 : 1]));
+        },
       },
     });
     s.seed("2024-04-22", [
-      { id: "2404.10001", topic: "agent", score: 5 },
-      { id: "2404.10002", topic: "agent", score: 5 },
-      { id: "2404.10003", topic: "agent", score: 1 },
+      { id: "2404.10001", topic: "agent", score: 5, title: "Planning with agents" },
+      { id: "2404.10002", topic: "agent", score: 5, title: "Distillation for agents" },
+      {
+        id: "2404.10003",
+        topic: "agent",
+        score: 1,
+        authors: [{ name: "Yann LeCun", affiliations: [] }],
+      },
+      { id: "2404.10004", topic: "agent", score: 2, title: "Tools for agents" },
     ]);
-    const report = await s.builder.build(W17, [sub("topic", "agent")], {
-      chat: 1,
-      popularity: "off",
-    });
+    const subs = [sub("topic", "agent"), sub("author", followValue("Yann LeCun"))];
+    const report = await s.builder.build(W17, subs, { chat: 1, popularity: "off" });
     const ids = report.chapters.flatMap((c) => c.items.map((i) => i.paper.id));
-    expect(ids).toEqual(["2404.10003", "2404.10001"]);
+    expect(ids).toEqual(["2404.10003", "2404.10004", "2404.10001"]);
+    expect(report.chapters.flatMap((c) => c.items).find((i) => i.followed)?.paper.id).toBe(
+      "2404.10003",
+    );
+    expect(report.matched).toBe(3);
     expect(report.signals).toContain("ranking");
+    expect(learnedFor).toEqual([1]);
+    // a chat without a model or filters: the shared path, 推荐指数 order, the follow still first
+    const plain = await s.builder.build(W17, subs, { chat: 2, popularity: "off" });
+    expect(plain.chapters.flatMap((c) => c.items.map((i) => i.paper.id))).toEqual([
+      "2404.10003",
+      "2404.10001",
+      "2404.10002",
+      "2404.10004",
+    ]);
+    expect(plain.signals).not.toContain("ranking");
+    expect(learnedFor).toEqual([1]);
+    expect(s.builder.isPersonal(1, undefined)).toBe(true);
+    expect(s.builder.isPersonal(2, undefined)).toBe(false);
     // without a chat (the public page), no personal ranking applies
     const all = await s.builder.build(W17, null, { popularity: "off" });
-    expect(all.chapters.flatMap((c) => c.items.map((i) => i.paper.id))).toHaveLength(3);
+    expect(all.chapters.flatMap((c) => c.items.map((i) => i.paper.id))).toHaveLength(4);
+  });
+
+  it("matches keywords, follows and mutes whether a chat had them before the period was indexed or added them after", async () => {
+    const s = reportsSetup();
+    s.seed("2024-04-22", [
+      { id: "2404.10001", topic: "agent", title: "World models for robots" },
+      { id: "2404.10002", topic: "agent", title: "Tool use with large language models" },
+      { id: "2404.10003", topic: "agent", title: "Planning", tldr: "扩散模型用于规划。" },
+      { id: "2404.10004", topic: "agent", authors: [{ name: "Yann LeCun", affiliations: [] }] },
+    ]);
+    const chat = s.chats.ensure({ platform: "telegram", chatId: "-3001", type: "group" });
+    // known before indexing: found in the one pass over the period
+    s.subscriptions.add(chat.id, "keyword", "world model", null);
+    const ids = (r: Awaited<ReturnType<typeof s.builder.build>>) =>
+      r.chapters.flatMap((c) => c.items.map((i) => i.paper.id)).sort();
+    const before = await s.builder.build(W17, s.subscriptions.list(chat.id), { popularity: "off" });
+    expect(ids(before)).toEqual(["2404.10001"]);
+    // asked for after the period was indexed: the period is read again for them
+    const later = [
+      sub("keyword", "language model"),
+      sub("keyword", "扩散模型"),
+      sub("author", followValue("Yann LeCun")),
+    ];
+    const after = await s.builder.build(W17, later, { popularity: "off" });
+    expect(ids(after)).toEqual(["2404.10002", "2404.10003", "2404.10004"]);
+    const muted = await s.builder.build(W17, [sub("topic", "agent")], {
+      chat: 9,
+      filters: { mutes: ["扩散模型", "robots"], minScore: null },
+      popularity: "off",
+    });
+    expect(ids(muted)).toEqual(["2404.10002", "2404.10004"]);
   });
 
   it("the TL;DR table: Ref | Title | Summary in Markdown and HTML, a numbered list in chats", async () => {

@@ -67,19 +67,42 @@ function tableHtml(report: Report): string {
   return `<table>\n<thead><tr><th>${ref}</th><th>${title}</th><th>${summary}</th></tr></thead>\n<tbody>\n${rows.join("\n")}\n</tbody>\n</table>`;
 }
 
-function headlinesHtml(report: Report): string {
-  return report.chapters
-    .filter((c) => c.items.length)
-    .map((c) => {
-      const items = c.items.map((it) => {
-        const sentences = it.sentences.length
-          ? `\n<p>${escapeHtml(it.sentences.join(""))}</p>`
-          : "";
-        return `<h3>${escapeHtml(it.headline)}</h3>\n<p class="en">${escapeHtml(it.card.title_en)}</p>${sentences}\n<p class="links">${linksHtml(it)}</p>`;
-      });
-      return `<h2>${escapeHtml(R.chapter(c.chapter, c.items.length, c.total))}</h2>\n${items.join("\n")}`;
-    })
-    .join("\n");
+/**
+ * An entry's HTML, remembered per card: a bulk run puts the same paper into thousands of
+ * chats' reports, and each would otherwise escape and join it again.
+ */
+const entries = new WeakMap<ReportItem["card"], { item: ReportItem; html: string }>();
+
+function itemHtml(it: ReportItem): string {
+  const hit = entries.get(it.card);
+  // The same paper's entry: its lines are shared between reports, so identity suffices.
+  if (
+    hit &&
+    hit.item.headline === it.headline &&
+    hit.item.sentences === it.sentences &&
+    hit.item.paper.id === it.paper.id &&
+    hit.item.popularity?.upvotes === it.popularity?.upvotes &&
+    hit.item.popularity?.stars === it.popularity?.stars
+  ) {
+    return hit.html;
+  }
+  const sentences = it.sentences.length ? `\n<p>${escapeHtml(it.sentences.join(""))}</p>` : "";
+  const html = `<h3>${escapeHtml(it.headline)}</h3>\n<p class="en">${escapeHtml(it.card.title_en)}</p>${sentences}\n<p class="links">${linksHtml(it)}</p>`;
+  entries.set(it.card, { item: it, html });
+  return html;
+}
+
+/** The headlines' HTML in pieces (entries' pieces are shared between reports). */
+function headlinesHtml(report: Report, out: string[]): void {
+  let first = true;
+  for (const c of report.chapters) {
+    if (!c.items.length) continue;
+    out.push(
+      `${first ? "" : "\n"}<h2>${escapeHtml(R.chapter(c.chapter, c.items.length, c.total))}</h2>`,
+    );
+    first = false;
+    for (const it of c.items) out.push("\n", itemHtml(it));
+  }
 }
 
 /** The report as a standalone HTML page; `chartPng` is embedded when given. */
@@ -88,15 +111,24 @@ export function reportHtml(
   layout: ReportLayout = "headlines",
   chartPng?: Uint8Array,
 ): string {
+  return reportHtmlPieces(report, layout, chartPng).join("");
+}
+
+/**
+ * reportHtml() as the pieces it joins: a bulk run writes them straight into one buffer, and
+ * never builds the page as one string.
+ */
+export function reportHtmlPieces(
+  report: Report,
+  layout: ReportLayout = "headlines",
+  chartPng?: Uint8Array,
+): string[] {
   const title = R.title(REPORT_NAME[report.period.kind], report.label);
   const chart = chartPng
     ? `<p><img alt="${escapeHtml(R.chartTitle(REPORT_NAME[report.period.kind], report.label))}" src="data:image/png;base64,${Buffer.from(chartPng).toString("base64")}"></p>\n`
     : "";
-  let body: string;
-  if (report.unseen) body = `<p>${escapeHtml(R.unseen(report.label))}</p>`;
-  else if (!hasItems(report)) body = `<p>${escapeHtml(R.empty(report.label))}</p>`;
-  else body = layout === "table" ? tableHtml(report) : headlinesHtml(report);
-  return `<!DOCTYPE html>
+  const out = [
+    `<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
@@ -106,11 +138,18 @@ export function reportHtml(
 </head>
 <body>
 ${headerHtml(report)}
-${chart}${body}
+${chart}`,
+  ];
+  if (report.unseen) out.push(`<p>${escapeHtml(R.unseen(report.label))}</p>`);
+  else if (!hasItems(report)) out.push(`<p>${escapeHtml(R.empty(report.label))}</p>`);
+  else if (layout === "table") out.push(tableHtml(report));
+  else headlinesHtml(report, out);
+  out.push(`
 <p class="links">${escapeHtml(R.footer)}</p>
 </body>
 </html>
-`;
+`);
+  return out;
 }
 
 const mdEscape = (t: string) => t.replace(/([\\`*_[\]<>|#])/g, "\\$1").replace(/\n/g, " ");

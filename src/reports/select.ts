@@ -9,11 +9,11 @@
  * this works the same before and after those features exist.
  */
 
-import { DayIndex, type IndexedPaper } from "../digest/day-index.ts";
 import type { Card } from "../store/card.ts";
 import type { CardStore } from "../store/cards.ts";
 import type { Paper } from "../store/paper.ts";
 import type { PaperStore } from "../store/papers.ts";
+import type { ReportStore } from "../store/reports.ts";
 import type { Subscription } from "../store/subscriptions.ts";
 import { fallbackCard } from "../summarise/fallback.ts";
 import { matchTopics } from "../topics/match.ts";
@@ -26,6 +26,7 @@ import {
   periodLabel,
   previousPeriod,
 } from "./period.ts";
+import { type PeriodIndex, PeriodIndexBuilder } from "./period-index.ts";
 import {
   type PaperPopularity,
   type PopularityService,
@@ -33,19 +34,32 @@ import {
   type SignalStatus,
 } from "./popularity.ts";
 
-/** The personal filters of issue 14, when they exist. Every method is optional. */
+/** A chat's personal filters, as the daily digest applies them (PersonalStore's ChatFilters). */
+export interface ChatFilters {
+  /** folded phrases (NFKC, lower case, simplified) */
+  mutes: readonly string[];
+  /** 1–5, or null for none */
+  minScore: number | null;
+}
+
+/**
+ * Issue 14's personal ranking, batched. Followed authors need no provider: they are the
+ * chat's `author` subscriptions, pinned first. Only chats with a learned model leave the
+ * shared fast path, and each of those costs one call for all its matched papers.
+ */
 export interface RankingProvider {
-  /** the chat muted a word or author of this paper: it is left out */
-  isMuted?(chat: number, paper: Paper, card: Card): boolean;
-  /** the chat follows an author of this paper: it ranks first */
-  isFollowed?(chat: number, paper: Paper): boolean;
-  /** the chat's learned score (1–5 scale), used instead of the card's 推荐指数 when given */
-  score?(chat: number, paper: Paper, card: Card): number | undefined;
+  /** mutes and minimum scores of many chats at once (chats without any may be left out) */
+  filtersFor?(chats: readonly number[]): ReadonlyMap<number, ChatFilters>;
+  /** whether the chat has a learned model */
+  hasModel?(chat: number): boolean;
+  /** the chat's learned scores (1–5 scale) for its matched papers, used instead of 推荐指数 */
+  learnedScores?(chat: number, papers: readonly Paper[]): ReadonlyMap<string, number>;
 }
 
 /** Affiliations from the deep-read card, when known; never guessed. */
 export interface AffiliationProvider {
-  affiliationsOf(paperId: string): readonly string[] | undefined;
+  /** known affiliations of these papers (papers without any are left out) */
+  affiliationsOf(paperIds: readonly string[]): ReadonlyMap<string, readonly string[]>;
 }
 
 export interface ReportCaps {
@@ -104,8 +118,10 @@ export interface Report {
 export const SIGNAL_KEYS = { score: 1, match: 1, ranking: 1, hf: 1, github: 1 } as const;
 
 export interface ReportBuilderDeps {
-  papers: Pick<PaperStore, "announced" | "ingestRun">;
+  papers: Pick<PaperStore, "ingestRun" | "getMany">;
   cards: Pick<CardStore, "bestMany">;
+  /** an announcement's papers with their best cards, row by row (ReportStore fits) */
+  listing: Pick<ReportStore, "listedWithCards" | "phrases">;
   taxonomy?: Taxonomy;
   ranking?: RankingProvider;
   affiliations?: AffiliationProvider;
@@ -118,6 +134,13 @@ export interface ReportBuilderDeps {
 export interface SelectOptions {
   /** the chat whose personal ranking applies (none for the public page or the CLI) */
   chat?: number;
+  /**
+   * the chat's mutes and minimum score when the caller read them in bulk (a scheduler chunk);
+   * otherwise the ranking provider is asked for this one chat
+   */
+  filters?: ChatFilters | null;
+  /** whether the chat has a learned model, when the caller asked already */
+  model?: boolean;
   caps?: ReportCaps;
   /**
    * fetch: ask the popularity sources for this shortlist (on demand, CLI); cached: read only
@@ -126,31 +149,32 @@ export interface SelectOptions {
   popularity?: "fetch" | "cached" | "off";
 }
 
+/** A paper as a report shows it, loaded from the store when first selected. */
+interface Shown {
+  paper: Paper;
+  card: Card;
+  headline: string;
+  sentences: string[];
+}
+
 /** One period's papers, indexed once for every chat. */
 interface PeriodData {
   period: Period;
-  /** per paper: 推荐指数 × 10 (unrated: 2.5), its chapter's index, and whether its topics span
-   * chapters (then a chat's topic subscriptions may move it) */
-  baseKey: Float64Array;
-  chapterIdx: Uint8Array;
-  multi: Uint8Array;
+  index: PeriodIndex;
   /** cached popularity of the period's papers (bulk runs read it once) */
   cachedPopularity?: Map<string, PaperPopularity>;
-  /** paper id → index, built when first needed */
-  ids?: Map<string, number>;
   /** the last popularity map turned into bonuses by index (shared by a bulk run's chats) */
   bonus?: { source: Map<string, PaperPopularity>; byIndex: Map<number, number> };
   /** when it was indexed (ms): reused for CACHE_MS, so a long-lived process sees new days */
   at: number;
-  index: DayIndex;
   dates: string[];
   missingDates: string[];
   unseen: boolean;
   ended: boolean;
   /** the top keywords of every paper of the period, once asked for */
   keywords?: { word: string; count: number }[];
-  /** headline and sentences by paper index (the same paper shows in many chats' reports) */
-  lines?: Map<number, { headline: string; sentences: string[]; affiliations: string }>;
+  /** the papers reports showed, by index (the same paper shows in many chats' reports) */
+  shown: Map<number, Shown>;
   /** bitsets of the period's papers for the per-chat selection, built when first needed */
   bits?: PeriodBits;
 }
@@ -165,21 +189,18 @@ interface PeriodBits {
   words: number;
   /** papers by their own chapter (a chat's topic subscriptions may move multi-chapter ones) */
   chapters: Uint32Array[];
-  multi: Uint32Array;
-  /** each paper's topics as numbers (paper i: topicList[topicStart[i] .. topicStart[i+1]]) */
-  topicNumber: Map<string, number>;
-  topicStart: Int32Array;
-  topicList: Int32Array;
-  /** a topic number's chapter index, -1 when the taxonomy does not know it */
-  topicChapter: Int8Array;
-  /** subscription ("kind:value") → the papers it matches */
-  subs: Map<string, Uint32Array>;
+  /** subscription ("kind:value"), mute ("mute:phrase") or minimum score ("min:N") → papers */
+  sets: Map<string, Uint32Array>;
   /** paper indexes by their best possible key (score + popularity), then the period's rank */
   order?: { bonus: Map<number, number> | undefined; list: Int32Array; upper: Float64Array };
 }
 
 /** The most a paper's key gains from the number of subscriptions matching it. */
 const MAX_MATCH_BONUS = 0.9;
+/** What a followed author's paper gains: it ranks before every other. */
+const FOLLOWED = 10_000;
+/** Papers a period keeps loaded for reports (bounds memory; the hot ones stay). */
+const SHOWN_LIMIT = 4_000;
 
 function popcount(x: number): number {
   x -= (x >>> 1) & 0x55555555;
@@ -196,7 +217,21 @@ function bitsetOf(indexes: Iterable<number>, words: number): Uint32Array {
 
 const hasBit = (set: Uint32Array, i: number) => ((set[i >>> 5] as number) & (1 << (i & 31))) !== 0;
 
+/** Calls `visit` with every index set in `set` (ascending). */
+function eachBit(set: Uint32Array, visit: (i: number) => void): void {
+  for (let w = 0; w < set.length; w++) {
+    let x = set[w] as number;
+    while (x !== 0) {
+      const low = x & -x;
+      x ^= low;
+      visit((w << 5) + 31 - Math.clz32(low));
+    }
+  }
+}
+
 const SHORTLIST_FACTOR = 3;
+/** A chapter with at most this many times its cap in matches is ranked paper by paper. */
+const DIRECT_FACTOR = 4;
 
 /** A paper kept for a report while ranking. */
 interface Candidate {
@@ -214,9 +249,9 @@ interface Ranked {
   /** matched papers per chapter, before caps */
   totals: Map<Chapter, number>;
   matched: number;
+  /** whether the chat's learned model ranked it */
+  model: boolean;
 }
-
-const CHAPTER_INDEX = new Map<Chapter, number>(CHAPTERS.map((c, i) => [c, i]));
 
 const byKey = (a: Candidate, b: Candidate) => b.key - a.key || a.rank - b.rank;
 
@@ -231,14 +266,17 @@ function insertBounded(list: Candidate[], c: Candidate, max: number): void {
 }
 const CACHE_MS = 10 * 60_000;
 const KEYWORDS = 8;
-const UNRATED = 2.5;
+
+/** A paper's rule-based topics, best first, and how strongly the best one matched. */
+function ruleTopicsOf(paper: Paper, taxonomy: Taxonomy): { ids: string[]; score: number } {
+  const matches = matchTopics(paper, taxonomy);
+  return { ids: matches.map((m) => m.topic.id), score: matches[0]?.score ?? 0 };
+}
 
 export class ReportBuilder {
   private readonly taxonomy: Taxonomy;
   private readonly now: () => number;
   private readonly cache = new Map<string, PeriodData>();
-  private readonly ruleCache = new Map<string, { ids: string[]; score: number }>();
-  private counts = new Uint8Array(0);
 
   constructor(private readonly deps: ReportBuilderDeps) {
     this.taxonomy = deps.taxonomy ?? loadTaxonomy();
@@ -246,11 +284,26 @@ export class ReportBuilder {
   }
 
   /**
-   * Whether chats with the same subscriptions get the same report (no personal ranking):
-   * then a bulk run builds one report per distinct set of subscriptions.
+   * The personal filters of these chats (mutes, minimum score), read in one call; chats
+   * without any are left out.
    */
-  get sharesSelections(): boolean {
-    return !this.deps.ranking;
+  filtersFor(chats: readonly number[]): ReadonlyMap<number, ChatFilters> {
+    return this.deps.ranking?.filtersFor?.(chats) ?? new Map();
+  }
+
+  /**
+   * Whether a chat's report depends on more than its subscriptions (filters or a learned
+   * model): such a chat never shares a report with another chat.
+   */
+  isPersonal(chat: number, filters: ChatFilters | null | undefined, model?: boolean): boolean {
+    const f = filters === undefined ? this.filtersFor([chat]).get(chat) : filters;
+    if (f && (f.mutes.length > 0 || f.minScore !== null)) return true;
+    return model ?? this.hasModel(chat);
+  }
+
+  /** Whether the chat has a learned model (then its matched papers are scored by it). */
+  hasModel(chat: number): boolean {
+    return this.deps.ranking?.hasModel?.(chat) ?? false;
   }
 
   /** Forgets indexed periods (after an ingest or summarise run changed the store). */
@@ -265,70 +318,51 @@ export class ReportBuilder {
     this.cache.delete(period.key);
     const dates = mailingDates(period, this.deps.calendar);
     const published = dates.filter((d) => this.deps.calendar.announcementAt(d) <= now);
-    const seen = new Set<string>();
-    const papers: Paper[] = [];
     const missingDates: string[] = [];
-    for (const date of published) {
-      const listed = this.deps.papers.announced(date);
-      if (listed.length === 0 && !this.deps.papers.ingestRun(date)) missingDates.push(date);
-      for (const p of listed) {
-        if (seen.has(p.id)) continue; // a cross-list or a later listing of the same paper
-        seen.add(p.id);
-        papers.push(p);
-      }
-    }
-    const cards = this.deps.cards.bestMany(papers.map((p) => p.id));
-    const index = new DayIndex(period.key, papers, cards, (p, ids) => fallbackCard(p, ids), {
+    const listing = this.deps.listing;
+    const builder = new PeriodIndexBuilder({
       taxonomy: this.taxonomy,
-      ruleTopics: (p) => this.ruleTopics(p),
+      ruleTopics: (p) => ruleTopicsOf(p, this.taxonomy),
+      fallback: (p, ids) => fallbackCard(p, ids),
+      // the phrases chats subscribe to, follow or mute now: the texts they are matched
+      // against are read once here and not kept
+      phrases: listing.phrases(),
+      reread: function* () {
+        for (const date of published) yield* listing.listedWithCards(date);
+      },
     });
-    // Per-paper figures the ranking loop reads for every matched paper, as flat arrays.
-    const n = index.papers.length;
-    const baseKey = new Float64Array(n);
-    const chapterIdx = new Uint8Array(n);
-    const multi = new Uint8Array(n);
-    index.papers.forEach((e, i) => {
-      baseKey[i] = (e.card.score ?? UNRATED) * 10;
-      chapterIdx[i] = CHAPTER_INDEX.get(e.chapter) ?? CHAPTERS.length - 1;
-      const chapters = new Set(e.topics.map((t) => index.chapterOf(t)));
-      multi[i] = chapters.size > 1 ? 1 : 0;
-    });
+    // One paper at a time: each Paper and Card is dropped as soon as it is indexed, so they
+    // die young instead of filling the old generation with a month of garbage.
+    for (const date of published) {
+      let listed = 0;
+      for (const { paper, card } of listing.listedWithCards(date)) {
+        builder.add(paper, card);
+        listed++;
+      }
+      if (listed === 0 && !this.deps.papers.ingestRun(date)) missingDates.push(date);
+    }
     const data: PeriodData = {
       period,
       at: now,
-      index,
-      baseKey,
-      chapterIdx,
-      multi,
+      index: builder.finish(),
       dates,
       missingDates,
       unseen: published.length > 0 && missingDates.length === published.length,
       ended: published.length === dates.length,
+      shown: new Map(),
     };
     if (this.cache.size >= 4) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(period.key, data);
     return data;
   }
 
-  private ruleTopics(paper: Paper): { ids: string[]; score: number } {
-    const key = `${paper.id}v${paper.version}`;
-    let hit = this.ruleCache.get(key);
-    if (!hit) {
-      const matches = matchTopics(paper, this.taxonomy);
-      hit = { ids: matches.map((m) => m.topic.id), score: matches[0]?.score ?? 0 };
-      if (this.ruleCache.size >= 100_000) this.ruleCache.clear();
-      this.ruleCache.set(key, hit);
-    }
-    return hit;
-  }
-
   /** The period's papers (distinct), for a popularity prefetch before a bulk run. */
   topOfPeriod(period: Period, n: number): { id: string; codeUrl: string | null }[] {
     const { index } = this.data(period);
-    return [...index.byRank.slice(0, n)].map((i) => {
-      const p = index.papers[i]?.paper as Paper;
-      return { id: p.id, codeUrl: p.codeUrl };
-    });
+    return [...index.byRank.slice(0, n)].map((i) => ({
+      id: index.ids[i] as string,
+      codeUrl: index.codeUrls.get(i) ?? null,
+    }));
   }
 
   /** Fetches popularity for a shortlist into the cache (never throws; no-op without a source). */
@@ -363,11 +397,8 @@ export class ReportBuilder {
     const mode = opts.popularity ?? "fetch";
     if (mode !== "fetch" || !this.deps.popularity) return this.buildSync(period, subs, opts);
     const caps = opts.caps ?? DEFAULT_CAPS[period.kind];
-    const shortlist = this.shortlist(period, subs, opts.chat, caps);
-    const gathered = await this.deps.popularity.gather(
-      this.data(period).dates,
-      shortlist.map((p) => ({ id: p.id, codeUrl: p.codeUrl })),
-    );
+    const shortlist = this.shortlist(period, subs, opts, caps);
+    const gathered = await this.deps.popularity.gather(this.data(period).dates, shortlist);
     return this.assemble(period, subs, opts, gathered.values, gathered.status);
   }
 
@@ -380,13 +411,17 @@ export class ReportBuilder {
     const pop = this.deps.popularity;
     if (mode === "off" || !pop) return this.assemble(period, subs, opts, undefined, []);
     const data = this.data(period);
-    data.cachedPopularity ??= pop.cachedAll(data.index.papers.map((e) => e.paper));
+    data.cachedPopularity ??= pop.cachedAll(
+      data.index.ids.map((id, i) => ({ id, codeUrl: data.index.codeUrls.get(i) ?? null })),
+    );
     return this.assemble(period, subs, opts, data.cachedPopularity, []);
   }
 
   /** The top keywords of every paper of the period, computed once per indexed period. */
   private periodKeywords(data: PeriodData): { word: string; count: number }[] {
-    if (!data.keywords) data.keywords = topKeywords(data.index.papers.map((p) => p.card));
+    data.keywords ??= [...data.index.keywordCounts.values()]
+      .sort((a, b) => b.count - a.count || (a.word < b.word ? -1 : 1))
+      .slice(0, KEYWORDS);
     return data.keywords;
   }
 
@@ -396,10 +431,9 @@ export class ReportBuilder {
     popularity: Map<string, PaperPopularity>,
   ): Map<number, number> {
     if (data.bonus?.source === popularity) return data.bonus.byIndex;
-    data.ids ??= new Map(data.index.papers.map((e, i) => [e.paper.id, i]));
     const byIndex = new Map<number, number>();
     for (const [id, p] of popularity) {
-      const i = data.ids.get(id);
+      const i = data.index.indexOf(id);
       const b = popularityBonus(p);
       if (i !== undefined && b > 0) byIndex.set(i, b);
     }
@@ -411,313 +445,371 @@ export class ReportBuilder {
   private shortlist(
     period: Period,
     subs: Subscription[] | null,
-    chat: number | undefined,
+    opts: SelectOptions,
     caps: ReportCaps,
-  ): Paper[] {
+  ): { id: string; codeUrl: string | null }[] {
     const wide = {
       perChapter: caps.perChapter * SHORTLIST_FACTOR,
       total: caps.total * SHORTLIST_FACTOR,
     };
-    const { index } = this.data(period);
-    return this.ranked(period, subs, chat, undefined, wide).order.map(
-      (c) => index.papers[c.index]?.paper as Paper,
-    );
-  }
-
-  /**
-   * The chat's matched papers: how many per chapter, and the best of each chapter (at most
-   * `perChapter`), merged best first and cut at `total`. Each matched paper costs a few
-   * array writes; only the kept candidates are ever sorted, so a subscription matching
-   * thousands of papers of a month costs no sort of thousands.
-   */
-  private ranked(
-    period: Period,
-    subs: Subscription[] | null,
-    chat: number | undefined,
-    popularity: Map<number, number> | undefined,
-    caps: ReportCaps,
-  ): Ranked {
     const data = this.data(period);
-    // Without personal ranking, chats with the same subscriptions get the same selection:
-    // the bitset path (same result, a fraction of the work).
-    if (subs !== null && (chat === undefined || !this.deps.ranking)) {
-      return this.rankedBySets(data, subs, popularity, caps);
-    }
-    const { index, baseKey, chapterIdx, multi } = data;
-    const n = index.papers.length;
-    if (this.counts.length < n) this.counts = new Uint8Array(n);
-    const counts = this.counts;
-    const touched: number[] = [];
-    if (subs === null) {
-      for (let i = 0; i < n; i++) touched.push(i);
-    } else {
-      for (const sub of subs) {
-        for (const i of index.matching(sub)) {
-          const c = counts[i] ?? 0;
-          if (c === 0) touched.push(i);
-          if (c < 255) counts[i] = c + 1;
-        }
-      }
-    }
-    const ranking = chat === undefined ? undefined : this.deps.ranking;
-    const topicSubs = (subs ?? []).filter((s) => s.kind === "topic").map((s) => s.value);
-    const subscribedTopics = topicSubs.length ? new Set(topicSubs) : null;
-    const totals = new Int32Array(CHAPTERS.length);
-    const lists: Candidate[][] = CHAPTERS.map(() => []);
-    // the worst kept candidate of a full chapter: anything not better is skipped at once
-    const floorKey = new Float64Array(CHAPTERS.length).fill(Number.NEGATIVE_INFINITY);
-    const floorRank = new Int32Array(CHAPTERS.length);
-    const perChapter = caps.perChapter;
-    let matched = 0;
-    for (const i of touched) {
-      const count = subs === null ? 1 : (counts[i] as number);
-      counts[i] = 0;
-      const entry = index.papers[i] as IndexedPaper;
-      if (ranking?.isMuted?.(chat as number, entry.paper, entry.card)) continue;
-      matched++;
-      // The chapter of the first topic the chat subscribed to that the paper has, else its own.
-      let ch = chapterIdx[i] as number;
-      if (subscribedTopics && multi[i]) {
-        for (const t of entry.topics) {
-          const own = subscribedTopics.has(t) ? index.chapterOf(t) : undefined;
-          if (own) {
-            ch = CHAPTER_INDEX.get(own) ?? ch;
-            break;
-          }
-        }
-      }
-      totals[ch] = (totals[ch] as number) + 1;
-      if (perChapter === 0) continue;
-      // Followed authors first, then score (+ popularity), then subscriptions matched, then
-      // the period's own ranking.
-      let key = (baseKey[i] as number) + (count > 9 ? 9 : count) / 10;
-      let followed = false;
-      if (ranking) {
-        const learned = ranking.score?.(chat as number, entry.paper, entry.card);
-        if (learned !== undefined) key += (learned - (entry.card.score ?? UNRATED)) * 10;
-        followed = ranking.isFollowed?.(chat as number, entry.paper) ?? false;
-        if (followed) key += 10_000;
-      }
-      if (popularity) key += (popularity.get(i) ?? 0) * 10;
-      const list = lists[ch] as Candidate[];
-      if (
-        list.length >= perChapter &&
-        (key < (floorKey[ch] as number) ||
-          (key === floorKey[ch] && entry.rank > (floorRank[ch] as number)))
-      ) {
-        continue;
-      }
-      insertBounded(
-        list,
-        { index: i, key, rank: entry.rank, chapter: CHAPTERS[ch] as Chapter, followed },
-        perChapter,
-      );
-      if (list.length >= perChapter) {
-        const last = list[list.length - 1] as Candidate;
-        floorKey[ch] = last.key;
-        floorRank[ch] = last.rank;
-      }
-    }
-    const order = lists.flat().sort(byKey).slice(0, caps.total);
-    const byChapter = new Map<Chapter, number>();
-    totals.forEach((t, k) => {
-      if (t) byChapter.set(CHAPTERS[k] as Chapter, t);
-    });
-    return { order, totals: byChapter, matched };
+    return this.ranked(data, subs, opts, undefined, wide).order.map((c) => ({
+      id: data.index.ids[c.index] as string,
+      codeUrl: data.index.codeUrls.get(c.index) ?? null,
+    }));
   }
 
   private bitsOf(data: PeriodData): PeriodBits {
     if (data.bits) return data.bits;
-    const n = data.index.papers.length;
-    const words = (n + 31) >>> 5;
+    const { index } = data;
+    const words = (index.size + 31) >>> 5;
     const chapters = CHAPTERS.map(() => new Uint32Array(words));
-    const multi = new Uint32Array(words);
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < index.size; i++) {
       const bit = 1 << (i & 31);
       const w = i >>> 5;
-      const set = chapters[data.chapterIdx[i] as number] as Uint32Array;
+      const set = chapters[index.chapterIdx[i] as number] as Uint32Array;
       set[w] = (set[w] as number) | bit;
-      if (data.multi[i]) multi[w] = (multi[w] as number) | bit;
     }
-    const topicNumber = new Map<string, number>();
-    const topicChapter: number[] = [];
-    const topicStart = new Int32Array(n + 1);
-    const list: number[] = [];
-    data.index.papers.forEach((e, i) => {
-      topicStart[i] = list.length;
-      for (const t of e.topics) {
-        let k = topicNumber.get(t);
-        if (k === undefined) {
-          k = topicNumber.size;
-          topicNumber.set(t, k);
-          const own = data.index.chapterOf(t);
-          topicChapter.push(own ? (CHAPTER_INDEX.get(own) ?? -1) : -1);
-        }
-        list.push(k);
-      }
-    });
-    topicStart[n] = list.length;
-    data.bits = {
-      words,
-      chapters,
-      multi,
-      topicNumber,
-      topicStart,
-      topicList: Int32Array.from(list),
-      topicChapter: Int8Array.from(topicChapter),
-      subs: new Map(),
-    };
+    data.bits = { words, chapters, sets: new Map() };
     return data.bits;
   }
 
-  private subBits(data: PeriodData, bits: PeriodBits, sub: Subscription): Uint32Array {
-    const key = `${sub.kind}:${sub.value}`;
-    let set = bits.subs.get(key);
+  private setOf(data: PeriodData, key: string, indexes: () => Iterable<number>): Uint32Array {
+    const bits = this.bitsOf(data);
+    let set = bits.sets.get(key);
     if (!set) {
-      set = bitsetOf(data.index.matching(sub), bits.words);
-      bits.subs.set(key, set);
+      set = bitsetOf(indexes(), bits.words);
+      bits.sets.set(key, set);
     }
     return set;
+  }
+
+  private subSet(data: PeriodData, sub: Pick<Subscription, "kind" | "value">): Uint32Array {
+    return this.setOf(data, `${sub.kind}:${sub.value}`, () => data.index.matching(sub));
+  }
+
+  /** Papers a chat's filters leave out: muted ones and those under its minimum score. */
+  private excludedSet(data: PeriodData, filters: ChatFilters): Uint32Array | undefined {
+    const { index } = data;
+    const parts: Uint32Array[] = filters.mutes.map((m) =>
+      this.setOf(data, `mute:${m}`, () => index.muted(m)),
+    );
+    const min = filters.minScore;
+    if (min !== null) {
+      parts.push(
+        this.setOf(data, `min:${min}`, function* () {
+          for (let i = 0; i < index.size; i++) if ((index.score[i] as number) < min) yield i;
+        }),
+      );
+    }
+    if (parts.length === 0) return undefined;
+    if (parts.length === 1) return parts[0];
+    const out = new Uint32Array(this.bitsOf(data).words);
+    for (const set of parts)
+      for (let w = 0; w < out.length; w++) out[w] = (out[w] as number) | (set[w] as number);
+    return out;
   }
 
   /** The period's papers by their best possible key, best first (per popularity map). */
   private orderOf(data: PeriodData, bits: PeriodBits, bonus: Map<number, number> | undefined) {
     if (bits.order && bits.order.bonus === bonus) return bits.order;
-    const n = data.index.papers.length;
-    const upper = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      upper[i] = (data.baseKey[i] as number) + MAX_MATCH_BONUS + (bonus?.get(i) ?? 0) * 10;
+    const { index } = data;
+    const upper = new Float64Array(index.size);
+    for (let i = 0; i < index.size; i++) {
+      upper[i] = (index.baseKey[i] as number) + MAX_MATCH_BONUS + (bonus?.get(i) ?? 0) * 10;
     }
-    // Without popularity the key order is the period's rank (both by 推荐指数 first).
-    let list = data.index.byRank;
-    if (bonus?.size) {
-      const rank = (i: number) => (data.index.papers[i] as IndexedPaper).rank;
-      list = Int32Array.from(list).sort(
-        (a, b) => (upper[b] as number) - (upper[a] as number) || rank(a) - rank(b),
-      );
-    }
+    const rank = index.rankOf;
+    const list = Int32Array.from(index.byRank).sort(
+      (a, b) =>
+        (upper[b] as number) - (upper[a] as number) || (rank[a] as number) - (rank[b] as number),
+    );
     bits.order = { bonus, list, upper };
     return bits.order;
   }
 
-  /** ranked() for subscriptions without personal ranking, over the period's bitsets. */
-  private rankedBySets(
+  /**
+   * The chat's matched papers: how many per chapter, and the best of each chapter (at most
+   * `perChapter`), merged best first and cut at `total`. Everything is bitset arithmetic over
+   * the period's shared sets; without a learned model only the best papers are ever looked
+   * at one by one (a walk down the period's order that stops once every chapter is settled),
+   * with one the chat's matched papers are scored in one call to the provider.
+   */
+  private ranked(
     data: PeriodData,
-    subs: Subscription[],
+    subs: Subscription[] | null,
+    opts: SelectOptions,
     popularity: Map<number, number> | undefined,
     caps: ReportCaps,
   ): Ranked {
-    const { index, baseKey, chapterIdx } = data;
+    const { index } = data;
     const bits = this.bitsOf(data);
     const words = bits.words;
-    const sets = subs.map((s) => this.subBits(data, bits, s));
+    const all = subs === null;
+    const sets = (subs ?? []).map((s) => this.subSet(data, s));
     const union = new Uint32Array(words);
-    for (const set of sets)
-      for (let w = 0; w < words; w++) union[w] = (union[w] as number) | (set[w] as number);
-    const totals = new Int32Array(CHAPTERS.length);
-    let matched = 0;
-    CHAPTERS.forEach((_, c) => {
-      const mask = bits.chapters[c] as Uint32Array;
-      let t = 0;
-      for (let w = 0; w < words; w++) t += popcount((union[w] as number) & (mask[w] as number));
-      totals[c] = t;
-      matched += t;
-    });
-    // A multi-chapter paper goes to the chapter of the first topic the chat subscribed to
-    // that it has (as in the general path): only papers a topic subscription matched move.
-    const topicSubs = subs.filter((s) => s.kind === "topic");
-    const moved = new Map<number, number>();
-    if (topicSubs.length) {
-      const { topicStart, topicList, topicChapter } = bits;
-      const subscribed = new Uint8Array(topicChapter.length);
-      for (const s of topicSubs) {
-        const k = bits.topicNumber.get(s.value);
-        if (k !== undefined) subscribed[k] = 1;
-      }
-      const topicUnion = new Uint32Array(words);
-      for (const s of topicSubs) {
-        const set = this.subBits(data, bits, s);
+    if (all) {
+      for (const set of bits.chapters)
+        for (let w = 0; w < words; w++) union[w] = (union[w] as number) | (set[w] as number);
+    } else {
+      for (const set of sets)
+        for (let w = 0; w < words; w++) union[w] = (union[w] as number) | (set[w] as number);
+    }
+    // Followed authors are the chat's author subscriptions: pinned first, never filtered out.
+    const authorSets = (subs ?? []).flatMap((s, k) => (s.kind === "author" ? [sets[k]] : []));
+    let followed: Uint32Array | undefined;
+    if (authorSets.length) {
+      followed = new Uint32Array(words);
+      for (const set of authorSets)
         for (let w = 0; w < words; w++)
-          topicUnion[w] = (topicUnion[w] as number) | (set[w] as number);
-      }
+          followed[w] = (followed[w] as number) | ((set as Uint32Array)[w] as number);
+    }
+    const chat = opts.chat;
+    const personal = chat !== undefined && !all;
+    const filters = personal
+      ? opts.filters === undefined
+        ? this.filtersFor([chat]).get(chat)
+        : opts.filters
+      : undefined;
+    const excluded = filters ? this.excludedSet(data, filters) : undefined;
+    const model = personal && (opts.model ?? this.hasModel(chat));
+    if (excluded) {
       for (let w = 0; w < words; w++) {
-        let x = (topicUnion[w] as number) & (bits.multi[w] as number);
-        while (x !== 0) {
-          const low = x & -x;
-          x ^= low;
-          const i = (w << 5) + 31 - Math.clz32(low);
-          const own0 = chapterIdx[i] as number;
-          let ch = own0;
-          const end = topicStart[i + 1] as number;
-          for (let k = topicStart[i] as number; k < end; k++) {
-            const t = topicList[k] as number;
-            if (subscribed[t] && (topicChapter[t] as number) >= 0) {
-              ch = topicChapter[t] as number;
-              break;
-            }
-          }
-          if (ch !== own0) {
-            totals[own0] = (totals[own0] as number) - 1;
-            totals[ch] = (totals[ch] as number) + 1;
-            moved.set(i, ch);
-          }
+        const keep = ~(excluded[w] as number) | (followed ? (followed[w] as number) : 0);
+        union[w] = (union[w] as number) & keep;
+      }
+    }
+
+    // A multi-chapter paper goes to the chapter of the first topic the chat subscribed to
+    // that it has. The chat's topic subscriptions grouped by chapter (the matched papers of
+    // each group), and `dup`: the papers two groups share, the only ones looked at one by one.
+    const { topicStart, topicList, topicChapter } = index;
+    const subscribed = new Uint8Array(topicChapter.length);
+    const groups = new Map<number, Uint32Array>();
+    for (const s of subs ?? []) {
+      if (s.kind !== "topic") continue;
+      const k = index.topicNumber.get(s.value);
+      const c = k === undefined ? -1 : (topicChapter[k] as number);
+      if (c < 0) continue;
+      subscribed[k as number] = 1;
+      let g = groups.get(c);
+      if (!g) {
+        g = new Uint32Array(words);
+        groups.set(c, g);
+      }
+      const set = this.subSet(data, s);
+      for (let w = 0; w < words; w++)
+        g[w] = (g[w] as number) | ((set[w] as number) & (union[w] as number));
+    }
+    let dup: Uint32Array | undefined;
+    if (groups.size > 1) {
+      const seen = new Uint32Array(words);
+      dup = new Uint32Array(words);
+      for (const g of groups.values()) {
+        for (let w = 0; w < words; w++) {
+          dup[w] = (dup[w] as number) | ((seen[w] as number) & (g[w] as number));
+          seen[w] = (seen[w] as number) | (g[w] as number);
         }
       }
     }
+    const firstSubscribed = (i: number) => {
+      const end = topicStart[i + 1] as number;
+      for (let k = topicStart[i] as number; k < end; k++) {
+        const t = topicList[k] as number;
+        if (subscribed[t]) return topicChapter[t] as number;
+      }
+      return index.chapterIdx[i] as number;
+    };
+    // Counts per chapter: a paper matched by subscribed topics of one chapter only counts there
+    // (whole sets, by popcounts); one with subscribed topics in two chapters, by its own
+    // topics' order; every other paper in its own chapter.
+    const totals = new Int32Array(CHAPTERS.length);
+    const groupChapter: number[] = [];
+    const groupSet: Uint32Array[] = [];
+    const rest = Uint32Array.from(union);
+    for (const [c, g] of groups) {
+      groupChapter.push(c);
+      groupSet.push(g);
+      let n = 0;
+      for (let w = 0; w < words; w++) {
+        rest[w] = (rest[w] as number) & ~(g[w] as number);
+        n += popcount((g[w] as number) & ~(dup ? (dup[w] as number) : 0));
+      }
+      totals[c] = (totals[c] as number) + n;
+    }
+    for (let c = 0; c < CHAPTERS.length; c++) {
+      const mask = bits.chapters[c] as Uint32Array;
+      let n = 0;
+      for (let w = 0; w < words; w++) n += popcount((rest[w] as number) & (mask[w] as number));
+      totals[c] = (totals[c] as number) + n;
+    }
+    if (dup) {
+      eachBit(dup, (i) => {
+        const ch = firstSubscribed(i);
+        totals[ch] = (totals[ch] as number) + 1;
+      });
+    }
+    let matched = 0;
+    for (let c = 0; c < CHAPTERS.length; c++) matched += totals[c] as number;
+    const movedAny = groups.size > 0;
+    const chapterIdx = index.chapterIdx;
     const byChapter = new Map<Chapter, number>();
     totals.forEach((t, k) => {
       if (t) byChapter.set(CHAPTERS[k] as Chapter, t);
     });
     const perChapter = caps.perChapter;
-    if (perChapter === 0 || matched === 0) return { order: [], totals: byChapter, matched };
+    if (perChapter === 0 || matched === 0) return { order: [], totals: byChapter, matched, model };
 
-    // Walk the period's papers by their best possible key; stop once every chapter has seen
-    // all its matches or holds its cap with a worst key that beats anything still ahead.
+    const chapterOf = movedAny
+      ? (i: number) => {
+          if (dup && hasBit(dup, i)) return firstSubscribed(i);
+          for (let k = 0; k < groupSet.length; k++)
+            if (hasBit(groupSet[k] as Uint32Array, i)) return groupChapter[k] as number;
+          return chapterIdx[i] as number;
+        }
+      : (i: number) => index.chapterIdx[i] as number;
     const lists: Candidate[][] = CHAPTERS.map(() => []);
-    const seenIn = new Int32Array(CHAPTERS.length);
-    const { list: order, upper } = this.orderOf(data, bits, popularity);
-    const settled = (ahead: number) =>
-      lists.every((l, c) => {
-        if (seenIn[c] === totals[c]) return true;
-        const worst = l.length >= perChapter ? l[l.length - 1] : undefined;
-        return worst !== undefined && worst.key > ahead;
-      });
-    let last = Number.NaN;
-    const movedAny = moved.size > 0;
-    for (let p = 0; p < order.length; p++) {
-      const i = order[p] as number;
-      if (((union[i >>> 5] as number) & (1 << (i & 31))) === 0) continue;
-      const ahead = upper[i] as number;
-      if (ahead !== last) {
-        if (settled(ahead)) break;
-        last = ahead;
-      }
-      const ch = movedAny ? (moved.get(i) ?? (chapterIdx[i] as number)) : (chapterIdx[i] as number);
-      seenIn[ch] = (seenIn[ch] as number) + 1;
-      const list = lists[ch] as Candidate[];
-      const worst = list.length >= perChapter ? list[list.length - 1] : undefined;
-      if (worst && worst.key > ahead) continue;
+    const learned = model ? this.learned(data, chat as number, union) : undefined;
+    // Followed authors first, then the learned score or 推荐指数 (+ popularity), then how
+    // many subscriptions matched, then the period's own ranking.
+    const keyOf = (i: number) => {
       let count = 0;
-      for (let k = 0; k < sets.length; k++) if (hasBit(sets[k] as Uint32Array, i)) count++;
-      let key = (baseKey[i] as number) + (count > 9 ? 9 : count) / 10;
+      if (all) count = 1;
+      else for (let k = 0; k < sets.length; k++) if (hasBit(sets[k] as Uint32Array, i)) count++;
+      const score = learned?.get(i);
+      let key =
+        (score === undefined ? (index.baseKey[i] as number) : score * 10) +
+        (count > 9 ? 9 : count) / 10;
       if (popularity) key += (popularity.get(i) ?? 0) * 10;
-      const rank = (index.papers[i] as IndexedPaper).rank;
-      if (worst && (key < worst.key || (key === worst.key && rank > worst.rank))) continue;
+      if (followed && hasBit(followed, i)) key += FOLLOWED;
+      return key;
+    };
+    const consider = (i: number, ch: number) => {
+      const list = lists[ch] as Candidate[];
+      const key = keyOf(i);
+      const rank = index.rankOf[i] as number;
+      const worst = list.length >= perChapter ? list[list.length - 1] : undefined;
+      if (worst && (key < worst.key || (key === worst.key && rank > worst.rank))) return;
+      const isFollowed = followed !== undefined && hasBit(followed, i);
       insertBounded(
         list,
-        { index: i, key, rank, chapter: CHAPTERS[ch] as Chapter, followed: false },
+        { index: i, key, rank, chapter: CHAPTERS[ch] as Chapter, followed: isFollowed },
         perChapter,
       );
+    };
+
+    // Chapters with few matches, every paper of a learned order, and followed papers are
+    // taken directly; only the other chapters walk the period's order (a chapter with few
+    // matches would walk it nearly to the end before its worst paper is known).
+    const walk = new Uint8Array(CHAPTERS.length);
+    if (!learned) {
+      for (let c = 0; c < CHAPTERS.length; c++)
+        walk[c] = (totals[c] as number) > perChapter * DIRECT_FACTOR ? 1 : 0;
     }
-    return { order: lists.flat().sort(byKey).slice(0, caps.total), totals: byChapter, matched };
+    const walking = walk.some((x) => x === 1);
+    const direct = new Uint32Array(words);
+    totals.forEach((_, c) => {
+      if (walk[c]) return;
+      const mask = bits.chapters[c] as Uint32Array;
+      for (let w = 0; w < words; w++) direct[w] = (direct[w] as number) | (mask[w] as number);
+    });
+    if (followed)
+      for (let w = 0; w < words; w++) direct[w] = (direct[w] as number) | (followed[w] as number);
+    if (movedAny) {
+      // papers moved into a chapter taken directly
+      for (const [c, g] of groups) {
+        if (walk[c]) continue;
+        for (let w = 0; w < words; w++) direct[w] = (direct[w] as number) | (g[w] as number);
+      }
+      if (dup)
+        for (let w = 0; w < words; w++) direct[w] = (direct[w] as number) | (dup[w] as number);
+    }
+    for (let w = 0; w < words; w++) direct[w] = (direct[w] as number) & (union[w] as number);
+    eachBit(direct, (i) => {
+      const ch = chapterOf(i);
+      if (!walk[ch] || (followed && hasBit(followed, i))) consider(i, ch);
+    });
+    if (walking) {
+      const { list: order, upper } = this.orderOf(data, bits, popularity);
+      let last = Number.NaN;
+      const settled = (ahead: number) => {
+        for (let c = 0; c < CHAPTERS.length; c++) {
+          if (!walk[c]) continue;
+          const l = lists[c] as Candidate[];
+          const worst = l.length >= perChapter ? l[l.length - 1] : undefined;
+          if (worst === undefined || worst.key <= ahead) return false;
+        }
+        return true;
+      };
+      for (let p = 0; p < order.length; p++) {
+        const i = order[p] as number;
+        if (((union[i >>> 5] as number) & (1 << (i & 31))) === 0) continue;
+        const ahead = upper[i] as number;
+        if (ahead !== last) {
+          if (settled(ahead)) break;
+          last = ahead;
+        }
+        const ch = chapterOf(i);
+        if (!walk[ch] || (followed && hasBit(followed, i))) continue;
+        const list = lists[ch] as Candidate[];
+        const worst = list.length >= perChapter ? list[list.length - 1] : undefined;
+        if (worst && worst.key > ahead) continue;
+        consider(i, ch);
+      }
+    }
+    return {
+      order: lists.flat().sort(byKey).slice(0, caps.total),
+      totals: byChapter,
+      matched,
+      model,
+    };
+  }
+
+  /** The chat's learned scores (1–5) of its matched papers, by index, in one provider call. */
+  private learned(data: PeriodData, chat: number, union: Uint32Array): Map<number, number> {
+    const indexes: number[] = [];
+    eachBit(union, (i) => indexes.push(i));
+    const papers = this.deps.papers.getMany(indexes.map((i) => data.index.ids[i] as string));
+    const scores = this.deps.ranking?.learnedScores?.(chat, papers) ?? new Map();
+    const out = new Map<number, number>();
+    for (const i of indexes) {
+      const s = scores.get(data.index.ids[i] as string);
+      if (s !== undefined) out.set(i, s);
+    }
+    return out;
   }
 
   /** Per-chapter match counts of the previous period, or null when it is not fully stored. */
   private previousCounts(period: Period, subs: Subscription[] | null): Map<Chapter, number> | null {
-    const prev = previousPeriod(period);
-    const data = this.data(prev);
+    const data = this.data(previousPeriod(period));
     if (data.missingDates.length > 0 || !data.ended) return null;
-    return this.ranked(prev, subs, undefined, undefined, { perChapter: 0, total: 0 }).totals;
+    return this.ranked(data, subs, {}, undefined, { perChapter: 0, total: 0 }).totals;
+  }
+
+  /** The papers and lines of selected indexes, loaded from the store once per period. */
+  private shown(data: PeriodData, indexes: readonly number[]): Map<number, Shown> {
+    const missing = indexes.filter((i) => !data.shown.has(i));
+    if (missing.length > 0) {
+      if (data.shown.size + missing.length > SHOWN_LIMIT) data.shown.clear();
+      const ids = missing.map((i) => data.index.ids[i] as string);
+      const papers = this.deps.papers.getMany(ids);
+      const cards = this.deps.cards.bestMany(ids);
+      const known = this.deps.affiliations?.affiliationsOf(ids);
+      for (const paper of papers) {
+        const i = data.index.indexOf(paper.id);
+        if (i === undefined) continue;
+        const card =
+          cards.get(paper.id) ?? fallbackCard(paper, ruleTopicsOf(paper, this.taxonomy).ids);
+        data.shown.set(i, {
+          paper,
+          card,
+          headline: headlineOf(paper, card, known?.get(paper.id)),
+          sentences: sentencesOf(card),
+        });
+      }
+    }
+    return new Map(
+      indexes.flatMap((i) => (data.shown.has(i) ? [[i, data.shown.get(i) as Shown]] : [])),
+    );
   }
 
   private assemble(
@@ -730,30 +822,22 @@ export class ReportBuilder {
     const data = this.data(period);
     const caps = opts.caps ?? DEFAULT_CAPS[period.kind];
     const bonus = popularity?.size ? this.bonusByIndex(data, popularity) : undefined;
-    const { order, totals, matched } = this.ranked(period, subs, opts.chat, bonus, caps);
+    const { order, totals, matched, model } = this.ranked(data, subs, opts, bonus, caps);
+    const shown = this.shown(
+      data,
+      order.map((c) => c.index),
+    );
     const buckets = new Map<Chapter, ReportItem[]>();
     for (const c of order) {
-      const entry = data.index.papers[c.index];
+      const entry = shown.get(c.index);
       if (!entry) continue;
-      const affiliations = this.deps.affiliations?.affiliationsOf(entry.paper.id);
-      data.lines ??= new Map();
-      let lines = data.lines.get(c.index);
-      const affKey = affiliations === undefined ? "?" : `=${affiliations.join("\u0000")}`;
-      if (!lines || lines.affiliations !== affKey) {
-        lines = {
-          headline: headlineOf(entry.paper, entry.card, affiliations),
-          sentences: sentencesOf(entry.card),
-          affiliations: affKey,
-        };
-        data.lines.set(c.index, lines);
-      }
       const bucket = buckets.get(c.chapter) ?? [];
       bucket.push({
         paper: entry.paper,
         card: entry.card,
         chapter: c.chapter,
-        headline: lines.headline,
-        sentences: [...lines.sentences],
+        headline: entry.headline,
+        sentences: entry.sentences,
         popularity: popularity?.get(entry.paper.id),
         followed: c.followed,
       });
@@ -768,7 +852,7 @@ export class ReportBuilder {
     }));
     const signals: Report["signals"] = ["score"];
     if (subs !== null) signals.push("match");
-    if (opts.chat !== undefined && this.deps.ranking) signals.unshift("ranking");
+    if (model) signals.unshift("ranking");
     const values = [...(popularity?.values() ?? [])];
     const hfFailed = status.some((s) => s.source === "hf" && s.state === "failed");
     const ghFailed = status.some((s) => s.source === "github" && s.state === "failed");
@@ -777,7 +861,7 @@ export class ReportBuilder {
     return {
       period,
       label: periodLabel(period),
-      seen: data.index.papers.length,
+      seen: data.index.size,
       matched,
       missingDates: data.missingDates,
       unseen: data.unseen,

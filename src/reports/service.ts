@@ -23,8 +23,8 @@ import {
   parsePeriod,
   periodLabel,
 } from "./period.ts";
-import { reportHtml } from "./render.ts";
-import type { Report, ReportBuilder } from "./select.ts";
+import { reportHtmlPieces } from "./render.ts";
+import type { ChatFilters, Report, ReportBuilder } from "./select.ts";
 
 /** A report with more papers than this goes out as a summary plus the HTML file. */
 export const LONG_REPORT_ITEMS = 8;
@@ -66,6 +66,7 @@ export class ReportService {
   private readonly log: Logger;
   private readonly charts = new Map<string, Attachment | null>();
   private chartWarned = false;
+  private scratch = Buffer.alloc(0);
 
   constructor(private readonly deps: ReportServiceDeps) {
     this.log = deps.log ?? silentLogger;
@@ -92,6 +93,19 @@ export class ReportService {
   refresh(): void {
     this.deps.builder.refresh();
     this.charts.clear();
+  }
+
+  /**
+   * UTF-8 text, given in pieces, as base64 through one reused buffer: a bulk run encodes an
+   * HTML file per chat, and neither the page as one string nor a fresh Buffer is built for it.
+   */
+  private base64(pieces: readonly string[]): string {
+    let most = 0;
+    for (const p of pieces) most += p.length * 3;
+    if (this.scratch.length < most) this.scratch = Buffer.allocUnsafe(Math.max(most, 1 << 16));
+    let length = 0;
+    for (const p of pieces) length += this.scratch.write(p, length, "utf8");
+    return this.scratch.toString("base64", 0, length);
   }
 
   /** The chart PNG of a report, or undefined when no CJK font is installed (logged once). */
@@ -130,13 +144,13 @@ export class ReportService {
       const full = reportMessage(report, format);
       return chart ? [{ blocks: [], attachments: [chart] }, full] : [full];
     }
-    const html = attachment(
-      "document",
-      R.fileName(report.period.key),
-      "text/html",
+    const html: Attachment = {
+      kind: "document",
+      filename: R.fileName(report.period.key),
+      mime: "text/html",
       // The chart goes out as its own photo; the file stays small (no embedded copy).
-      reportHtml(report, format),
-    );
+      data: this.base64(reportHtmlPieces(report, format)),
+    };
     return summaryMessages(report, { chart, html, webUrl });
   }
 
@@ -254,19 +268,22 @@ export class ReportService {
     chunkSize = 200,
   ): AsyncGenerator<{ chat: Chat; period: Period; messages: RichMessage[] }> {
     const prefetched = new Set<string>();
-    const shared = this.deps.builder.sharesSelections
-      ? new Map<string, RichMessage[] | null>()
-      : undefined;
+    const builder = this.deps.builder;
+    const shared = new Map<string, RichMessage[] | null>();
+    const seenOnce = new Set<string>();
+    const memo = new Map<string, { period: Period; at: number; last: string | undefined }>();
     for (let i = 0; i < chats.length; i += chunkSize) {
       const chunk = chats.slice(i, i + chunkSize);
-      const settings = this.deps.settings.settingsOf(chunk.map((c) => c.id));
-      if (publicLinks(this.deps.publicUrl)) this.deps.feeds?.ensureMany(chunk.map((c) => c.id));
-      const subsByChat = this.deps.subscriptions.forChats(chunk.map((c) => c.id));
+      const ids = chunk.map((c) => c.id);
+      const settings = this.deps.settings.settingsOf(ids);
+      if (publicLinks(this.deps.publicUrl)) this.deps.feeds?.ensureMany(ids);
+      const subsByChat = this.deps.subscriptions.forChats(ids);
+      const filtersByChat = builder.filtersFor(ids);
       for (const chat of chunk) {
         const s = settings.get(chat.id);
         if (!s) continue;
         for (const kind of ["week", "month"] as const) {
-          const period = this.owed(kind, s, chat, now, done, readyThrough);
+          const period = this.owed(kind, s, chat, now, done, readyThrough, memo);
           if (!period) continue;
           const subs = subsByChat.get(chat.id) ?? [];
           if (subs.length === 0) continue;
@@ -274,16 +291,23 @@ export class ReportService {
             prefetched.add(period.key);
             await this.prefetch(period);
           }
-          // Chats with the same subscriptions and format share one built report.
-          const signature = shared
-            ? `${period.key}|${s.format}|${JSON.stringify(subs.map((x) => [x.kind, x.value]).sort())}`
-            : undefined;
-          let messages = signature === undefined ? undefined : shared?.get(signature);
+          // Chats with the same subscriptions and format share one built report, unless
+          // their filters or a learned model make it their own.
+          const filters = filtersByChat.get(chat.id) ?? null;
+          const model = builder.hasModel(chat.id);
+          const signature = builder.isPersonal(chat.id, filters, model)
+            ? undefined
+            : `${period.key}|${s.format}|${JSON.stringify(subs.map((x) => [x.kind, x.value]).sort())}`;
+          let messages = signature === undefined ? undefined : shared.get(signature);
           if (messages === undefined) {
-            messages = this.build(chat, period, subs, s.format);
-            if (signature !== undefined && shared) {
+            messages = this.build(chat, period, subs, s.format, { filters, model });
+            // Kept from the second chat with these subscriptions on: a report no other chat
+            // shares (its HTML file is ~100 KB) is never held past its own delivery.
+            if (signature !== undefined && seenOnce.has(signature)) {
               if (shared.size >= SHARED_REPORTS) shared.clear();
               shared.set(signature, messages);
+            } else if (signature !== undefined) {
+              seenOnce.add(signature);
             }
           }
           // null: the period is unseen. []: nothing matched, recorded as an empty delivery,
@@ -301,9 +325,11 @@ export class ReportService {
     period: Period,
     subs: Subscription[],
     format: ReportFormat,
+    personal: { filters: ChatFilters | null; model: boolean },
   ): RichMessage[] | null {
     const report = this.deps.builder.buildSync(period, subs, {
       chat: chat.id,
+      ...personal,
       popularity: "cached",
     });
     if (report.unseen) return null;
@@ -319,13 +345,20 @@ export class ReportService {
     now: number,
     done: (chat: number, key: string) => boolean,
     readyThrough: string | null,
+    memo?: Map<string, { period: Period; at: number; last: string | undefined }>,
   ): Period | null {
     if (!s.frequency.includes(kind === "week" ? "weekly" : "monthly")) return null;
-    const period = latestDuePeriod(kind, now, chat);
-    const at = deliveryAt(period, chat);
+    // The same for every chat of a zone and time: worked out once per bulk run.
+    const memoKey = `${kind}|${chat.timezone}|${chat.digestTime}`;
+    let when = memo?.get(memoKey);
+    if (!when) {
+      const p = latestDuePeriod(kind, now, chat);
+      when = { period: p, at: deliveryAt(p, chat), last: this.deps.builder.mailingDates(p).at(-1) };
+      memo?.set(memoKey, when);
+    }
+    const { period, at, last } = when;
     if (s.since && Date.parse(s.since) > at) return null;
     if (done(chat.id, period.key)) return null;
-    const last = this.deps.builder.mailingDates(period).at(-1);
     // Wait for the period's last announcement, but not forever (a day late at most).
     if (last && (readyThrough === null || readyThrough < last) && now < at + 86_400_000)
       return null;

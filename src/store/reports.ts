@@ -1,9 +1,12 @@
 /**
  * What 周报 and 月报 keep in the store: each chat's roll-up frequency and report layout
- * (columns of `chats`), and the popularity cache (table `popularity`). Report deliveries
+ * (columns of `chats`), the popularity cache (table `popularity`), and the affiliations the
+ * deep-read cards name (table `deep_cards`, read only). Report deliveries
  * themselves use the ordinary delivery records (src/store/outbox.ts), keyed by the period.
  */
+import { type Card, CardSchema } from "./card.ts";
 import { type Db, nowIso } from "./db.ts";
+import { type Paper, PaperSchema } from "./paper.ts";
 
 export type Frequency = "daily" | "weekly" | "monthly";
 export const FREQUENCIES: readonly Frequency[] = ["daily", "weekly", "monthly"];
@@ -23,6 +26,25 @@ export interface ReportSettings {
 export interface CachedSignal {
   value: number | null;
   fetchedAt: string;
+}
+
+interface ListedRow {
+  id: string;
+  version: number;
+  title: string;
+  abstract: string;
+  authors: string;
+  primary_category: string;
+  categories: string;
+  comment: string | null;
+  journal_ref: string | null;
+  doi: string | null;
+  published: string | null;
+  updated: string | null;
+  announce_date: string | null;
+  announce_type: string | null;
+  code_url: string | null;
+  card: string | null;
 }
 
 interface SettingsRow {
@@ -80,6 +102,28 @@ export class ReportStore {
       allSignals: db.prepare<[string], { key: string; value: number | null }>(
         "SELECT key, value FROM popularity WHERE source = ?",
       ),
+      // One row per paper the announcement listed, with its best card (cards.ts's order: a
+      // real card over a fallback, then the latest version): read row by row while a period
+      // is indexed, so no day's papers are held at once.
+      listed: db.prepare<[string], ListedRow>(
+        `SELECT p.id, p.version, p.title, p.abstract, p.authors, p.primary_category,
+                p.categories, p.comment, p.journal_ref, p.doi, p.published, p.updated,
+                p.announce_date, p.announce_type, p.code_url,
+                (SELECT c.card FROM cards AS c WHERE c.paper_id = p.id
+                  ORDER BY c.fallback ASC, c.version DESC, c.created_at DESC LIMIT 1) AS card
+           FROM announcements AS a JOIN papers AS p ON p.id = a.paper_id
+           WHERE a.announce_date = ?
+           ORDER BY a.type = 'cross', p.id`,
+      ),
+      subscribedPhrases: db.prepare<[], { kind: string; value: string }>(
+        `SELECT DISTINCT kind, value FROM subscriptions WHERE kind IN ('keyword', 'author')`,
+      ),
+      mutedPhrases: db.prepare<[], string>("SELECT DISTINCT phrase FROM mutes").pluck(),
+      deepAffiliations: db.prepare<[string], { paper_id: string; affiliations: string | null }>(
+        `SELECT paper_id, json_extract(card, '$.affiliations') AS affiliations FROM deep_cards
+           WHERE paper_id IN (SELECT value FROM json_each(?))
+           ORDER BY paper_id, version DESC, created_at DESC`,
+      ),
       putSignal: db.prepare<[string, string, number | null, string]>(
         `INSERT INTO popularity (source, key, value, fetched_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (source, key) DO UPDATE SET value = excluded.value,
@@ -126,6 +170,71 @@ export class ReportStore {
   /** Every cached value of a source (the bulk run reads them once). */
   allSignals(source: string): Map<string, number | null> {
     return new Map(this.q.allSignals.all(source).map((r) => [r.key, r.value]));
+  }
+
+  /**
+   * The papers an announcement listed as new or cross (new first, then by id), each with its
+   * best card when it has one, one at a time: indexing a month of them keeps only what the
+   * index needs. Rows that no longer fit the schemas are skipped (a card) or left out.
+   */
+  *listedWithCards(date: string): Generator<{ paper: Paper; card: Card | undefined }> {
+    for (const row of this.q.listed.iterate(date)) {
+      const paper = PaperSchema.safeParse({
+        id: row.id,
+        version: row.version,
+        title: row.title,
+        abstract: row.abstract,
+        authors: JSON.parse(row.authors),
+        primaryCategory: row.primary_category,
+        categories: JSON.parse(row.categories),
+        comment: row.comment,
+        journalRef: row.journal_ref,
+        doi: row.doi,
+        published: row.published,
+        updated: row.updated,
+        announceDate: row.announce_date,
+        announceType: row.announce_type,
+        codeUrl: row.code_url,
+      });
+      if (!paper.success) continue;
+      const card = row.card ? CardSchema.safeParse(JSON.parse(row.card)) : undefined;
+      yield { paper: paper.data, card: card?.success ? card.data : undefined };
+    }
+  }
+
+  /**
+   * Every keyword and followed author some chat subscribes to, and every muted phrase: what
+   * indexing a period looks for in the papers' texts, so the texts need not be kept.
+   */
+  phrases(): { keywords: string[]; authors: string[]; mutes: string[] } {
+    const keywords: string[] = [];
+    const authors: string[] = [];
+    for (const row of this.q.subscribedPhrases.all()) {
+      (row.kind === "keyword" ? keywords : authors).push(row.value);
+    }
+    return { keywords, authors, mutes: this.q.mutedPhrases.all() };
+  }
+
+  /**
+   * Affiliations the deep-read cards (深读, from the full text's title block) name for these
+   * papers: the newest version's card that names any. Papers without one are left out.
+   */
+  deepAffiliations(paperIds: readonly string[]): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    if (paperIds.length === 0) return out;
+    for (const row of this.q.deepAffiliations.iterate(JSON.stringify(paperIds))) {
+      if (out.has(row.paper_id) || !row.affiliations) continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(row.affiliations);
+      } catch {
+        continue; // a row that no longer fits is treated as absent
+      }
+      if (!Array.isArray(parsed)) continue;
+      const names = parsed.filter((a): a is string => typeof a === "string" && a.trim() !== "");
+      if (names.length > 0) out.set(row.paper_id, names);
+    }
+    return out;
   }
 
   putSignal(source: string, key: string, value: number | null, at: string = nowIso()): void {

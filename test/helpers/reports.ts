@@ -107,6 +107,7 @@ export function reportsSetup(
   const builder = new ReportBuilder({
     papers,
     cards,
+    listing: reportStore,
     calendar: ARXIV_CALENDAR,
     popularity: options.popularity,
     ranking: options.ranking,
