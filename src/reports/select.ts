@@ -5,8 +5,11 @@
  * 推荐指数, then how many subscriptions matched) with popularity added as a roll-up signal,
  * grouped into the taxonomy's chapters in the seed's order and capped per chapter and in total.
  *
- * Personal ranking (follows, mutes, votes) and affiliations come from optional providers, so
- * this works the same before and after those features exist.
+ * Follows are the chat's author subscriptions; mutes, the minimum score and the learned model
+ * come from an optional, batched RankingProvider and affiliations from an AffiliationProvider,
+ * so this works the same with or without them. Every chat takes the same bitset path over the
+ * period's compact index (./period-index.ts); only a chat with a learned model has its matched
+ * papers scored one by one.
  */
 
 import type { Card } from "../store/card.ts";
