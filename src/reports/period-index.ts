@@ -219,6 +219,8 @@ export class PeriodIndex {
   readonly baseKey: Float64Array;
   /** the paper's own chapter (CHAPTERS index) */
   readonly chapterIdx: Uint8Array;
+  /** papers are numbered by chapter: chapter c's papers are chapterStart[c] .. chapterStart[c+1] */
+  readonly chapterStart: Int32Array;
   /** 0 for the period's best paper: written cards first, by 推荐指数, rules, newest id */
   readonly rankOf: Int32Array;
   /** rankOf inverted: byRank[r] is the paper of rank r */
@@ -245,35 +247,64 @@ export class PeriodIndex {
   ) {
     const n = b.ids.length;
     this.size = n;
-    this.ids = b.ids;
-    this.score = Float32Array.from(b.scores);
-    this.baseKey = Float64Array.from(b.scores, (s) => (Number.isNaN(s) ? UNRATED : s) * 10);
-    this.chapterIdx = Uint8Array.from(b.chapterIdx);
+    // Papers are numbered chapter by chapter, so a chapter is one range of bits and a chat's
+    // count per chapter is a popcount over that range.
+    const oldOf = Array.from({ length: n }, (_, i) => i).sort(
+      (x, y) => (b.chapterIdx[x] as number) - (b.chapterIdx[y] as number) || x - y,
+    );
+    const pos = new Int32Array(n);
+    oldOf.forEach((old, i) => {
+      pos[old] = i;
+    });
+    const moved = (list: readonly number[]) => list.map((old) => pos[old] as number);
+    const ids = oldOf.map((old) => b.ids[old] as string);
+    const scores = oldOf.map((old) => b.scores[old] as number);
+    const fallback = oldOf.map((old) => b.fallback[old] as boolean);
+    const ruleScores = oldOf.map((old) => b.ruleScores[old] as number);
+    this.ids = ids;
+    this.score = Float32Array.from(scores);
+    this.baseKey = Float64Array.from(scores, (s) => (Number.isNaN(s) ? UNRATED : s) * 10);
+    this.chapterIdx = Uint8Array.from(oldOf, (old) => b.chapterIdx[old] as number);
+    this.chapterStart = new Int32Array(CHAPTERS.length + 1);
+    for (const c of this.chapterIdx)
+      this.chapterStart[c + 1] = (this.chapterStart[c + 1] as number) + 1;
+    for (let c = 0; c < CHAPTERS.length; c++)
+      this.chapterStart[c + 1] =
+        (this.chapterStart[c + 1] as number) + (this.chapterStart[c] as number);
     this.topicNumber = b.topicNumber;
-    this.topicStart = Int32Array.from([...b.topicStart, b.topicList.length]);
-    this.topicList = Int32Array.from(b.topicList);
+    const topicStart = new Int32Array(n + 1);
+    const topicList: number[] = [];
+    oldOf.forEach((old, i) => {
+      topicStart[i] = topicList.length;
+      const end = old + 1 < n ? (b.topicStart[old + 1] as number) : b.topicList.length;
+      for (let k = b.topicStart[old] as number; k < end; k++)
+        topicList.push(b.topicList[k] as number);
+    });
+    topicStart[n] = topicList.length;
+    this.topicStart = topicStart;
+    this.topicList = Int32Array.from(topicList);
     this.topicChapter = Int8Array.from(b.topicChapter);
-    this.codeUrls = b.codeUrls;
+    this.codeUrls = new Map([...b.codeUrls].map(([old, url]) => [pos[old] as number, url]));
     this.keywordCounts = b.keywords;
-    this.byTopic = b.byTopic;
-    this.byCategory = b.byCategory;
+    this.byTopic = new Map([...b.byTopic].map(([k, list]) => [k, moved(list)]));
+    this.byCategory = new Map([...b.byCategory].map(([c, list]) => [c, moved(list)]));
     // An archive subscription (cs) covers its categories; a paper may list several of them.
-    this.byArchive = new Map([...b.byArchive].map(([a, list]) => [a, [...new Set(list)]]));
-    for (const probe of b.probes) this.hits.set(probe.key, probe.hits);
+    this.byArchive = new Map([...b.byArchive].map(([a, list]) => [a, moved([...new Set(list)])]));
+    for (const probe of b.probes) this.hits.set(probe.key, moved(probe.hits));
     const order = Array.from({ length: n }, (_, i) => i);
     const score = (i: number) => {
-      const s = b.scores[i] as number;
+      const s = scores[i] as number;
       return Number.isNaN(s) ? UNRATED : s;
     };
     order.sort(
       (x, y) =>
         // A card a reader can read comes before an untranslated fallback card.
-        Number(b.fallback[x]) - Number(b.fallback[y]) ||
+        Number(fallback[x]) - Number(fallback[y]) ||
         score(y) - score(x) ||
-        (b.ruleScores[y] as number) - (b.ruleScores[x] as number) ||
-        ((b.ids[y] as string) < (b.ids[x] as string)
+        (ruleScores[y] as number) - (ruleScores[x] as number) ||
+        ((ids[y] as string) < (ids[x] as string)
           ? -1
-          : (b.ids[y] as string) > (b.ids[x] as string)
+          : (ids[y] as string) > (ids[x] as string)
             ? 1
             : 0),
     );

@@ -212,6 +212,20 @@ function popcount(x: number): number {
   return Math.imul(x, 0x01010101) >>> 24;
 }
 
+/** How many bits of `set` are set among bits lo .. hi-1. */
+function countRange(set: Uint32Array, lo: number, hi: number): number {
+  if (lo >= hi) return 0;
+  const first = lo >>> 5;
+  const last = (hi - 1) >>> 5;
+  const head = -1 << (lo & 31);
+  const tailBit = (hi - 1) & 31;
+  const tail = tailBit === 31 ? -1 : (1 << (tailBit + 1)) - 1;
+  if (first === last) return popcount((set[first] as number) & head & tail);
+  let n = popcount((set[first] as number) & head) + popcount((set[last] as number) & tail);
+  for (let w = first + 1; w < last; w++) n += popcount(set[w] as number);
+  return n;
+}
+
 function bitsetOf(indexes: Iterable<number>, words: number): Uint32Array {
   const set = new Uint32Array(words);
   for (const i of indexes) set[i >>> 5] = (set[i >>> 5] as number) | (1 << (i & 31));
@@ -640,10 +654,8 @@ export class ReportBuilder {
       totals[c] = (totals[c] as number) + n;
     }
     for (let c = 0; c < CHAPTERS.length; c++) {
-      const mask = bits.chapters[c] as Uint32Array;
-      let n = 0;
-      for (let w = 0; w < words; w++) n += popcount((rest[w] as number) & (mask[w] as number));
-      totals[c] = (totals[c] as number) + n;
+      const lo = index.chapterStart[c] as number;
+      totals[c] = (totals[c] as number) + countRange(rest, lo, index.chapterStart[c + 1] as number);
     }
     if (dup) {
       eachBit(dup, (i) => {
