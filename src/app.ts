@@ -211,6 +211,7 @@ export function buildApp(options: AppOptions = {}): App {
         hfApiUrl: config.HF_API_URL,
         githubApiUrl: config.GITHUB_API_URL,
         githubToken: config.GITHUB_TOKEN,
+        clock,
         log,
       });
   // Personal digests: follows, mutes, votes, saved papers, members and the learned ranking.

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../src/core/clock.ts";
 import { plainText } from "../src/core/message.ts";
 import { reportMessage } from "../src/reports/layout.ts";
 import { parsePeriod } from "../src/reports/period.ts";
@@ -6,6 +7,7 @@ import { githubRepoOf, PopularityService } from "../src/reports/popularity.ts";
 import { openDatabase } from "../src/store/db.ts";
 import { ReportStore } from "../src/store/reports.ts";
 import { type FakePopularity, startFakePopularity } from "./fakes/popularity.ts";
+import { runOnClock } from "./helpers/clock.ts";
 import { reportsSetup } from "./helpers/reports.ts";
 
 const W17 = parsePeriod("2024-W17");
@@ -26,7 +28,11 @@ function seeded(popularity: PopularityService) {
   return s;
 }
 
-const clock = { now: Date.parse("2024-05-06T03:00:00Z") };
+const START = Date.parse("2024-05-06T03:00:00Z");
+let clock = new ManualClock(START);
+beforeEach(() => {
+  clock = new ManualClock(START);
+});
 function service(
   f: FakePopularity,
   extra: Partial<ConstructorParameters<typeof PopularityService>[0]> = {},
@@ -36,7 +42,7 @@ function service(
     hfApiUrl: f.hfUrl,
     githubApiUrl: f.githubUrl,
     timeoutMs: 2500,
-    now: () => clock.now,
+    clock,
     ...extra,
   });
 }
@@ -77,10 +83,9 @@ describe("popularity signals", () => {
     await s.builder.build(W17, subs.list(chat.id), { popularity: "fetch" });
     expect(fake.requests.length).toBe(before);
     // a day later the cache is stale and is refreshed
-    clock.now += 86_400_000 + 1;
+    await clock.advance(86_400_000 + 1);
     await s.builder.build(W17, subs.list(chat.id), { popularity: "fetch" });
     expect(fake.requests.length).toBeGreaterThan(before);
-    clock.now = Date.parse("2024-05-06T03:00:00Z");
   });
 
   it("failing sources: the report falls back quietly and says which signals it did not use", async () => {
@@ -100,7 +105,9 @@ describe("popularity signals", () => {
   it("slow sources time out and the report still comes", async () => {
     fake = await startFakePopularity({ mode: "slow", slowMs: 5000 });
     const s = seeded(service(fake, { timeoutMs: 100 }));
-    const report = await s.builder.build(W17, null, { popularity: "fetch" });
+    // the sources never answer within the 100 ms timeouts, which run on the manual clock
+    const report = await runOnClock(clock, s.builder.build(W17, null, { popularity: "fetch" }));
+    expect(clock.now() - START).toBeGreaterThanOrEqual(200);
     expect(report.chapters.flatMap((c) => c.items)).toHaveLength(3);
     expect(report.signalNotes.map((n) => `${n.source}:${n.state}`)).toEqual([
       "hf:failed",

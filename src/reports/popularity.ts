@@ -10,7 +10,9 @@
  * spends at most a share of it per run (the rest is fetched by later runs as the cache
  * fills), and stops when GitHub says no requests remain.
  */
+
 import { z } from "zod";
+import { type Clock, systemClock, timeoutSignal } from "../core/clock.ts";
 import { type Logger, redact, silentLogger } from "../log.ts";
 import type { ReportStore } from "../store/reports.ts";
 
@@ -42,8 +44,17 @@ export interface PopularityOptions {
   /** Hugging Face off (tests, offline) */
   disabled?: readonly SignalSource[];
   fetch?: typeof fetch;
-  now?: () => number;
+  /** the cache's and the rate limit's time, and the request timeouts' (default the system clock) */
+  clock?: Clock;
   log?: Logger;
+}
+
+/** A GET's status, headers and, for a 2xx answer, its JSON body. */
+interface JsonAnswer {
+  status: number;
+  ok: boolean;
+  headers: Headers;
+  json: unknown;
 }
 
 /** The signals of one paper, when known. */
@@ -85,7 +96,7 @@ class SourceDown extends Error {}
 
 export class PopularityService {
   private readonly fetchFn: typeof fetch;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly log: Logger;
   private readonly timeoutMs: number;
   private readonly cacheMs: number;
@@ -97,7 +108,7 @@ export class PopularityService {
 
   constructor(private readonly opts: PopularityOptions) {
     this.fetchFn = opts.fetch ?? fetch;
-    this.now = opts.now ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
     this.log = opts.log ?? silentLogger;
     this.timeoutMs = opts.timeoutMs ?? 5000;
     this.cacheMs = opts.cacheMs ?? 86_400_000;
@@ -113,7 +124,7 @@ export class PopularityService {
   private fresh(source: string, key: string): { value: number | null } | undefined {
     const cached = this.opts.store.signal(source, key);
     if (!cached) return undefined;
-    return this.now() - Date.parse(cached.fetchedAt) < this.cacheMs ? cached : undefined;
+    return this.clock.now() - Date.parse(cached.fetchedAt) < this.cacheMs ? cached : undefined;
   }
 
   /** Cached values only, no request: what a bulk run over many chats reads. */
@@ -159,11 +170,26 @@ export class PopularityService {
     return { values: this.cached(shortlist), status };
   }
 
-  private async getJson(url: string, headers: Record<string, string>): Promise<Response> {
-    return this.fetchFn(url, {
-      headers: { "user-agent": "sudi (arXiv digest bot)", accept: "application/json", ...headers },
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
+  /** One GET whose timeout covers the body too; the body is read only from a 2xx answer. */
+  private async getJson(url: string, headers: Record<string, string>): Promise<JsonAnswer> {
+    const timeout = timeoutSignal(this.clock, this.timeoutMs);
+    try {
+      const res = await this.fetchFn(url, {
+        headers: {
+          "user-agent": "sudi (arXiv digest bot)",
+          accept: "application/json",
+          ...headers,
+        },
+        signal: timeout.signal,
+      });
+      if (!res.ok) {
+        await res.body?.cancel();
+        return { status: res.status, ok: false, headers: res.headers, json: undefined };
+      }
+      return { status: res.status, ok: true, headers: res.headers, json: await res.json() };
+    } finally {
+      timeout.clear();
+    }
   }
 
   private async gatherHf(
@@ -183,12 +209,12 @@ export class PopularityService {
         const url = `${this.opts.hfApiUrl}/daily_papers?date=${encodeURIComponent(day)}&limit=100`;
         const res = await this.getJson(url, {});
         if (res.status === 404) {
-          this.opts.store.putSignal("hf-day", day, 0, new Date(this.now()).toISOString());
+          this.opts.store.putSignal("hf-day", day, 0, new Date(this.clock.now()).toISOString());
           continue;
         }
         if (!res.ok) throw new SourceDown(`HTTP ${res.status}`);
-        const items = HfDaySchema.parse(await res.json());
-        const at = new Date(this.now()).toISOString();
+        const items = HfDaySchema.parse(res.json);
+        const at = new Date(this.clock.now()).toISOString();
         for (const { paper } of items) {
           const id = paper.id.replace(/v\d+$/, "");
           const before = this.opts.store.signal("hf", id)?.value ?? 0;
@@ -212,10 +238,10 @@ export class PopularityService {
   }
 
   private githubAllowance(): number {
-    const hourAgo = this.now() - 3_600_000;
+    const hourAgo = this.clock.now() - 3_600_000;
     while ((this.githubRequests[0] ?? Number.POSITIVE_INFINITY) < hourAgo)
       this.githubRequests.shift();
-    if (this.now() < this.githubBlockedUntil) return 0;
+    if (this.clock.now() < this.githubBlockedUntil) return 0;
     const left = this.githubPerHour - this.githubRequests.length;
     return Math.max(0, Math.min(left, Math.ceil(this.githubPerHour * this.githubShare)));
   }
@@ -234,7 +260,7 @@ export class PopularityService {
       if (this.fresh("github", repo)) continue;
       if (allowance <= 0 || failed) break;
       allowance--;
-      this.githubRequests.push(this.now());
+      this.githubRequests.push(this.clock.now());
       try {
         const headers: Record<string, string> = {
           accept: "application/vnd.github+json",
@@ -245,20 +271,20 @@ export class PopularityService {
         const remaining = Number(res.headers.get("x-ratelimit-remaining") ?? Number.NaN);
         if (remaining === 0) {
           const reset = Number(res.headers.get("x-ratelimit-reset") ?? 0) * 1000;
-          this.githubBlockedUntil = Math.max(reset, this.now() + 60_000);
+          this.githubBlockedUntil = Math.max(reset, this.clock.now() + 60_000);
           allowance = 0;
         }
-        const at = new Date(this.now()).toISOString();
+        const at = new Date(this.clock.now()).toISOString();
         if (res.status === 404) {
           this.opts.store.putSignal("github", repo, null, at);
           continue;
         }
         if (res.status === 403 || res.status === 429) {
-          this.githubBlockedUntil = Math.max(this.githubBlockedUntil, this.now() + 3_600_000);
+          this.githubBlockedUntil = Math.max(this.githubBlockedUntil, this.clock.now() + 3_600_000);
           throw new SourceDown(`rate limited (HTTP ${res.status})`);
         }
         if (!res.ok) throw new SourceDown(`HTTP ${res.status}`);
-        const repoInfo = GithubRepoSchema.parse(await res.json());
+        const repoInfo = GithubRepoSchema.parse(res.json);
         this.opts.store.putSignal("github", repo, repoInfo.stargazers_count, at);
       } catch (error) {
         failed = true;
