@@ -10,6 +10,7 @@
  */
 import { type APIEmbed, ButtonStyle, ComponentType, MessageFlags } from "discord.js";
 import type { Block, Button, Line, RichMessage, Span } from "../../src/core/message.ts";
+import { markCards } from "../../src/core/message.ts";
 import { safeUrl } from "../../src/core/url.ts";
 import { splitMessage } from "../../src/digest/split.ts";
 import { absUrl } from "../../src/store/paper.ts";
@@ -314,7 +315,8 @@ function mentionedUsers(part: RichMessage): string[] {
  * One part as one Discord payload. The part must already fit (see splitForDiscord); this never
  * cuts anything but an over-long title.
  */
-export function renderDiscordPayload(part: RichMessage): DiscordMessagePayload {
+export function renderDiscordPayload(unmarked: RichMessage): DiscordMessagePayload {
+  const part = markCards(unmarked);
   const users = mentionedUsers(part);
   const payload: DiscordMessagePayload = {
     allowed_mentions: users.length ? { parse: [], users } : { parse: [] },

@@ -4,6 +4,7 @@
  * says how to unsubscribe (a page of the archive, or a mailto: address without it).
  */
 import type { RichMessage } from "../../src/core/message.ts";
+import { markCards } from "../../src/core/message.ts";
 import { MAIL } from "../../src/core/texts/mail.ts";
 import { toPlainText } from "../../src/digest/render/text.ts";
 import { esc, richMessageHtml } from "../../src/web/html.ts";
@@ -15,9 +16,10 @@ export interface RenderedMail {
 }
 
 export function renderMail(
-  message: RichMessage,
+  unmarked: RichMessage,
   unsubscribe: { url: string } | { mailto: string },
 ): RenderedMail {
+  const message = markCards(unmarked);
   const first = message.blocks[0];
   const subject =
     (first?.title ?? first?.lines[0] ?? [])

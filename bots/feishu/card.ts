@@ -6,6 +6,7 @@
  * holding `<at id=all></at>` or Markdown pings nobody and formats nothing.
  */
 import type { Block, Button, Line, RichMessage } from "../../src/core/message.ts";
+import { markCards } from "../../src/core/message.ts";
 
 type Text = { tag: "plain_text" | "lark_md"; content: string };
 export type CardElement =
@@ -95,7 +96,8 @@ function blockElements(block: Block): CardElement[] {
  * The card for one message part. The first heading's title is the card header (the digest's
  * date line); a later heading starts a chapter section after a rule.
  */
-export function toFeishuCard(message: RichMessage): FeishuCard {
+export function toFeishuCard(unmarked: RichMessage): FeishuCard {
+  const message = markCards(unmarked);
   const elements: CardElement[] = [];
   let header: FeishuCard["header"];
   message.blocks.forEach((block, i) => {

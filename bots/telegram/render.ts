@@ -11,6 +11,7 @@ import {
   type Block,
   type Button,
   type Line,
+  markCards,
   type RichMessage,
   type Span,
 } from "../../src/core/message.ts";
@@ -87,9 +88,9 @@ function fieldToTelegram(field: NonNullable<Block["fields"]>[number]): string {
 }
 
 /** The message as Telegram HTML: lines joined by newlines, blocks by a blank line. */
-export function toTelegramHtml(message: RichMessage): string {
-  return message.blocks
-    .map((b) =>
+export function toTelegramHtml(unmarked: RichMessage): string {
+  return markCards(unmarked)
+    .blocks.map((b) =>
       [linesOf(b).map(lineToTelegram).join("\n"), ...(b.fields ?? []).map(fieldToTelegram)]
         .filter(Boolean)
         .join("\n"),
@@ -106,7 +107,7 @@ export function toTelegramHtml(message: RichMessage): string {
  * some words of a summary, never the way to the paper.
  */
 export function toTelegramPlainText(message: RichMessage): string {
-  const blocks = message.blocks.map(allLines);
+  const blocks = markCards(message).blocks.map(allLines);
   const join = (rendered: string[][]) =>
     wellFormed(rendered.map((lines) => lines.join("\n")).join("\n\n"));
   const withUrls = join(blocks.map((lines) => lines.map(lineToPlainText)));
@@ -230,7 +231,9 @@ function usable(buttons: readonly Button[]): TelegramInlineButton[] {
 export function toTelegramKeyboard(
   message: Pick<RichMessage, "blocks" | "buttons"> | Button[] | undefined,
 ): TelegramInlineKeyboard | undefined {
-  const parts = Array.isArray(message) ? { blocks: [], buttons: message } : message;
+  const parts = Array.isArray(message)
+    ? { blocks: [], buttons: message }
+    : message && markCards(message);
   const rows: TelegramInlineButton[][] = [];
   for (const block of parts?.blocks ?? []) {
     const row = usable(block.buttons ?? []);

@@ -4,6 +4,7 @@
  * raw (never pre-escaped); renderers escape for their target.
  */
 import { z } from "zod";
+import { cardButtons, circled } from "./card-buttons.ts";
 
 export interface Span {
   text: string;
@@ -81,6 +82,23 @@ export interface RichMessage {
   blocks: Block[];
   buttons?: Button[];
   attachments?: Attachment[];
+  /** a digest's per-reader marks on its shared card blocks (see CardMarks) */
+  marks?: CardMarks;
+}
+
+/**
+ * What one reader's digest adds to card blocks that every chat of a run shares: each card's
+ * number (① before its title, and on its buttons) and why it is there (the 📌/👤/✨ line). The
+ * blocks stay one object per paper; splitters and renderers add the marks
+ * (markCards), so what a platform shows is as if each chat had its own blocks.
+ * Keyed by paper id, so dropping a card block (a paper reserved elsewhere) keeps the others'
+ * numbers.
+ */
+export interface CardMarks {
+  /** paper ids in card-number order: the card showing papers[i] is number i + 1 */
+  papers: string[];
+  /** each card's why-line, in the same order (null: none); absent when no card has one */
+  why?: (Line | null)[];
 }
 
 /** An attachment from bytes. */
@@ -94,9 +112,59 @@ export function attachment(
   return { kind, filename, mime, data: buf.toString("base64") };
 }
 
-/** Every button of a message: the cards' rows first, in order, then the message's own. */
-export function allButtons(message: RichMessage): Button[] {
+/**
+ * Every button of a message: the cards' rows first, in order (a digest's numbered by its
+ * marks), then the message's own.
+ */
+export function allButtons(unmarked: RichMessage): Button[] {
+  const message = markCards(unmarked);
   return [...message.blocks.flatMap((b) => b.buttons ?? []), ...(message.buttons ?? [])];
+}
+
+/*
+ * Card marks laid in for rendering. A digest's card blocks are one object per paper, shared by
+ * every chat of a run; each chat's message carries its cards' numbers and why-lines beside
+ * them (RichMessage.marks). markCards lays them into the blocks as every platform shows them:
+ * the number before the title (brief cards: in place of the bullet), the why-line above the
+ * links line, and the card's numbered row of 👍 👎 ⭐ 深读. Splitters and renderers call it
+ * first, so a part or a rendering never depends on who built the message.
+ */
+
+/** The message with its marks laid into its card blocks (the message itself when it has none). */
+export function markCards(message: RichMessage): RichMessage {
+  const { marks, ...rest } = message;
+  if (!marks) return message;
+  return { ...rest, blocks: message.blocks.map((block) => markBlock(block, marks)) };
+}
+
+/** A card block with its number, why-line and buttons; other blocks as they are. */
+function markBlock(block: Block, marks: CardMarks): Block {
+  if (block.kind !== "card" || block.paperId === undefined) return block;
+  const at = marks.papers.indexOf(block.paperId);
+  if (at < 0) return block;
+  const number = at + 1;
+  const buttons = cardButtons(block.paperId, number);
+  const mark = span(`${circled(number)} `);
+  if (block.title) {
+    const why = marks.why?.[at];
+    const lines: Line[] = why
+      ? block.lines.slice(0, -1).concat([why], block.lines.slice(-1))
+      : block.lines;
+    return {
+      kind: block.kind,
+      title: [mark, ...block.title],
+      lines,
+      paperId: block.paperId,
+      buttons,
+    };
+  }
+  const [first = [], ...others] = block.lines;
+  return {
+    kind: block.kind,
+    lines: [[mark, ...first.slice(1)], ...others],
+    paperId: block.paperId,
+    buttons,
+  };
 }
 
 export const span = (text: string, style: Omit<Span, "text"> = {}): Span => ({ text, ...style });
@@ -126,8 +194,8 @@ export function allLines(block: Block): Line[] {
 
 /** The message as plain text, for logs and tests. */
 export function plainText(message: RichMessage): string {
-  return message.blocks
-    .map((b) =>
+  return markCards(message)
+    .blocks.map((b) =>
       allLines(b)
         .map((line) => line.map((s) => s.text).join(""))
         .join("\n"),
@@ -171,9 +239,14 @@ export const AttachmentSchema = z.object({
   mime: z.enum(["image/png", "text/html", "application/x-bibtex", "text/csv"]),
   data: z.base64(),
 });
+export const CardMarksSchema = z.object({
+  papers: z.array(z.string()),
+  why: z.array(LineSchema.nullable()).optional(),
+});
 export const RichMessageSchema = z.object({
   blocks: z.array(BlockSchema),
   buttons: z.array(ButtonSchema).optional(),
   attachments: z.array(AttachmentSchema).optional(),
+  marks: CardMarksSchema.optional(),
 });
 export const RichMessagesSchema = z.array(RichMessageSchema);

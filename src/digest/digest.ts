@@ -5,15 +5,7 @@
  * or a cross-list of a paper a chat already got never comes back.
  */
 
-import {
-  type Block,
-  type Button,
-  bold,
-  type Line,
-  link,
-  type RichMessage,
-  span,
-} from "../core/message.ts";
+import { type Block, bold, type Line, link, type RichMessage, span } from "../core/message.ts";
 import { DIGEST } from "../core/texts/digest.ts";
 import { PERSONAL_DIGEST } from "../core/texts/ranking.ts";
 import type { WebLinks } from "../core/web-links.ts";
@@ -32,7 +24,7 @@ import { fallbackCard } from "../summarise/fallback.ts";
 import { subscriptionLabel } from "../topics/labels.ts";
 import { matchTopics } from "../topics/match.ts";
 import { CHAPTERS, type Chapter, loadTaxonomy, type Taxonomy } from "../topics/taxonomy.ts";
-import { cardButtons, circled } from "./buttons.ts";
+import { circled } from "./buttons.ts";
 import { cardBlock } from "./card-message.ts";
 import { DayIndex, type RuleTopics } from "./day-index.ts";
 
@@ -118,8 +110,6 @@ export class DigestService {
   private readonly bulkCacheMs: number;
   private bulk: { day: DayIndex; at: number; blocks: Map<string, Block> } | undefined;
   private dayFooter: { date: string; block: Block } | undefined;
-  /** button rows by (paper, card number): immutable, so shared by every chat and run */
-  private readonly rows = new Map<string, Button[]>();
   /** per selection scratch space: how many subscriptions matched each paper of the day */
   private counts = new Uint8Array(0);
 
@@ -417,24 +407,28 @@ export class DigestService {
     // subscriptions (at most three name it), worked out once per digest, not per card.
     let known = REASONS.get(blocks);
     if (!known) {
-      known = { byText: new Map(), byLabels: { next: new Map() } };
+      known = { byText: new Map(), labelIds: new Map(), byLabels: new Map() };
       REASONS.set(blocks, known);
     }
-    const { byText: reasons, byLabels } = known;
+    const { byText: reasons, labelIds, byLabels } = known;
     const interned = (why: string | undefined): Reason => {
       const text = why ?? "";
       let reason = reasons.get(text);
       if (!reason) {
-        reason = { id: reasons.size, line: text ? [span(text)] : undefined };
+        reason = { line: text ? [span(text)] : null };
         reasons.set(text, reason);
       }
       return reason;
     };
     const byAuthor = subs.some((s) => s.kind === "author");
+    // The marks: paper ids in card-number order, and each card's why-line.
+    const marked: string[] = [];
+    const whys: (Line | null)[] = [];
+    let anyWhy = false;
     // Keyed by the positions of the (at most three) named subscriptions, as one number.
     const byMatched = new Map<number, Reason>();
     const base = groupSubs.length + 1;
-    const labels: (string | undefined)[] = [];
+    const labels: (number | undefined)[] = [];
     const whyOf = (index: number, matched: Subscription[]): Reason => {
       if (byAuthor || matched.length === 0 || ranking.near.has(index)) {
         return interned(this.why(day, index, matched, subs, ranking.near));
@@ -448,24 +442,30 @@ export class DigestService {
       let memoised = byMatched.get(memo);
       if (!memoised) {
         // The reason then names the matched subscriptions' labels and nothing else: chats
-        // with the same labels share it, found by the (interned) label strings.
-        let node = byLabels;
+        // with the same labels share it, found by the labels' numbers (one per label text).
+        let key = 0;
+        // Past LABEL_KEYS labels a key could be ambiguous: such reasons are not shared.
+        let shareable = true;
         for (let k = 0; k < matched.length && k < 3; k++) {
           const at = groupSubs.indexOf(matched[k] as Subscription);
-          let label = labels[at];
-          if (label === undefined) {
-            label = this.label(matched[k] as Subscription);
-            labels[at] = label;
+          let id = labels[at];
+          if (id === undefined) {
+            const label = this.label(matched[k] as Subscription);
+            id = labelIds.get(label);
+            if (id === undefined) {
+              id = labelIds.size + 1;
+              labelIds.set(label, id);
+            }
+            labels[at] = id;
           }
-          let next = node.next.get(label);
-          if (!next) {
-            next = { next: new Map() };
-            node.next.set(label, next);
-          }
-          node = next;
+          if (id >= LABEL_KEYS) shareable = false;
+          key = key * LABEL_KEYS + id;
         }
-        memoised = node.reason ?? interned(this.why(day, index, matched, subs, ranking.near));
-        node.reason = memoised;
+        memoised = shareable ? byLabels.get(key) : undefined;
+        if (!memoised) {
+          memoised = interned(this.why(day, index, matched, subs, ranking.near));
+          if (shareable) byLabels.set(key, memoised);
+        }
         byMatched.set(memo, memoised);
       }
       return memoised;
@@ -478,7 +478,9 @@ export class DigestService {
       const item: DigestItem = { paper: entry.paper, card: entry.card, matched };
       if (ranking.pinned.has(index)) item.pinned = true;
       items.push(item);
-      const reason = whyOf(index, matched);
+      const why = whyOf(index, matched).line;
+      // Every chat shows the paper's one shared block; its number and why-line go beside it
+      // (the message's marks), and renderers add them.
       const shared = sharedBlock(
         blocks,
         day,
@@ -488,24 +490,10 @@ export class DigestService {
         this.taxonomy,
         this.deps.llm ?? true,
       );
-      // Chats that show this card at the same number for the same reason share one block,
-      // found by number and reason id beside the shared block (no key strings to build).
-      let numbered = NUMBERED.get(shared);
-      if (!numbered) {
-        numbered = { marked: [], blocks: [], lines: new Map() };
-        NUMBERED.set(shared, numbered);
-      }
-      let byReason = numbered.blocks[number];
-      if (!byReason) {
-        byReason = new Map();
-        numbered.blocks[number] = byReason;
-      }
-      let block = byReason.get(reason.id);
-      if (!block) {
-        block = this.personalBlock(shared, numbered, number, reason);
-        byReason.set(reason.id, block);
-      }
-      body.push(block);
+      body.push(shared);
+      marked.push(shared.paperId ?? "");
+      whys.push(why);
+      if (why) anyWhy = true;
     };
     const pinnedKept = ranking.pinned.size ? kept.filter((i) => ranking.pinned.has(i)) : [];
     if (pinnedKept.length) {
@@ -552,6 +540,7 @@ export class DigestService {
         ...tail,
         this.footer(day.date),
       ],
+      marks: anyWhy ? { papers: marked, why: whys } : { papers: marked },
     };
     return {
       chat,
@@ -580,50 +569,6 @@ export class DigestService {
       .slice(0, 3)
       .map((s) => this.label(s));
     return labels.length ? PERSONAL_DIGEST.whyMatched(labels) : undefined;
-  }
-
-  /**
-   * A chat's copy of a shared card block: numbered like its buttons, with why it is there
-   * and its row of 👍 👎 ⭐ 深读. The shared block's line arrays are reused, not copied.
-   */
-  private personalBlock(shared: Block, numbered: Numbered, number: number, reason: Reason): Block {
-    const rowKey = `${shared.paperId ?? ""}:${number}`;
-    let buttons = this.rows.get(rowKey);
-    if (!buttons) {
-      buttons = cardButtons(shared.paperId ?? "", number);
-      if (this.rows.size > 50_000) this.rows.clear();
-      this.rows.set(rowKey, buttons);
-    }
-    const mark = () => span(`${circled(number)} `);
-    if (shared.title) {
-      const title = shared.title;
-      let marked = numbered.marked[number] as Line | undefined;
-      if (!marked) {
-        marked = [mark()].concat(title);
-        numbered.marked[number] = marked;
-      }
-      let lines = shared.lines;
-      const why = reason.line;
-      if (why) {
-        let withWhy = numbered.lines.get(reason.id);
-        if (!withWhy) {
-          // concat sizes the array exactly; a spread grows it and keeps the spare room.
-          withWhy = shared.lines.slice(0, -1).concat([why], shared.lines.slice(-1));
-          numbered.lines.set(reason.id, withWhy);
-        }
-        lines = withWhy;
-      }
-      // A literal, not a spread of the shared block: spread copies each got a hidden class
-      // of their own in V8 (two per block), which was most of the memory numbered cards held.
-      return { kind: shared.kind, title: marked, lines, paperId: shared.paperId, buttons };
-    }
-    let lines = numbered.marked[number] as Line[] | undefined;
-    if (!lines) {
-      const [first = [], ...others] = shared.lines;
-      lines = [[mark()].concat(first.slice(1))].concat(others);
-      numbered.marked[number] = lines;
-    }
-    return { kind: shared.kind, lines, paperId: shared.paperId, buttons };
   }
 
   /**
@@ -780,23 +725,22 @@ export class DigestService {
 /** No members' subscriptions (private chats, or no member store). */
 const NO_MEMBERS: ReadonlyMap<string, MemberSubscription[]> = new Map();
 
-/** A reason ("why" line) with its short id, interned per block cache. */
+/** A reason ("why" line), interned per block cache. */
 interface Reason {
-  id: number;
-  /** the why-line, one shared Line for every card with this reason; none for no reason */
-  line: Line | undefined;
+  /** the why-line, one shared Line for every card with this reason; null for no reason */
+  line: Line | null;
 }
 
-/** Reasons by the labels they name, one level per label. */
-interface LabelNode {
-  next: Map<string, LabelNode>;
-  reason?: Reason;
-}
+/** Label numbers in a reason's key: three of them fit a float's exact integers. */
+const LABEL_KEYS = 2 ** 17;
 
-/** The reasons of each block cache, by text and by labels, living as long as the cache. */
+/**
+ * The reasons of each block cache, by text and by the labels they name (a key of up to three
+ * label numbers), living as long as the cache.
+ */
 const REASONS = new WeakMap<
   Map<string, Block>,
-  { byText: Map<string, Reason>; byLabels: LabelNode }
+  { byText: Map<string, Reason>; labelIds: Map<string, number>; byLabels: Map<number, Reason> }
 >();
 
 /**
@@ -804,19 +748,6 @@ const REASONS = new WeakMap<
  * (a block cache serves one indexed day): no key string per card.
  */
 const SHARED = new WeakMap<Map<string, Block>, Map<Density, (Block | undefined)[]>>();
-
-/** A shared card block's numbered copies: immutable, so shared by every chat of a run. */
-interface Numbered {
-  /** by card number: the numbered title (full cards) or lines (brief cards) */
-  marked: (Line | Line[] | undefined)[];
-  /** by card number, then reason id: the chat's block */
-  blocks: (Map<number, Block> | undefined)[];
-  /** by reason id: the lines with the why-line (full cards) */
-  lines: Map<number, Line[]>;
-}
-
-/** Numbered copies beside each shared block, living as long as the block. */
-const NUMBERED = new WeakMap<Block, Numbered>();
 
 /** Card blocks are immutable, so one per (paper, density) serves every chat of a run. */
 function sharedBlock(

@@ -5,6 +5,7 @@
  * cut, between lines, and a line that alone exceeds it is cut between characters.
  */
 import type { Block, Line, RichMessage } from "../core/message.ts";
+import { markCards } from "../core/message.ts";
 
 /** The rendered size of a message on the target platform (characters, UTF-16 units, ...). */
 export type Measure = (message: RichMessage) => number;
@@ -67,7 +68,14 @@ function cutBlock(block: Block, fits: (b: Block) => boolean): Block[] {
  * the last part and are measured with it. Every part has at least one block (unless the
  * message has none).
  */
-export function splitMessage(message: RichMessage, measure: Measure, limit: number): RichMessage[] {
+export function splitMessage(
+  unmarked: RichMessage,
+  measure: Measure,
+  limit: number,
+): RichMessage[] {
+  // A digest's shared card blocks get their reader's numbers and why-lines first: parts are
+  // measured, stored and sent as the reader sees them.
+  const message = markCards(unmarked);
   const fitsAlone = (b: Block) => measure({ blocks: [b] }) <= limit;
   const blocks = message.blocks.flatMap((b) => (fitsAlone(b) ? [b] : cutBlock(b, fitsAlone)));
   const parts: RichMessage[] = [];

@@ -61,6 +61,18 @@ export function unpackIds(packed: string | null): string[] {
   return packed ? packed.split(",") : [];
 }
 
+/** Whether a packed day holds `id`: found whole between commas, without unpacking the day. */
+export function packedHas(packed: string, id: string): boolean {
+  if (!id) return false;
+  for (let at = packed.indexOf(id); at >= 0; at = packed.indexOf(id, at + 1)) {
+    const end = at + id.length;
+    if ((at === 0 || packed[at - 1] === ",") && (end === packed.length || packed[end] === ",")) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /** What one compaction removed. */
 export interface LedgerCompaction {
   /** (chat, day) rows whose ids were dropped (their count stays) */
@@ -74,12 +86,19 @@ export class OutboxStore {
 
   constructor(private readonly db: Db) {
     this.q = {
-      pendingAmong: db
-        .prepare<[number, string], string>(
-          `SELECT paper_id FROM outbox WHERE chat = ? AND state = 'pending'
-             AND paper_id IN (SELECT value FROM json_each(?))`,
+      // What a digest must skip, in one statement: packed ledger days (kind 1: a day's ids to
+      // look in), and ids in flight or first announced before the kept window (kind 0).
+      takenAmong: db
+        .prepare<{ chat: number; ids: string }, [0 | 1, string]>(
+          `SELECT 1, paper_ids FROM sent_ledger WHERE chat = @chat AND paper_ids IS NOT NULL
+           UNION ALL
+           SELECT 0, paper_id FROM outbox WHERE chat = @chat AND state = 'pending'
+             AND paper_id IN (SELECT value FROM json_each(@ids))
+           UNION ALL
+           SELECT 0, id FROM papers WHERE id IN (SELECT value FROM json_each(@ids))
+             AND announce_date < (SELECT value FROM schedule_state WHERE key = '${KEPT_FROM}')`,
         )
-        .pluck(),
+        .raw(),
       // Days whose ids are still kept; at most the retention window's worth per chat.
       ledgerOf: db.prepare<[number], LedgerRow>(
         `SELECT announce_date, paper_ids FROM sent_ledger
@@ -130,14 +149,6 @@ export class OutboxStore {
         `SELECT state, count(*) AS n FROM outbox GROUP BY state`,
       ),
       sentCount: db.prepare<[], number>(`SELECT coalesce(sum(papers), 0) FROM sent_ledger`).pluck(),
-      // Papers first announced before the kept window: their ids may be compacted away, so
-      // they count as sent (a late cross-list of an old paper is never offered again).
-      olderThanWindow: db
-        .prepare<[string], string>(
-          `SELECT id FROM papers WHERE id IN (SELECT value FROM json_each(?))
-             AND announce_date < (SELECT value FROM schedule_state WHERE key = '${KEPT_FROM}')`,
-        )
-        .pluck(),
       keptFrom: db.prepare<[string, string]>(
         `INSERT INTO schedule_state (key, value, updated_at) VALUES ('${KEPT_FROM}', ?, ?)
          ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value),
@@ -158,15 +169,6 @@ export class OutboxStore {
     return this.db.transaction(fn)();
   }
 
-  /** The ids among `paperIds` in this chat's (unpacked) sent ledger. */
-  private sentIn(chat: number, paperIds: ReadonlySet<string>): Set<string> {
-    const found = new Set<string>();
-    for (const row of this.q.ledgerOf.all(chat)) {
-      for (const id of unpackIds(row.paper_ids)) if (paperIds.has(id)) found.add(id);
-    }
-    return found;
-  }
-
   /** Adds `paperIds` to the chat's ledger row of `announceDate`. */
   private addSent(chat: number, announceDate: string, paperIds: readonly string[]): void {
     if (paperIds.length === 0) return;
@@ -182,11 +184,22 @@ export class OutboxStore {
    * been compacted away.
    */
   sentAmong(chat: number, paperIds: readonly string[]): Set<string> {
-    if (paperIds.length === 0) return new Set();
-    const taken = this.sentIn(chat, new Set(paperIds));
-    const json = ids(paperIds);
-    for (const id of this.q.pendingAmong.all(chat, json)) taken.add(id);
-    for (const id of this.q.olderThanWindow.all(json)) taken.add(id);
+    const taken = new Set<string>();
+    if (paperIds.length === 0) return taken;
+    // Papers first announced before the kept window: their ids may be compacted away, so
+    // they count as sent (a late cross-list of an old paper is never offered again).
+    // A digest asks for every chat: one statement, and the packed days are searched as they
+    // are, never split into arrays.
+    const days: string[] = [];
+    for (const [kind, value] of this.q.takenAmong.all({ chat, ids: ids(paperIds) })) {
+      if (kind === 0) taken.add(value);
+      else days.push(value);
+    }
+    if (days.length) {
+      for (const id of paperIds) {
+        if (!taken.has(id) && days.some((packed) => packedHas(packed, id))) taken.add(id);
+      }
+    }
     return taken;
   }
 

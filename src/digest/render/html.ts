@@ -4,6 +4,7 @@
  * `&amp;` shows literally. Telegram's HTML dialect lives in bots/telegram/render.ts.
  */
 import type { Block, Line, RichMessage, Span } from "../../core/message.ts";
+import { markCards } from "../../core/message.ts";
 import { safeUrl } from "../../core/url.ts";
 
 const ENTITIES: Record<string, string> = {
@@ -43,7 +44,8 @@ function blockToHtml(block: Block): string {
 }
 
 /** The message as an HTML fragment; buttons become a list of links or commands. */
-export function toHtml(message: RichMessage): string {
+export function toHtml(unmarked: RichMessage): string {
+  const message = markCards(unmarked);
   const parts = message.blocks.map(blockToHtml);
   if (message.buttons?.length) {
     const items = message.buttons.map((b) => {

@@ -4,6 +4,7 @@
  * literally; formatting comes only from the model's bold/italic/code/link flags.
  */
 import type { Block, Line, RichMessage, Span } from "../../core/message.ts";
+import { markCards } from "../../core/message.ts";
 import { safeUrl } from "../../core/url.ts";
 
 /** ASCII punctuation that can start or end Markdown syntax anywhere in a line. */
@@ -62,7 +63,8 @@ function blockToMarkdown(block: Block): string {
 }
 
 /** The message as CommonMark: blocks as paragraphs, buttons as a list of links or commands. */
-export function toMarkdown(message: RichMessage): string {
+export function toMarkdown(unmarked: RichMessage): string {
+  const message = markCards(unmarked);
   const parts = message.blocks.map(blockToMarkdown);
   if (message.buttons?.length) {
     parts.push(

@@ -8,6 +8,7 @@ import {
   type Block,
   type Button,
   type Line,
+  markCards,
   type RichMessage,
 } from "../../core/message.ts";
 
@@ -29,7 +30,8 @@ const isBriefLine = (b: Block | undefined) =>
   b?.kind === "card" && !b.title && b.lines.length === 1;
 
 /** The message as plain text: blocks separated by a blank line, buttons listed last. */
-export function toPlainText(message: RichMessage): string {
+export function toPlainText(unmarked: RichMessage): string {
+  const message = markCards(unmarked);
   let out = "";
   message.blocks.forEach((block, i) => {
     if (i > 0) out += isBriefLine(block) && isBriefLine(message.blocks[i - 1]) ? "\n" : "\n\n";
