@@ -535,12 +535,13 @@ export class DigestService {
     if (memberBlock) tail.push(memberBlock.block);
     const message: RichMessage = {
       blocks: [
-        this.header(day.date, groupSubs, items.length, total),
+        this.header(day.date, groupSubs, items.length, total, blocks),
         ...body,
         ...tail,
         this.footer(day.date),
       ],
-      marks: anyWhy ? { papers: marked, why: whys } : { papers: marked },
+      // Copies sized exactly: the pushed arrays keep spare room, held as long as the digest.
+      marks: anyWhy ? { papers: marked.slice(), why: whys.slice() } : { papers: marked.slice() },
     };
     return {
       chat,
@@ -709,14 +710,42 @@ export class DigestService {
     return this.dayFooter.block;
   }
 
-  private header(date: string, subs: Subscription[], shown: number, total: number): Block {
+  /**
+   * The digest's heading. Its title and count lines are the same for many chats: shared
+   * through the block cache (lines are never mutated), so each chat holds only its own line
+   * of subscriptions.
+   */
+  private header(
+    date: string,
+    subs: Subscription[],
+    shown: number,
+    total: number,
+    blocks: Map<string, Block>,
+  ): Block {
+    let shared = HEADER_LINES.get(blocks);
+    if (!shared) {
+      shared = new Map();
+      HEADER_LINES.set(blocks, shared);
+    }
+    const title = DIGEST.title(date);
+    let titleLine = shared.get(title);
+    if (!titleLine) {
+      titleLine = [bold(title)];
+      shared.set(title, titleLine);
+    }
+    const count = DIGEST.count(shown, total);
+    let countLine = shared.get(count);
+    if (!countLine) {
+      countLine = [span(count)];
+      shared.set(count, countLine);
+    }
     const labels = subs.slice(0, HEADER_LABELS).map((s) => this.label(s));
     return {
       kind: "heading",
-      title: [bold(DIGEST.title(date))],
+      title: titleLine,
       lines: [
         [span(DIGEST.subscriptions(labels, Math.max(0, subs.length - HEADER_LABELS)))],
-        [span(DIGEST.count(shown, total))],
+        countLine,
       ],
     };
   }
@@ -724,6 +753,9 @@ export class DigestService {
 
 /** No members' subscriptions (private chats, or no member store). */
 const NO_MEMBERS: ReadonlyMap<string, MemberSubscription[]> = new Map();
+
+/** Heading lines shared by the chats of each block cache, by their text. */
+const HEADER_LINES = new WeakMap<Map<string, Block>, Map<string, Line>>();
 
 /** A reason ("why" line), interned per block cache. */
 interface Reason {

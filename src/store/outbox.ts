@@ -83,20 +83,26 @@ export interface LedgerCompaction {
 
 export class OutboxStore {
   private readonly q;
+  /** first announce dates of papers asked about (they never change once set) */
+  private readonly announced = new Map<string, string>();
 
   constructor(private readonly db: Db) {
     this.q = {
-      // What a digest must skip, in one statement: packed ledger days (kind 1: a day's ids to
-      // look in), and ids in flight or first announced before the kept window (kind 0).
-      takenAmong: db
-        .prepare<{ chat: number; ids: string }, [0 | 1, string]>(
-          `SELECT 1, paper_ids FROM sent_ledger WHERE chat = @chat AND paper_ids IS NOT NULL
+      // What a digest must skip, in one statement: the chat's kept ledger days (packed ids),
+      // its ids in flight (a digest's worth at most) and the first day the ledger keeps.
+      taken: db
+        .prepare<{ chat: number }, [Taken, string]>(
+          `SELECT ${DAY}, paper_ids FROM sent_ledger WHERE chat = @chat AND paper_ids IS NOT NULL
            UNION ALL
-           SELECT 0, paper_id FROM outbox WHERE chat = @chat AND state = 'pending'
-             AND paper_id IN (SELECT value FROM json_each(@ids))
+           SELECT ${PENDING}, paper_id FROM outbox WHERE chat = @chat AND state = 'pending'
            UNION ALL
-           SELECT 0, id FROM papers WHERE id IN (SELECT value FROM json_each(@ids))
-             AND announce_date < (SELECT value FROM schedule_state WHERE key = '${KEPT_FROM}')`,
+           SELECT ${WINDOW}, value FROM schedule_state WHERE key = '${KEPT_FROM}'`,
+        )
+        .raw(),
+      firstAnnounced: db
+        .prepare<[string], [string, string]>(
+          `SELECT id, announce_date FROM papers WHERE id IN (SELECT value FROM json_each(?))
+             AND announce_date IS NOT NULL`,
         )
         .raw(),
       // Days whose ids are still kept; at most the retention window's worth per chat.
@@ -186,21 +192,41 @@ export class OutboxStore {
   sentAmong(chat: number, paperIds: readonly string[]): Set<string> {
     const taken = new Set<string>();
     if (paperIds.length === 0) return taken;
-    // Papers first announced before the kept window: their ids may be compacted away, so
-    // they count as sent (a late cross-list of an old paper is never offered again).
-    // A digest asks for every chat: one statement, and the packed days are searched as they
-    // are, never split into arrays.
+    // A digest asks this for every chat: one statement, and the packed days are searched as
+    // they are, never split into arrays.
     const days: string[] = [];
-    for (const [kind, value] of this.q.takenAmong.all({ chat, ids: ids(paperIds) })) {
-      if (kind === 0) taken.add(value);
-      else days.push(value);
+    const pending = new Set<string>();
+    let keptFrom: string | undefined;
+    for (const [kind, value] of this.q.taken.all({ chat })) {
+      if (kind === DAY) days.push(value);
+      else if (kind === PENDING) pending.add(value);
+      else keptFrom = value;
     }
-    if (days.length) {
-      for (const id of paperIds) {
-        if (!taken.has(id) && days.some((packed) => packedHas(packed, id))) taken.add(id);
+    const announced = keptFrom === undefined ? undefined : this.firstAnnounced(paperIds);
+    for (const id of paperIds) {
+      if (pending.has(id) || days.some((packed) => packedHas(packed, id))) taken.add(id);
+      // First announced before the kept window: its id may be compacted away, so it counts
+      // as sent (a late cross-list of an old paper is never offered again).
+      else if (keptFrom !== undefined && (announced?.get(id) ?? keptFrom) < keptFrom) {
+        taken.add(id);
       }
     }
     return taken;
+  }
+
+  /**
+   * The first announce dates of these papers (those that have one). A paper keeps its first
+   * date for good once it has one, so dates are remembered: the chats of a digest run ask
+   * about the same day's papers, and only the first asks the store.
+   */
+  private firstAnnounced(paperIds: readonly string[]): ReadonlyMap<string, string> {
+    const known = this.announced;
+    const unknown = paperIds.filter((id) => !known.has(id));
+    if (unknown.length) {
+      if (known.size > ANNOUNCED_LIMIT) known.clear();
+      for (const [id, date] of this.q.firstAnnounced.all(ids(unknown))) known.set(id, date);
+    }
+    return known;
   }
 
   /**
@@ -325,5 +351,14 @@ export class OutboxStore {
 
 /** schedule_state key: the first day whose (chat, paper) detail the ledger still keeps. */
 const KEPT_FROM = "ledger_kept_from";
+
+/** The kinds of row `taken` reads: a packed ledger day, an id in flight, the kept window. */
+const DAY = 0;
+const PENDING = 1;
+const WINDOW = 2;
+type Taken = typeof DAY | typeof PENDING | typeof WINDOW;
+
+/** First announce dates remembered at most (a few days of announcements). */
+const ANNOUNCED_LIMIT = 50_000;
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
