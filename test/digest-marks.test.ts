@@ -81,6 +81,10 @@ describe("card marks beside shared card blocks", () => {
     expect(parts.map(toPlainText).join("")).toBe(whole);
     // laying in twice changes nothing
     expect(toPlainText(markCards(markCards(g.message)))).toBe(whole);
+    // a marked copy is made once and kept beside the shared block: a fan-out reuses it
+    expect(cardOf(markCards(g.message), "2404.00101")).toBe(
+      cardOf(parts[0] ?? { blocks: [] }, "2404.00101"),
+    );
 
     // the delivery engine drops a paper reserved by another digest: ② stays missing
     const kept = {

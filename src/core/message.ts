@@ -143,29 +143,80 @@ function markBlock(block: Block, marks: CardMarks): Block {
   const at = marks.papers.indexOf(block.paperId);
   if (at < 0) return block;
   const number = at + 1;
-  const buttons = cardButtons(block.paperId, number);
-  const mark = span(`${circled(number)} `);
-  if (block.title) {
-    const why = marks.why?.[at];
-    const lines: Line[] = why
-      ? block.lines.slice(0, -1).concat([why], block.lines.slice(-1))
-      : block.lines;
-    return {
-      kind: block.kind,
-      title: [mark, ...block.title],
-      lines,
-      paperId: block.paperId,
-      buttons,
-    };
+  // Brief cards show no why-line.
+  const why = block.title ? (marks.why?.[at] ?? null) : null;
+  let copies = MARKED.get(block);
+  if (!copies) {
+    copies = { blocks: new Map(), numbered: [], lines: new Map(), rows: [] };
+    MARKED.set(block, copies);
   }
-  const [first = [], ...others] = block.lines;
-  return {
-    kind: block.kind,
-    lines: [[mark, ...first.slice(1)], ...others],
-    paperId: block.paperId,
-    buttons,
-  };
+  let byNumber = copies.blocks.get(why);
+  if (!byNumber) {
+    byNumber = [];
+    copies.blocks.set(why, byNumber);
+  }
+  let marked = byNumber[number];
+  if (!marked) {
+    marked = markedCopy(block, copies, number, why);
+    byNumber[number] = marked;
+  }
+  return marked;
 }
+
+function markedCopy(block: Block, copies: MarkedCopies, number: number, why: Line | null): Block {
+  const paperId = block.paperId ?? "";
+  let buttons = copies.rows[number];
+  if (!buttons) {
+    buttons = cardButtons(paperId, number);
+    copies.rows[number] = buttons;
+  }
+  const mark = () => span(`${circled(number)} `);
+  if (block.title) {
+    let title = copies.numbered[number] as Line | undefined;
+    if (!title) {
+      title = [mark(), ...block.title];
+      copies.numbered[number] = title;
+    }
+    let lines = block.lines;
+    if (why) {
+      let withWhy = copies.lines.get(why);
+      if (!withWhy) {
+        withWhy = block.lines.slice(0, -1).concat([why], block.lines.slice(-1));
+        copies.lines.set(why, withWhy);
+      }
+      lines = withWhy;
+    }
+    return { kind: block.kind, title, lines, paperId, buttons };
+  }
+  let lines = copies.numbered[number] as Line[] | undefined;
+  if (!lines) {
+    const [first = [], ...others] = block.lines;
+    lines = [[mark(), ...first.slice(1)], ...others];
+    copies.numbered[number] = lines;
+  }
+  return { kind: block.kind, lines, paperId, buttons };
+}
+
+/**
+ * The marked copies of each card block, made when a message with marks is first split or
+ * rendered and kept beside the block, as long as it lives (a digest run's shared blocks: the
+ * digest service's cache of the day). Chats that show a card at the same number for the same
+ * reason get the same copy, and copies share their parts (the numbered title, the lines with a
+ * why-line, the row of buttons), so a fan-out does not build every chat's cards anew.
+ * Blocks are never mutated, so sharing them is safe.
+ */
+interface MarkedCopies {
+  /** by why-line (null: none), then by number */
+  blocks: Map<Line | null, (Block | undefined)[]>;
+  /** by number: the numbered title (full cards) or lines (brief cards) */
+  numbered: (Line | Line[] | undefined)[];
+  /** by why-line: the lines with it (full cards) */
+  lines: Map<Line, Line[]>;
+  /** by number: the card's row of buttons */
+  rows: (Button[] | undefined)[];
+}
+
+const MARKED = new WeakMap<Block, MarkedCopies>();
 
 export const span = (text: string, style: Omit<Span, "text"> = {}): Span => ({ text, ...style });
 export const bold = (text: string): Span => ({ text, bold: true });
