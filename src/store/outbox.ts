@@ -221,9 +221,13 @@ export class OutboxStore {
    */
   private firstAnnounced(paperIds: readonly string[]): ReadonlyMap<string, string> {
     const known = this.announced;
-    const unknown = paperIds.filter((id) => !known.has(id));
+    let unknown = paperIds.filter((id) => !known.has(id));
     if (unknown.length) {
-      if (known.size > ANNOUNCED_LIMIT) known.clear();
+      if (known.size + unknown.length > ANNOUNCED_LIMIT) {
+        // Forgotten: every id asked here is read again.
+        known.clear();
+        unknown = [...paperIds];
+      }
       for (const [id, date] of this.q.firstAnnounced.all(ids(unknown))) known.set(id, date);
     }
     return known;
