@@ -4,12 +4,14 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../src/cli.ts";
+import { ManualClock } from "../src/core/clock.ts";
 import { ChatStore } from "../src/store/chats.ts";
 import { openDatabase } from "../src/store/db.ts";
 import { OutboxStore } from "../src/store/outbox.ts";
 import { SubscriptionStore } from "../src/store/subscriptions.ts";
 import { type FakeArxiv, startFakeArxiv } from "./fakes/arxiv.ts";
 import { type FakeTelegram, fakeErrors, startFakeTelegram } from "./fakes/telegram.ts";
+import { runOnClock } from "./helpers/clock.ts";
 
 let arxiv: FakeArxiv | undefined;
 let tg: FakeTelegram | undefined;
@@ -22,20 +24,32 @@ afterEach(async () => {
   arxiv = tg = dir = undefined;
 });
 
+/**
+ * The fake arXiv's mailing is announced on 2024-04-24 at 20:00 New York (00:00 UTC on the
+ * 25th); the run happens two hours later. Pinned, so the run never depends on today's date
+ * (on the real clock, today's mailing would be late and its warning the first error line).
+ */
+const RUN_AT = "2024-04-25T02:00:00Z";
+
 function cli(env: Record<string, string>) {
   const out: string[] = [];
   const err: string[] = [];
+  const clock = new ManualClock(RUN_AT);
   return {
     out,
     err,
     run: (...args: string[]) =>
-      main(["run-once", ...args], {
-        out: (t) => out.push(t),
-        err: (t) => err.push(t),
-        env,
-        stdin: new PassThrough(),
-        isTty: false,
-      }),
+      runOnClock(
+        clock,
+        main(["run-once", ...args], {
+          out: (t) => out.push(t),
+          err: (t) => err.push(t),
+          env,
+          stdin: new PassThrough(),
+          isTty: false,
+          clock,
+        }),
+      ),
   };
 }
 

@@ -3,6 +3,8 @@
  * code. Commands print results to `out` and problems to `err`, so tests can capture both.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { Clock } from "../core/clock.ts";
+
 export interface CliIo {
   out: (text: string) => void;
   err: (text: string) => void;
@@ -13,6 +15,8 @@ export interface CliIo {
   isTty: boolean;
   /** true when a person types at standard input (a terminal), not a pipe or file */
   interactive?: boolean;
+  /** the scheduler's clock for `start` and `run-once` (tests pin it); default the system clock */
+  clock?: Clock;
 }
 
 export interface CliCommand {

@@ -53,7 +53,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     json: !io.isTty,
     write: (line) => io.err(line),
   });
-  const app = buildApp({ config, log });
+  const app = buildApp({ config, log, ...(io.clock ? { clock: io.clock } : {}) });
   // The same senders `sudi start` delivers with, migrations and all, minus receiving updates.
   const senders = await app.senders({ out: io.out, stdin: io.stdin, interactive: false });
   const daemon = app.daemon(senders);

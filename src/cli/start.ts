@@ -119,7 +119,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     return failed.some((c) => c.reason === "invalid") ? EX_CONFIG : 1;
   }
 
-  const app = buildApp({ config, log });
+  const app = buildApp({ config, log, ...(io.clock ? { clock: io.clock } : {}) });
   // A stray rejection inside a platform library must be logged, not end a bot meant to run
   // for months; every sudi code path handles its own errors.
   const onRejection = (reason: unknown) =>
