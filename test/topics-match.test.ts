@@ -118,6 +118,50 @@ describe("matchTopics", () => {
     );
     expect(matchTopics(paper("Unrelated"), custom)).toEqual([]);
   });
+
+  it("gives each paper the same topics whatever was matched before it", () => {
+    // The taxonomy's one regex is reused from call to call (its lastIndex is state): a scan
+    // that stopped mid-text, or a text shorter than the last one, must not change a result.
+    const here = dirname(fileURLToPath(import.meta.url));
+    const papers = editedPapers(
+      JSON.parse(readFileSync(join(here, "fixtures/papers.json"), "utf8")),
+    ).map((e) => e.paper);
+    const long = paper(
+      "Diffusion models for text-to-video",
+      "diffusion model ".repeat(50) + "benchmark agent RAG text-to-image",
+      ["cs.CV"],
+    );
+    const alone = papers.map((p) => matchTopics(p, taxonomy));
+    const interleaved = papers.map((p) => {
+      matchTopics(long, taxonomy);
+      matchesKeyword(p, "diffusion model");
+      return matchTopics(p, taxonomy);
+    });
+    const reversed = [...papers]
+      .reverse()
+      .map((p) => matchTopics(p, taxonomy))
+      .reverse();
+    expect(alone.some((m) => m.length > 1)).toBe(true);
+    expect(interleaved).toEqual(alone);
+    expect(reversed).toEqual(alone);
+    // and repeats in the abstract are all counted: three mentions score above one
+    const once = matchTopics(
+      paper("A study", "A diffusion model and a latent diffusion pipeline."),
+      taxonomy,
+    );
+    const thrice = matchTopics(
+      paper(
+        "A study",
+        "A diffusion model and a latent diffusion pipeline. The diffusion model is small; " +
+          "diffusion models scale.",
+      ),
+      taxonomy,
+    );
+    const score = (m: ReturnType<typeof matchTopics>) =>
+      m.find((t) => t.topic.id === "diffusion-models")?.score ?? 0;
+    expect(score(once)).toBeGreaterThan(0);
+    expect(score(thrice)).toBeGreaterThan(score(once));
+  });
 });
 
 describe("specific topics before generic ones", () => {

@@ -96,10 +96,19 @@ function lookup(byKey: Map<string, Keyword>, matched: string): Keyword | undefin
   return undefined;
 }
 
-/** Counts, per keyword, how often it occurs in the text. */
+/**
+ * Counts, per keyword, how often it occurs in the text. An exec() loop on the compiled regex,
+ * not matchAll(): matchAll clones the regex on every call, and for the taxonomy's one large
+ * regex that clone cost more than the scan itself (a 月报 scans 40,000 titles and abstracts).
+ */
 function scan(c: CompiledTaxonomy, text: string): Map<Keyword, number> {
   const counts = new Map<Keyword, number>();
-  for (const m of searchableText(text).matchAll(c.regex)) {
+  const folded = searchableText(text);
+  const regex = c.regex;
+  regex.lastIndex = 0;
+  for (let m = regex.exec(folded); m !== null; m = regex.exec(folded)) {
+    // never the case for a taxonomy phrase; kept so an empty match cannot loop forever
+    if (m[0] === "") regex.lastIndex += (folded.codePointAt(m.index) ?? 0) > 0xffff ? 2 : 1;
     const keyword = lookup(c.byKey, m[0]);
     if (keyword) counts.set(keyword, (counts.get(keyword) ?? 0) + 1);
   }
