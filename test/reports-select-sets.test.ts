@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { parsePeriod } from "../src/reports/period.ts";
 import type { PaperPopularity, PopularityService } from "../src/reports/popularity.ts";
-import type { Report } from "../src/reports/select.ts";
+import { mergeSorted, type Report } from "../src/reports/select.ts";
 import type { Subscription } from "../src/store/subscriptions.ts";
 import { matchTopics } from "../src/topics/match.ts";
 import { loadTaxonomy } from "../src/topics/taxonomy.ts";
@@ -81,8 +81,8 @@ describe("report selection by bitsets", () => {
       Array.from({ length: 300 }, (_, k) => `2404.${String(10300 + k)}`),
     );
     const cardTopics = s.cards.bestMany(weekPapers.map((p) => p.id));
-    const expectedTotals = (subs: Subscription[]) => {
-      const totals = new Map<string, number>();
+    const expectedChapters = (subs: Subscription[]) => {
+      const chapters = new Map<string, string>();
       for (const p of weekPapers) {
         const rules = matchTopics(p, taxonomy).map((m) => m.topic.id);
         const topics = [...new Set([...(cardTopics.get(p.id)?.topics ?? []), ...rules])].filter(
@@ -94,9 +94,13 @@ describe("report selection by bitsets", () => {
         if (!hit) continue;
         const own = topics.find((t) => t !== "other") ?? topics[0];
         const first = topics.find((t) => subs.some((x) => x.kind === "topic" && x.value === t));
-        const chapter = chapterOf.get(first ?? own ?? "") ?? "其他";
-        totals.set(chapter, (totals.get(chapter) ?? 0) + 1);
+        chapters.set(p.id, chapterOf.get(first ?? own ?? "") ?? "其他");
       }
+      return chapters;
+    };
+    const expectedTotals = (chapters: Map<string, string>) => {
+      const totals = new Map<string, number>();
+      for (const chapter of chapters.values()) totals.set(chapter, (totals.get(chapter) ?? 0) + 1);
       return totals;
     };
     let compared = 0;
@@ -112,7 +116,14 @@ describe("report selection by bitsets", () => {
         const totals = new Map(
           fast.chapters.filter((x) => x.total).map((x) => [x.chapter, x.total]),
         );
-        expect(totals).toEqual(expectedTotals(subs));
+        const chapters = expectedChapters(subs);
+        expect(totals).toEqual(expectedTotals(chapters));
+        // every selected paper sits in its reference chapter, multi-chapter papers included
+        for (const c of fast.chapters) {
+          for (const item of c.items) {
+            expect(c.chapter, item.paper.id).toBe(chapters.get(item.paper.id));
+          }
+        }
         compared++;
       }
     }
@@ -122,5 +133,23 @@ describe("report selection by bitsets", () => {
     expect(one.matched).toBe(300);
     expect(one.chapters.some((c) => (c.previous ?? 0) > 0)).toBe(true);
     expect(one.signals).toContain("hf");
+  });
+
+  it("merges per-chapter lists exactly as sorting them together would", () => {
+    const compare = (a: { key: number; rank: number }, b: { key: number; rank: number }) =>
+      b.key - a.key || a.rank - b.rank;
+    let rank = 0;
+    for (let round = 0; round < 200; round++) {
+      const lists = Array.from({ length: Math.floor(random() * 11) }, () =>
+        Array.from({ length: Math.floor(random() * 12) }, () => ({
+          key: Math.floor(random() * 6) * 10 + Math.floor(random() * 4) / 10,
+          rank: rank++,
+        })).sort(compare),
+      );
+      const total = Math.floor(random() * 70);
+      const expected = lists.flat().sort(compare).slice(0, total);
+      expect(mergeSorted(lists, total, compare)).toEqual(expected);
+    }
+    expect(mergeSorted([], 5, compare)).toEqual([]);
   });
 });

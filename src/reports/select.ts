@@ -194,6 +194,11 @@ interface PeriodBits {
   chapters: Uint32Array[];
   /** subscription ("kind:value"), mute ("mute:phrase") or minimum score ("min:N") → papers */
   sets: Map<string, Uint32Array>;
+  /**
+   * scratch for one ranked() call: the chapter each paper two topic groups share goes to
+   * (valid where that call's `dup` set has the paper)
+   */
+  dupChapter: Uint8Array;
   /** paper indexes by their best possible key (score + popularity), then the period's rank */
   order?: { bonus: Map<number, number> | undefined; list: Int32Array; upper: Float64Array };
 }
@@ -281,6 +286,37 @@ function insertBounded(list: Candidate[], c: Candidate, max: number): void {
   list.splice(at, 0, c);
   if (list.length > max) list.pop();
 }
+
+/**
+ * The first `total` items of lists each sorted by `compare`: what sorting them all together
+ * would give when `compare` orders every item (a chapter's candidates are ordered by key and
+ * the period's rank), without building and sorting one array per chat.
+ */
+export function mergeSorted<T>(
+  lists: readonly (readonly T[])[],
+  total: number,
+  compare: (a: T, b: T) => number,
+): T[] {
+  const out: T[] = [];
+  const at = new Int32Array(lists.length);
+  while (out.length < total) {
+    let from = -1;
+    let best: T | undefined;
+    for (let k = 0; k < lists.length; k++) {
+      const list = lists[k] as readonly T[];
+      const i = at[k] as number;
+      if (i < list.length && (from < 0 || compare(list[i] as T, best as T) < 0)) {
+        best = list[i];
+        from = k;
+      }
+    }
+    if (from < 0) break;
+    out.push(best as T);
+    at[from] = (at[from] as number) + 1;
+  }
+  return out;
+}
+
 const CACHE_MS = 10 * 60_000;
 const KEYWORDS = 8;
 
@@ -487,7 +523,7 @@ export class ReportBuilder {
       const set = chapters[index.chapterIdx[i] as number] as Uint32Array;
       set[w] = (set[w] as number) | bit;
     }
-    data.bits = { words, chapters, sets: new Map() };
+    data.bits = { words, chapters, sets: new Map(), dupChapter: new Uint8Array(index.size) };
     return data.bits;
   }
 
@@ -657,9 +693,12 @@ export class ReportBuilder {
       const lo = index.chapterStart[c] as number;
       totals[c] = (totals[c] as number) + countRange(rest, lo, index.chapterStart[c + 1] as number);
     }
+    // each shared paper's chapter, worked out once here and read again while ranking
+    const dupChapter = bits.dupChapter;
     if (dup) {
       eachBit(dup, (i) => {
         const ch = firstSubscribed(i);
+        dupChapter[i] = ch;
         totals[ch] = (totals[ch] as number) + 1;
       });
     }
@@ -676,7 +715,7 @@ export class ReportBuilder {
 
     const chapterOf = movedAny
       ? (i: number) => {
-          if (dup && hasBit(dup, i)) return firstSubscribed(i);
+          if (dup && hasBit(dup, i)) return dupChapter[i] as number;
           for (let k = 0; k < groupSet.length; k++)
             if (hasBit(groupSet[k] as Uint32Array, i)) return groupChapter[k] as number;
           return chapterIdx[i] as number;
@@ -772,7 +811,7 @@ export class ReportBuilder {
       }
     }
     return {
-      order: lists.flat().sort(byKey).slice(0, caps.total),
+      order: mergeSorted(lists, caps.total, byKey),
       totals: byChapter,
       matched,
       model,
