@@ -53,8 +53,8 @@ describe("card marks beside shared card blocks", () => {
     expect(mine).toContain("② 中文标题 2404.00103");
     expect(mine).not.toContain("③");
     // each chat's why-line names its own matched subscriptions
-    expect(group).toMatch(/① 中文标题 2404\.00101[^]*📌 命中：文生视频、[^\n]*cs\.CV/u);
-    expect(mine).toMatch(/② 中文标题 2404\.00103[^]*📌 命中：[^\n]*cs\.CV/u);
+    expect(group).toMatch(/① 中文标题 2404\.00101[\s\S]*📌 命中：文生视频、[^\n]*cs\.CV/u);
+    expect(mine).toMatch(/② 中文标题 2404\.00103[\s\S]*📌 命中：[^\n]*cs\.CV/u);
     expect(mine).not.toContain("文生视频、");
     // the buttons are numbered like the cards, per chat
     const press = (m: typeof g.message) =>
