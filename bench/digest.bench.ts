@@ -118,11 +118,14 @@ global.gc?.();
 const retained = process.memoryUsage().heapUsed - before.heapUsed;
 
 start = performance.now();
+const chunkCpuStart = process.cpuUsage();
 let chunked = 0;
 for (let i = 0; i < allChats.length; i += CHUNK) {
   chunked += digests.forChats(allChats.slice(i, i + CHUNK), DATE).length;
 }
 const inChunks = performance.now() - start;
+const chunkCpu = process.cpuUsage(chunkCpuStart);
+const inChunksCpu = (chunkCpu.user + chunkCpu.system) / 1000;
 
 const peakRss = process.resourceUsage().maxRSS * 1024;
 console.log(`digest selection: ${CHATS} chats × 5 subscriptions over ${PAPERS} papers`);
@@ -130,6 +133,7 @@ console.log(`  digests built            ${all.length} (${items} items, ${chunked
 console.log(`  forChats, one call       ${oneCall.toFixed(0)} ms   (target < 2000 ms)`);
 console.log(`    process CPU time       ${oneCallCpu.toFixed(0)} ms   (all threads, GC included)`);
 console.log(`  forChats, chunks of ${CHUNK}  ${inChunks.toFixed(0)} ms`);
+console.log(`    process CPU time       ${inChunksCpu.toFixed(0)} ms   (all threads, GC included)`);
 console.log(`  heap held by the digests ${mb(heldHeap)}`);
 console.log(
   `    retained after GC      ${global.gc ? mb(retained) : "(run with --expose-gc)"} (${all.length} digests held)`,
