@@ -3,6 +3,7 @@ import { toTelegramKeyboard } from "../bots/telegram/render.ts";
 import { allButtons, markCards, RichMessageSchema } from "../src/core/message.ts";
 import { toPlainText } from "../src/digest/render/text.ts";
 import { splitMessage } from "../src/digest/split.ts";
+import { richMessageHtml } from "../src/web/html.ts";
 import { GROUP, PRIVATE, paper, realCard, setup } from "./commands-setup.ts";
 
 const DATE = "2024-04-24";
@@ -102,5 +103,12 @@ describe("card marks beside shared card blocks", () => {
     const stored = RichMessageSchema.parse(JSON.parse(JSON.stringify(g.message)));
     expect(stored.marks).toEqual(g.message.marks);
     expect(toPlainText(stored)).toBe(toPlainText(g.message));
+  });
+
+  it("the web's HTML of a digest lays in each chat's numbers as the chat renderers do", () => {
+    const { g, p } = twoChats();
+    expect(richMessageHtml(p.message)).toContain("<h3>② <b>中文标题 2404.00103</b></h3>");
+    expect(richMessageHtml(g.message)).toContain("<h3>③ <b>中文标题 2404.00103</b></h3>");
+    expect(richMessageHtml(g.message)).toContain("📌 命中：文生视频、");
   });
 });

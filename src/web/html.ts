@@ -6,7 +6,7 @@
  */
 
 import { SHORT_CARD } from "../core/card-sections.ts";
-import type { Line, RichMessage } from "../core/message.ts";
+import { type Line, markCards, type RichMessage } from "../core/message.ts";
 import { CARD } from "../core/texts/digest.ts";
 import { WEB } from "../core/texts/web.ts";
 import type { WebLinks } from "../core/web-links.ts";
@@ -173,11 +173,13 @@ export function cardEntry(card: Card, links: WebLinks): string {
 }
 
 /**
- * A neutral message (src/digest/message.ts) as HTML, for content other parts of sudi lay out
- * (deep-read cards, reports): every span escaped, links only when absolute http(s) or an
- * archive path, headings as <h3>.
+ * A neutral message (src/core/message.ts) as HTML, for content other parts of sudi lay out
+ * (deep-read cards, reports, a digest): every span escaped, links only when absolute http(s)
+ * or an archive path, headings as <h3>. A digest's per-chat card marks are laid in first, as
+ * every renderer does.
  */
-export function richMessageHtml(message: RichMessage): string {
+export function richMessageHtml(unmarked: RichMessage): string {
+  const message = markCards(unmarked);
   const line = (spans: Line) =>
     spans
       .map((s) => {
