@@ -6,13 +6,7 @@
  */
 import { z } from "zod";
 import { type Db, nowIso } from "./db.ts";
-import {
-  type AnnounceType,
-  AuthorSchema,
-  IsoDateSchema,
-  type Paper,
-  PaperSchema,
-} from "./paper.ts";
+import { type AnnounceType, IsoDateSchema, type Paper, PaperSchema } from "./paper.ts";
 import { mergePaper } from "./paper-merge.ts";
 
 /** How an announcement listed a paper; only `new` and `cross` are recorded as announced. */
@@ -38,7 +32,8 @@ export const IngestRunSchema = z.object({
 });
 export type IngestRun = z.infer<typeof IngestRunSchema>;
 
-interface PaperRow {
+/** The columns of a paper's row that make up a Paper (what `paperOfRow` reads). */
+export interface PaperColumns {
   id: string;
   version: number;
   title: string;
@@ -52,9 +47,12 @@ interface PaperRow {
   published: string | null;
   updated: string | null;
   code_url: string | null;
-  fts_rowid: number | null;
   announce_date: string | null;
   announce_type: string | null;
+}
+
+interface PaperRow extends PaperColumns {
+  fts_rowid: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -98,9 +96,6 @@ type InsertPaperArgs = [
   updatedAt: string,
 ];
 
-const AuthorsJson = z.array(AuthorSchema);
-const CategoriesJson = z.array(z.string());
-
 function toValues(paper: Paper, announceDate: string | null, announceType: string | null) {
   return {
     id: paper.id,
@@ -125,16 +120,19 @@ function sameValues(a: PaperValues, b: PaperValues): boolean {
   return (Object.keys(a) as Array<keyof PaperValues>).every((k) => a[k] === b[k]);
 }
 
-/** A row back into a Paper, through the schema: a corrupt row fails loudly, not downstream. */
-function fromRow(row: PaperRow): Paper {
-  return PaperSchema.parse({
+/**
+ * A paper row's columns as the fields of a Paper, not yet validated: callers parse them with
+ * PaperSchema (the papers store strictly, a report's listing skipping a row that no longer fits).
+ */
+export function paperFields(row: PaperColumns): Record<keyof Paper, unknown> {
+  return {
     id: row.id,
     version: row.version,
     title: row.title,
     abstract: row.abstract,
-    authors: AuthorsJson.parse(JSON.parse(row.authors)),
+    authors: JSON.parse(row.authors),
     primaryCategory: row.primary_category,
-    categories: CategoriesJson.parse(JSON.parse(row.categories)),
+    categories: JSON.parse(row.categories),
     comment: row.comment,
     journalRef: row.journal_ref,
     doi: row.doi,
@@ -143,7 +141,12 @@ function fromRow(row: PaperRow): Paper {
     announceDate: row.announce_date,
     announceType: row.announce_type,
     codeUrl: row.code_url,
-  });
+  };
+}
+
+/** A row back into a Paper, through the schema: a corrupt row fails loudly, not downstream. */
+function fromRow(row: PaperRow): Paper {
+  return PaperSchema.parse(paperFields(row));
 }
 
 const ANNOUNCED_TYPES: ReadonlySet<AnnounceType> = new Set(["new", "cross"]);

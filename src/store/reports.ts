@@ -7,6 +7,7 @@
 import { type Card, CardSchema } from "./card.ts";
 import { type Db, nowIso } from "./db.ts";
 import { type Paper, PaperSchema } from "./paper.ts";
+import { type PaperColumns, paperFields } from "./papers.ts";
 
 export type Frequency = "daily" | "weekly" | "monthly";
 export const FREQUENCIES: readonly Frequency[] = ["daily", "weekly", "monthly"];
@@ -28,22 +29,7 @@ export interface CachedSignal {
   fetchedAt: string;
 }
 
-interface ListedRow {
-  id: string;
-  version: number;
-  title: string;
-  abstract: string;
-  authors: string;
-  primary_category: string;
-  categories: string;
-  comment: string | null;
-  journal_ref: string | null;
-  doi: string | null;
-  published: string | null;
-  updated: string | null;
-  announce_date: string | null;
-  announce_type: string | null;
-  code_url: string | null;
+interface ListedRow extends PaperColumns {
   card: string | null;
 }
 
@@ -179,23 +165,7 @@ export class ReportStore {
    */
   *listedWithCards(date: string): Generator<{ paper: Paper; card: Card | undefined }> {
     for (const row of this.q.listed.iterate(date)) {
-      const paper = PaperSchema.safeParse({
-        id: row.id,
-        version: row.version,
-        title: row.title,
-        abstract: row.abstract,
-        authors: JSON.parse(row.authors),
-        primaryCategory: row.primary_category,
-        categories: JSON.parse(row.categories),
-        comment: row.comment,
-        journalRef: row.journal_ref,
-        doi: row.doi,
-        published: row.published,
-        updated: row.updated,
-        announceDate: row.announce_date,
-        announceType: row.announce_type,
-        codeUrl: row.code_url,
-      });
+      const paper = PaperSchema.safeParse(paperFields(row));
       if (!paper.success) continue;
       const card = row.card ? CardSchema.safeParse(JSON.parse(row.card)) : undefined;
       yield { paper: paper.data, card: card?.success ? card.data : undefined };
