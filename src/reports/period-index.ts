@@ -16,7 +16,7 @@ import {
 import { type Card, cardSearchText } from "../store/card.ts";
 import type { Paper } from "../store/paper.ts";
 import type { Subscription } from "../store/subscriptions.ts";
-import { traditionalPairs } from "../topics/normalise.ts";
+import { toSimplified } from "../topics/normalise.ts";
 import { phrasesRegExp, phraseWords, searchableText } from "../topics/phrase.ts";
 import { CHAPTERS, type Chapter, OTHER_TOPIC_ID, type Taxonomy } from "../topics/taxonomy.ts";
 
@@ -27,17 +27,8 @@ const EMPTY: readonly number[] = [];
 const CHAPTER_INDEX = new Map<Chapter, number>(CHAPTERS.map((c, i) => [c, i]));
 const OTHER_INDEX = CHAPTERS.length - 1;
 
-const TRADITIONAL = traditionalPairs();
-const TRADITIONAL_CHARS = new RegExp(`[${[...TRADITIONAL.keys()].join("")}]`, "gu");
-/**
- * toSimplified in one replace: the same folding, but a flat string (toSimplified appends one
- * character at a time, and the chain of pieces it leaves costs ~30 bytes a character until
- * something flattens it; an index keeps 20,000 of these).
- */
-const simplified = (text: string) =>
-  text.replace(TRADITIONAL_CHARS, (ch) => TRADITIONAL.get(ch) ?? ch);
 /** The card's text folded like keywords (width, case, traditional → simplified). */
-const cardText = (card: Card) => simplified(cardSearchText(card).normalize("NFKC").toLowerCase());
+const cardText = (card: Card) => toSimplified(cardSearchText(card).normalize("NFKC").toLowerCase());
 
 function push<K>(map: Map<K, number[]>, key: K, value: number): void {
   const list = map.get(key);
@@ -111,13 +102,13 @@ function probeOf(kind: PhraseKind, phrase: string): Probe {
   }
   // Word-bounded in the title and abstract, or (Chinese) anywhere in the card's folded text.
   const regex = phraseWords(phrase).length > 0 ? phrasesRegExp([phrase], "u") : null;
-  const han = HAN.test(phrase) ? simplified(phrase.normalize("NFKC").toLowerCase()) : null;
+  const han = HAN.test(phrase) ? toSimplified(phrase.normalize("NFKC").toLowerCase()) : null;
   const keyword = (t: PaperTexts) =>
     (regex !== null && (regex.test(t.title) || regex.test(t.abstract))) ||
     (han !== null && t.card.includes(han));
   if (kind === "keyword") return { key, hits: [], test: keyword };
   // A mute also hides a paper whose card mentions the phrase anywhere.
-  const needle = simplified(phrase.normalize("NFKC").toLowerCase());
+  const needle = toSimplified(phrase.normalize("NFKC").toLowerCase());
   return { key, hits: [], test: (t) => keyword(t) || t.card.includes(needle) };
 }
 
